@@ -1,0 +1,49 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Kecamatan, Province
+from .models import Organisation
+
+
+class DirectoryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="filter_name", max_length=100)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=[(k.value, k.label) for k in Organisation.SELF_SERVICE_KINDS]
+    )
+    kecamatan = django_filters.ChoiceFilter(label=_("Kecamatan"), choices=Kecamatan.choices)
+    province = django_filters.ChoiceFilter(label=_("Province"), choices=Province.choices)
+    japnas = django_filters.BooleanFilter(label=_("Japnas members only"), method="filter_japnas")
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "kecamatan", "province", "japnas"]
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+
+    def filter_japnas(self, queryset, name, value):
+        if value is True:
+            return queryset.exclude(japnas_number="")
+        if value is False:
+            return queryset.filter(japnas_number="")
+        return queryset
+
+
+class StaffOrganisationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        field_name="verification_status",
+        label=_("Status"),
+        choices=Organisation.Status.choices,
+        empty_label=_("All statuses"),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Organisation.Kind.choices)
+    q = django_filters.CharFilter(label=_("Name or NIB"), method="filter_text", max_length=100)
+
+    class Meta:
+        model = Organisation
+        fields = ["status", "kind", "q"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(nib=value)) if value else queryset

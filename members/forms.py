@@ -1,0 +1,231 @@
+import re
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.template import loader
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Province
+from .models import Membership, Organisation, User, normalise_email
+
+ORGANISATION_FIELDS = [
+    "name",
+    "kind",
+    "nib",
+    "address",
+    "city",
+    "kecamatan",
+    "province",
+    "latitude",
+    "longitude",
+    "japnas_number",
+    "phone",
+]
+
+
+class NIBField(forms.CharField):
+    """People copy the NIB from OSS printouts with spaces or dots: keep only what matters."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return re.sub(r"[\s.\-]", "", value) if value else value
+
+
+class CoordinateField(forms.DecimalField):
+    """Accepts -6,0167 (the Indonesian way) as well as -6.0167."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class OrganisationDetailsForm(forms.ModelForm):
+    """The organisation fields a plant or processor fills in itself; checks the rules between fields."""
+
+    class Meta:
+        model = Organisation
+        fields = [f for f in ORGANISATION_FIELDS if f != "kind"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"nib": NIBField, "latitude": CoordinateField, "longitude": CoordinateField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nib"].required = True
+        self.fields["nib"].widget.attrs.update({"maxlength": "20", "inputmode": "numeric", "autocomplete": "off"})
+        self.fields["latitude"].help_text = _("Optional, in decimal degrees, e.g. -6,0167")
+        self.fields["longitude"].help_text = _("Optional, in decimal degrees, e.g. 106,0500")
+        for name in ("latitude", "longitude"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None) and "latitude" not in self.errors and "longitude" not in self.errors:
+            raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        in_cilegon = cleaned.get("province") == Province.BANTEN and "cilegon" in (cleaned.get("city") or "").lower()
+        if cleaned.get("kecamatan") and not in_cilegon:
+            self.add_error(
+                "kecamatan", _("The kecamatan list is for Kota Cilegon, in Banten. Leave it empty elsewhere.")
+            )
+        return cleaned
+
+
+class SignupForm(OrganisationDetailsForm):
+    """One form for the person and the new organisation: nothing is created unless all of it is valid."""
+
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    kind = forms.ChoiceField(
+        label=_("Your organisation is"),
+        choices=[(k.value, k.label) for k in Organisation.SELF_SERVICE_KINDS],
+        widget=forms.RadioSelect,
+    )
+
+    field_order = ["full_name", "email", "password1", "password2", "kind", *ORGANISATION_FIELDS]
+
+    def clean_email(self):
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("A person with this e-mail address already has an account."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+    def organisation_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ORGANISATION_FIELDS}
+
+
+class OrganisationEditForm(OrganisationDetailsForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_verified:
+            for name in ("name", "nib"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Verified by platform staff; ask them to change it.")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(
+                    p1, User(email=self.email, full_name=cleaned.get("full_name") or "")
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "language"]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254)
+    password = forms.CharField(
+        label=_("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your current password."))
+        return password
+
+    def clean_email(self):
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exclude(pk=self.user.pk).exists():
+            raise forms.ValidationError(_("A person with this e-mail address already has an account."))
+        return email
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (the organisation's people will read it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, but the e-mail goes through the task queue with retries, in the user's language."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from django.db import transaction
+        from django.utils import translation
+
+        from .tasks import deliver_email
+
+        with translation.override(context["user"].language):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+            html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
+        transaction.on_commit(
+            lambda: deliver_email.delay(to=to_email, subject=subject, body=body, html=html), robust=True
+        )

@@ -1,0 +1,329 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core import signing
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Kecamatan, Province
+
+nib_validator = RegexValidator(
+    r"^\d{13}\Z", _("An NIB (Nomor Induk Berusaha) is exactly 13 digits, with no spaces or dots.")
+)
+
+
+def normalise_email(email: str) -> str:
+    """One spelling per address, so that Budi@Plant.test and budi@plant.test are one person."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalise_email(username))
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("Users need an e-mail address.")
+        user = self.model(email=normalise_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with one login; e-mail is the login name."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    is_staff = models.BooleanField(
+        _("platform staff"), default=False, help_text=_("Platform staff can open the admin site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def organisation(self):
+        membership = getattr(self, "membership", None)
+        return membership.organisation if membership else None
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def verified(self):
+        return self.filter(verification_status=Organisation.Status.VERIFIED)
+
+    def banten(self):
+        return self.filter(province=Province.BANTEN)
+
+    def japnas_members(self):
+        return self.exclude(japnas_number="")
+
+    def awaiting_verification(self):
+        return self.filter(verification_status=Organisation.Status.UNVERIFIED)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        PLANT = "plant", _("Industrial plant")
+        PROCESSOR = "processor", _("Processing business")
+        AUTHORITY = "authority", _("Government authority")
+        OPERATOR = "operator", _("Platform operator")
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    # Kinds people may choose when they sign up; authorities and operators are set up by staff.
+    SELF_SERVICE_KINDS = (Kind.PLANT, Kind.PROCESSOR)
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    nib = models.CharField(
+        _("NIB"),
+        max_length=13,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[nib_validator],
+        help_text=_("Nomor Induk Berusaha: the 13-digit business identification number from OSS."),
+    )
+    address = models.TextField(_("address"))
+    city = models.CharField(_("city or regency"), max_length=100, default="Kota Cilegon")
+    kecamatan = models.CharField(
+        _("kecamatan"),
+        max_length=20,
+        choices=Kecamatan.choices,
+        blank=True,
+        help_text=_("Leave empty when the organisation is outside Kota Cilegon."),
+    )
+    province = models.CharField(_("province"), max_length=30, choices=Province.choices, default=Province.BANTEN)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    japnas_number = models.CharField(
+        _("Japnas membership number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Only for members of Jaringan Pengusaha Nasional (Japnas)."),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    verification_status = models.CharField(
+        _("verification status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "verification_status"], name="org_kind_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="org_coordinates_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="org_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="org_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:organisation_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == self.Status.VERIFIED
+
+    @property
+    def is_banten(self) -> bool:
+        """A Banten business: registered with its address in the province of Banten."""
+        return self.province == Province.BANTEN
+
+    @property
+    def is_japnas_member(self) -> bool:
+        return bool(self.japnas_number)
+
+
+# The moves verification may make: staff verify or reject; a rejected organisation that corrects its
+# details asks again; staff may withdraw a verification (e.g. a forged NIB found later).
+ORGANISATION_TRANSITIONS = {
+    Organisation.Status.UNVERIFIED: {Organisation.Status.VERIFIED, Organisation.Status.REJECTED},
+    Organisation.Status.REJECTED: {Organisation.Status.UNVERIFIED, Organisation.Status.VERIFIED},
+    Organisation.Status.VERIFIED: {Organisation.Status.REJECTED},
+}
+
+
+class VerificationEvent(models.Model):
+    """One row per change of an organisation's verification status: the audit trail staff and members see."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="verification_events", verbose_name=_("organisation")
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=Organisation.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Organisation.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("by")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    notified_at = models.DateTimeField(_("people told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification event")
+        verbose_name_plural = _("verification events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.from_status or '-'} → {self.to_status}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MEMBER = "member", _("Member")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("person")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organisation", "user__full_name"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        cutoff = timezone.now() - timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        return self.filter(accepted_at__isnull=True, created_at__gt=cutoff)
+
+    def expired(self):
+        cutoff = timezone.now() - timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        return self.filter(accepted_at__isnull=True, created_at__lte=cutoff)
+
+
+class Invitation(models.Model):
+    """An organisation admin's invitation to a colleague. The link carries a signed id, not a stored secret."""
+
+    SIGNING_SALT = "wastex.members.invitation"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.organisation}"
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def token(self) -> str:
+        return signing.dumps(self.pk, salt=self.SIGNING_SALT)
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    def get_accept_url(self) -> str:
+        return reverse("members:invitation_accept", kwargs={"token": self.token})

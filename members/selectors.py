@@ -1,0 +1,107 @@
+"""Reads scoped to who asks: fetch and check in one step, so that no view fetches tenant data unscoped."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from .models import Membership, Organisation, User
+
+ROLE_BY_KIND = {
+    Organisation.Kind.PLANT: "plant",
+    Organisation.Kind.PROCESSOR: "processor",
+    Organisation.Kind.AUTHORITY: "official",
+    Organisation.Kind.OPERATOR: "staff",
+}
+
+
+def user_membership(user) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def user_role(user) -> str | None:
+    """plant, processor, official or staff: what the navigation and the home page are built for."""
+    if not user.is_authenticated:
+        return None
+    if user.is_staff:
+        return "staff"
+    membership = user_membership(user)
+    return ROLE_BY_KIND.get(membership.organisation.kind) if membership else None
+
+
+def can_see_directory(user) -> bool:
+    """Contact details of verified businesses: for verified organisations, officials and staff only."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    membership = user_membership(user)
+    if membership is None:
+        return False
+    organisation = membership.organisation
+    return organisation.is_verified or organisation.kind == Organisation.Kind.AUTHORITY
+
+
+def organisation_visible_or_404(user: User, slug: str) -> Organisation:
+    """A verified organisation's profile is visible to everyone logged in; others only to their people and staff."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    if organisation.is_verified or user.is_staff:
+        return organisation
+    membership = user_membership(user)
+    if membership and membership.organisation_id == organisation.pk:
+        return organisation
+    raise Http404
+
+
+def organisation_of_member_or_404(user: User, slug: str, *, admin: bool = False) -> Organisation:
+    """The organisation behind a private page: only its own people (its admins when `admin`) get it."""
+    membership = user_membership(user)
+    if membership is None or membership.organisation.slug != slug:
+        raise Http404
+    if admin and not membership.is_admin:
+        raise Http404
+    return membership.organisation
+
+
+def directory_queryset():
+    return Organisation.objects.verified().filter(kind__in=[Organisation.Kind.PLANT, Organisation.Kind.PROCESSOR])
+
+
+def platform_figures() -> dict:
+    """Public aggregate figures for the landing page: counts only, no names, no prices. One query."""
+    verified = Q(verification_status=Organisation.Status.VERIFIED)
+    processor = Q(kind=Organisation.Kind.PROCESSOR)
+    return Organisation.objects.aggregate(
+        plants=Count("pk", filter=verified & Q(kind=Organisation.Kind.PLANT)),
+        processors=Count("pk", filter=verified & processor),
+        banten_processors=Count("pk", filter=verified & processor & Q(province="banten")),
+        japnas_processors=Count("pk", filter=verified & processor & ~Q(japnas_number="")),
+        kecamatan_covered=Count(
+            "kecamatan", filter=verified & ~Q(kecamatan="") & Q(kind=Organisation.Kind.PLANT), distinct=True
+        ),
+        awaiting=Count("pk", filter=Q(verification_status=Organisation.Status.UNVERIFIED)),
+    )
+
+
+def organisation_counts_by_kind_and_status() -> list[dict]:
+    return list(Organisation.objects.values("kind", "verification_status").annotate(n=Count("pk")).order_by("kind"))
+
+
+def plants_by_kecamatan() -> list[dict]:
+    return list(
+        Organisation.objects.verified()
+        .filter(kind=Organisation.Kind.PLANT)
+        .exclude(kecamatan="")
+        .values("kecamatan")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "kecamatan")
+    )
+
+
+def organisations_awaiting_verification():
+    return Organisation.objects.awaiting_verification().order_by("created_at")

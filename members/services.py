@@ -1,0 +1,205 @@
+"""Everything that changes people, organisations and their verification goes through these functions."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import (
+    ORGANISATION_TRANSITIONS,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+    VerificationEvent,
+    normalise_email,
+)
+
+
+def _enqueue_on_commit(task, *args):
+    # robust: a broker outage must not turn a committed change into a 500 for the person who made it.
+    transaction.on_commit(lambda: task.delay(*args), robust=True)
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "org"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organisation_register(
+    *, email: str, full_name: str, password: str, language: str, organisation_fields: dict
+) -> tuple[User, Organisation]:
+    """A new person signs up with a new plant or processor, which starts unverified; staff are told."""
+    from . import tasks
+
+    if organisation_fields.get("kind") not in Organisation.SELF_SERVICE_KINDS:
+        raise ValidationError(_("Only plants and processing businesses can sign up here."))
+    if User.objects.filter(email=normalise_email(email)).exists():
+        raise ValidationError(_("A person with this e-mail address already has an account."))
+    organisation = Organisation(**organisation_fields)
+    organisation.slug = unique_slug(organisation.name)
+    organisation.verification_status = Organisation.Status.UNVERIFIED
+    organisation.full_clean()
+    try:
+        with transaction.atomic():
+            organisation.save()
+            user = User.objects.create_user(email, password, full_name=full_name, language=language)
+    except IntegrityError as exc:  # two sign-ups racing for one NIB or one e-mail
+        raise ValidationError(_("This organisation or e-mail address is already registered.")) from exc
+    Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.ADMIN)
+    VerificationEvent.objects.create(
+        organisation=organisation,
+        from_status="",
+        to_status=Organisation.Status.UNVERIFIED,
+        actor=user,
+        reason=_("Registered through the sign-up form."),
+        notified_at=timezone.now(),
+    )
+    _enqueue_on_commit(tasks.notify_staff_of_registration, organisation.pk)
+    return user, organisation
+
+
+def _organisation_transition(
+    *, organisation: Organisation, to_status: str, acting_user: User, reason: str = ""
+) -> VerificationEvent:
+    from . import tasks
+
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        from_status = locked.verification_status
+        if to_status not in ORGANISATION_TRANSITIONS.get(from_status, set()):
+            raise ValidationError(
+                _("An organisation that is “%(from)s” cannot become “%(to)s”.")
+                % {
+                    "from": Organisation.Status(from_status).label,
+                    "to": Organisation.Status(to_status).label,
+                }
+            )
+        locked.verification_status = to_status
+        locked.verified_at = timezone.now() if to_status == Organisation.Status.VERIFIED else None
+        locked.save(update_fields=["verification_status", "verified_at"])
+        event = VerificationEvent.objects.create(
+            organisation=locked, from_status=from_status, to_status=to_status, actor=acting_user, reason=reason
+        )
+        _enqueue_on_commit(tasks.notify_organisation_decision, event.pk)
+    organisation.refresh_from_db(fields=["verification_status", "verified_at"])
+    return event
+
+
+def _require_staff(user: User) -> None:
+    if not (user.is_active and user.is_staff):
+        raise PermissionDenied(_("Only platform staff can verify organisations."))
+
+
+def organisation_verify(*, organisation: Organisation, acting_user: User, note: str = "") -> VerificationEvent:
+    _require_staff(acting_user)
+    return _organisation_transition(
+        organisation=organisation, to_status=Organisation.Status.VERIFIED, acting_user=acting_user, reason=note
+    )
+
+
+def organisation_reject(*, organisation: Organisation, acting_user: User, reason: str) -> VerificationEvent:
+    _require_staff(acting_user)
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the organisation is rejected: its people will read the reason."))
+    return _organisation_transition(
+        organisation=organisation,
+        to_status=Organisation.Status.REJECTED,
+        acting_user=acting_user,
+        reason=reason.strip(),
+    )
+
+
+IDENTITY_FIELDS = ("name", "nib")
+
+
+def organisation_update(*, organisation: Organisation, acting_user: User, fields: dict) -> Organisation:
+    """An organisation's admin corrects its details; a rejected organisation goes back for review."""
+    if not is_organisation_admin(acting_user, organisation):
+        raise PermissionDenied(_("Only an administrator of this organisation can change its details."))
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if locked.is_verified and any(
+            getattr(locked, name) != fields.get(name, getattr(locked, name)) for name in IDENTITY_FIELDS
+        ):
+            # The legal name and NIB are what staff verified: changing them needs staff.
+            raise ValidationError(_("A verified organisation's name and NIB can only be changed by platform staff."))
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        if locked.verification_status == Organisation.Status.REJECTED:
+            _organisation_transition(
+                organisation=locked,
+                to_status=Organisation.Status.UNVERIFIED,
+                acting_user=acting_user,
+                reason=_("Details corrected; asked for review again."),
+            )
+    organisation.refresh_from_db()
+    return organisation
+
+
+def is_organisation_admin(user: User, organisation: Organisation) -> bool:
+    membership = getattr(user, "membership", None)
+    return bool(
+        user.is_authenticated
+        and membership
+        and membership.organisation_id == organisation.pk
+        and membership.role == Membership.Role.ADMIN
+    )
+
+
+@transaction.atomic
+def invitation_create(*, organisation: Organisation, email: str, role: str, acting_user: User) -> Invitation:
+    from . import tasks
+
+    if not is_organisation_admin(acting_user, organisation):
+        raise PermissionDenied(_("Only an administrator of this organisation can invite colleagues."))
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(_("This person already has a WasteX account. Each person belongs to one organisation."))
+    # A new invitation to the same address replaces the old one (its link stops working).
+    Invitation.objects.filter(organisation=organisation, email=email, accepted_at__isnull=True).delete()
+    invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=acting_user)
+    _enqueue_on_commit(tasks.send_invitation, invitation.pk)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, acting_user: User) -> None:
+    if not is_organisation_admin(acting_user, invitation.organisation):
+        raise PermissionDenied(_("Only an administrator of this organisation can revoke invitations."))
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, full_name: str, password: str, language: str) -> User:
+    locked = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if locked is None or locked.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used."))
+    if locked.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation has expired. Ask your colleague for a new one."))
+    if User.objects.filter(email=locked.email).exists():
+        raise ValidationError(_("A person with this e-mail address already has an account."))
+    user = User.objects.create_user(locked.email, password, full_name=full_name, language=language)
+    Membership.objects.create(user=user, organisation=locked.organisation, role=locked.role)
+    locked.accepted_at = timezone.now()
+    locked.save(update_fields=["accepted_at"])
+    return user
+
+
+def user_change_email(*, user: User, new_email: str) -> User:
+    new_email = normalise_email(new_email)
+    if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
+        raise ValidationError(_("A person with this e-mail address already has an account."))
+    user.email = new_email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:
+        raise ValidationError(_("A person with this e-mail address already has an account.")) from exc
+    return user

@@ -1,0 +1,104 @@
+"""Background work for members: thin tasks that take ids, load, and send.
+
+Every task is safe to run twice: a status guard or a timestamp makes a re-run harmless.
+"""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from .emails import render_email
+from .models import Invitation, Organisation, User, VerificationEvent
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def deliver_email(self, *, to: str, subject: str, body: str, html: str | None = None) -> None:
+    """Send one e-mail; on an SMTP or network failure retry with backoff, then give up and log why."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    if html:
+        message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Giving up on e-mail %r to %s after %s tries: %s", subject, to, self.request.retries, exc)
+        raise
+
+
+def _email_people(users, template: str, context: dict) -> None:
+    for user in users:
+        rendered = render_email(template, {**context, "recipient": user}, language=user.language)
+        deliver_email.delay(to=user.email, **rendered)
+
+
+@shared_task
+def notify_organisation_decision(event_id: int) -> None:
+    """Tell an organisation's people that staff verified or rejected it (once per event)."""
+    with transaction.atomic():
+        event = (
+            VerificationEvent.objects.select_for_update()
+            .select_related("organisation")
+            .filter(pk=event_id, notified_at__isnull=True)
+            .first()
+        )
+        if event is None:  # already told, or gone
+            return
+        people = User.objects.filter(membership__organisation=event.organisation, is_active=True)
+        _email_people(people, "organisation_decision", {"event": event, "organisation": event.organisation})
+        event.notified_at = timezone.now()
+        event.save(update_fields=["notified_at"])
+
+
+@shared_task
+def notify_staff_of_registration(organisation_id: int) -> None:
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None or organisation.verification_status != Organisation.Status.UNVERIFIED:
+        return
+    staff = User.objects.filter(is_staff=True, is_active=True)
+    _email_people(staff, "staff_new_registration", {"organisation": organisation})
+
+
+@shared_task
+def send_invitation(invitation_id: int) -> None:
+    invitation = (
+        Invitation.objects.pending().select_related("organisation", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None:  # accepted, revoked or expired meanwhile
+        return
+    language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
+    rendered = render_email(
+        "invitation",
+        {"invitation": invitation, "accept_url": settings.SITE_URL + invitation.get_accept_url()},
+        language=language,
+    )
+    deliver_email.delay(to=invitation.email, **rendered)
+
+
+@shared_task
+def purge_expired_invitations() -> int:
+    deleted, _ = Invitation.objects.expired().delete()
+    return deleted
+
+
+@shared_task
+def remind_staff_of_pending_verifications() -> int:
+    """A daily nudge to staff while organisations wait: an unverified business cannot trade."""
+    waiting = list(Organisation.objects.awaiting_verification().order_by("created_at"))
+    if waiting:
+        staff = User.objects.filter(is_staff=True, is_active=True)
+        _email_people(staff, "staff_pending_verifications", {"organisations": waiting})
+    return len(waiting)

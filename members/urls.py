@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("org/", views.directory, name="directory"),
+    path("org/<slug:slug>/", views.organisation_detail, name="organisation_detail"),
+    path("org/<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("org/<slug:slug>/team/", views.organisation_team, name="organisation_team"),
+    path("org/<slug:slug>/team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("staff/organisations/", views.staff_organisation_list, name="staff_organisation_list"),
+    path("staff/organisations/<slug:slug>/", views.staff_organisation_review, name="staff_organisation_review"),
+]

@@ -1,0 +1,270 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required, user_passes_test
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from wastex.middleware import set_language_cookie
+
+from . import selectors, services
+from .filters import DirectoryFilter, StaffOrganisationFilter
+from .forms import (
+    EmailChangeForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    OrganisationEditForm,
+    ProfileForm,
+    RejectForm,
+    SignupForm,
+    VerifyForm,
+)
+from .models import Invitation, Organisation
+
+staff_required = user_passes_test(lambda u: u.is_active and u.is_staff)
+
+
+def verified_organisation_required(view):
+    """For pages that only verified organisations (and officials and staff) may open."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.can_see_directory(request.user):
+            return render(request, "members/verification_required.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _form_error_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_not_required
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, organisation = services.organisation_register(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                language=translation.get_language() or "id",
+                organisation_fields=form.organisation_fields(),
+            )
+        except ValidationError as exc:
+            _form_error_from(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome to WasteX. %(name)s is registered and waits for verification by platform staff.")
+                % {"name": organisation.name},
+            )
+            return redirect("home")
+    return render(request, "members/signup.html", {"form": form})
+
+
+def organisation_detail(request, slug):
+    organisation = selectors.organisation_visible_or_404(request.user, slug)
+    membership = selectors.user_membership(request.user)
+    is_own = bool(membership and membership.organisation_id == organisation.pk)
+    context = {
+        "organisation": organisation,
+        "is_own": is_own,
+        "is_admin": is_own and membership.is_admin,
+        "events": organisation.verification_events.select_related("actor")[:20]
+        if is_own or request.user.is_staff
+        else [],
+    }
+    return render(request, "members/organisation_detail.html", context)
+
+
+def organisation_edit(request, slug):
+    organisation = selectors.organisation_of_member_or_404(request.user, slug, admin=True)
+    form = OrganisationEditForm(request.POST if request.method == "POST" else None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.fields if not form.fields[name].disabled}
+        # The form validated against the instance in memory; reload it so the service starts clean.
+        organisation.refresh_from_db()
+        try:
+            services.organisation_update(organisation=organisation, acting_user=request.user, fields=fields)
+        except ValidationError as exc:
+            _form_error_from(form, exc)
+        else:
+            messages.success(request, _("The organisation's details are saved."))
+            return redirect(organisation)
+    return render(request, "members/organisation_edit.html", {"organisation": organisation, "form": form})
+
+
+def organisation_team(request, slug):
+    organisation = selectors.organisation_of_member_or_404(request.user, slug)
+    is_admin = services.is_organisation_admin(request.user, organisation)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not is_admin:
+            raise PermissionDenied(_("Only an administrator of this organisation can invite colleagues."))
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    organisation=organisation,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    acting_user=request.user,
+                )
+            except ValidationError as exc:
+                _form_error_from(form, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                return redirect("members:organisation_team", slug=organisation.slug)
+    context = {
+        "organisation": organisation,
+        "is_admin": is_admin,
+        "form": form,
+        "members": organisation.memberships.select_related("user").order_by("user__full_name"),
+        "invitations": organisation.invitations.pending().select_related("invited_by") if is_admin else [],
+    }
+    return render(request, "members/organisation_team.html", context)
+
+
+@require_POST
+def invitation_revoke(request, slug, pk):
+    organisation = selectors.organisation_of_member_or_404(request.user, slug, admin=True)
+    invitation = get_object_or_404(Invitation, pk=pk, organisation=organisation, accepted_at__isnull=True)
+    services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    messages.success(request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email})
+    return redirect("members:organisation_team", slug=organisation.slug)
+
+
+@login_not_required
+@ratelimit(key="ip", rate="20/h", method="POST", block=True)
+def invitation_accept(request, token):
+    try:
+        invitation_id = signing.loads(token, salt=Invitation.SIGNING_SALT)
+    except signing.BadSignature:
+        invitation_id = None
+    invitation = (
+        Invitation.objects.pending().select_related("organisation").filter(pk=invitation_id).first()
+        if isinstance(invitation_id, int)
+        else None
+    )
+    if invitation is None:
+        return render(request, "members/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        messages.error(request, _("You are signed in already. Log out first to accept an invitation for someone else."))
+        return redirect("home")
+    form = InvitationAcceptForm(request.POST if request.method == "POST" else None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                language=translation.get_language() or "id",
+            )
+        except ValidationError as exc:
+            _form_error_from(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome to WasteX. You are now on the team of %(name)s.") % {"name": invitation.organisation.name}
+            )
+            return redirect("home")
+    return render(request, "members/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+def profile(request):
+    profile_form = ProfileForm(instance=request.user, prefix="profile")
+    email_form = EmailChangeForm(user=request.user, prefix="email")
+    if request.method == "POST" and "profile-full_name" in request.POST:
+        profile_form = ProfileForm(request.POST, instance=request.user, prefix="profile")
+        if profile_form.is_valid():
+            user = profile_form.save()
+            response = redirect("members:profile")
+            set_language_cookie(response, user.language)
+            translation.activate(user.language)
+            messages.success(request, _("Your profile is saved."))
+            return response
+    elif request.method == "POST":
+        email_form = EmailChangeForm(request.POST, user=request.user, prefix="email")
+        if email_form.is_valid():
+            try:
+                services.user_change_email(user=request.user, new_email=email_form.cleaned_data["email"])
+            except ValidationError as exc:
+                _form_error_from(email_form, exc)
+            else:
+                update_session_auth_hash(request, request.user)
+                messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": request.user.email})
+                return redirect("members:profile")
+    return render(request, "members/profile.html", {"profile_form": profile_form, "email_form": email_form})
+
+
+@verified_organisation_required
+def directory(request):
+    filterset = DirectoryFilter(request.GET or None, queryset=selectors.directory_queryset())
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    template = "members/partials/directory_results.html" if request.htmx else "members/directory.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+@staff_required
+def staff_organisation_list(request):
+    data = request.GET.copy()
+    data.setdefault("status", Organisation.Status.UNVERIFIED)
+    filterset = StaffOrganisationFilter(data, queryset=Organisation.objects.order_by("created_at"))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "members/staff_organisation_list.html", {"filter": filterset, "page": page})
+
+
+@staff_required
+def staff_organisation_review(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    verify_form = VerifyForm(prefix="verify")
+    reject_form = RejectForm(prefix="reject")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "verify":
+                verify_form = VerifyForm(request.POST, prefix="verify")
+                if verify_form.is_valid():
+                    services.organisation_verify(
+                        organisation=organisation, acting_user=request.user, note=verify_form.cleaned_data["note"]
+                    )
+                    messages.success(request, _("%(name)s is verified; its people are told.") % {"name": organisation})
+                    return redirect("members:staff_organisation_list")
+            elif action == "reject":
+                reject_form = RejectForm(request.POST, prefix="reject")
+                if reject_form.is_valid():
+                    services.organisation_reject(
+                        organisation=organisation, acting_user=request.user, reason=reject_form.cleaned_data["reason"]
+                    )
+                    messages.success(
+                        request, _("%(name)s is rejected; its people are told why.") % {"name": organisation}
+                    )
+                    return redirect("members:staff_organisation_list")
+            else:
+                messages.error(request, _("Choose verify or reject."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    context = {
+        "organisation": organisation,
+        "verify_form": verify_form,
+        "reject_form": reject_form,
+        "events": organisation.verification_events.select_related("actor"),
+        "people": organisation.memberships.select_related("user"),
+    }
+    return render(request, "members/staff_organisation_review.html", context)

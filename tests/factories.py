@@ -1,0 +1,72 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from members.models import Invitation, Membership, Organisation, User
+
+PASSWORD = "a-Long-test-password-7"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    full_name = factory.Faker("name", locale="id_ID")
+    language = "en"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"PT Contoh Industri {n}")
+    slug = factory.Sequence(lambda n: f"contoh-industri-{n}")
+    kind = Organisation.Kind.PLANT
+    nib = factory.Sequence(lambda n: f"{8100000000000 + n}")
+    address = "Jl. Contoh No. 1"
+    city = "Kota Cilegon"
+    kecamatan = "ciwandan"
+    province = "banten"
+    verification_status = Organisation.Status.VERIFIED
+
+    class Params:
+        unverified = factory.Trait(verification_status=Organisation.Status.UNVERIFIED)
+        rejected = factory.Trait(verification_status=Organisation.Status.REJECTED)
+        processor = factory.Trait(kind=Organisation.Kind.PROCESSOR)
+        authority = factory.Trait(kind=Organisation.Kind.AUTHORITY, nib=None)
+        operator = factory.Trait(kind=Organisation.Kind.OPERATOR, nib=None)
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Membership.Role.ADMIN
+
+
+class InvitationFactory(DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Membership.Role.MEMBER
+
+
+def member_of(organisation=None, *, role=Membership.Role.ADMIN, **user_fields) -> User:
+    """A person on an organisation's team (a new verified plant when none is given)."""
+    organisation = organisation or OrganisationFactory()
+    return MembershipFactory(organisation=organisation, role=role, user=UserFactory(**user_fields)).user
+
+
+def staff_user(**user_fields) -> User:
+    return member_of(OrganisationFactory(operator=True), is_staff=True, **user_fields)

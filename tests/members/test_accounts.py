@@ -1,0 +1,153 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from members.models import User
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_with_email_in_any_case_lands_home(client, plant_admin):
+    response = client.post(reverse("login"), {"username": "ADMIN@baja-uji.test", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home")).context["role"] == "plant"
+
+
+def test_login_with_wrong_password_says_so(client, plant_admin):
+    response = client.post(reverse("login"), {"username": plant_admin.email, "password": "wrong-password-1"})
+    assert response.status_code == 200
+    assert "correct email address and password" in response.content.decode().replace("e-mail", "email")
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_is_rate_limited(client, plant_admin):
+    for _ in range(20):
+        client.post(reverse("login"), {"username": plant_admin.email, "password": "guess-guess-1"})
+    response = client.post(reverse("login"), {"username": plant_admin.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_needs_post_and_ends_the_session(client, plant_admin):
+    client.force_login(plant_admin)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response["Location"] == reverse("landing")
+    assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
+
+
+def test_password_reset_sends_a_working_link_through_the_mail_backend(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": plant_admin.email})
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [plant_admin.email]
+    assert "Reset your WasteX password" in message.subject
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"]
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "Baru-dan-kuat-2026", "new_password2": "Baru-dan-kuat-2026"}
+    )
+    assert done["Location"] == reverse("password_reset_complete")
+    plant_admin.refresh_from_db()
+    assert plant_admin.check_password("Baru-dan-kuat-2026")
+    # A used link does not work twice.
+    assert not client.get(link, follow=True).context["validlink"]
+
+
+def test_password_reset_email_is_in_the_persons_language(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    plant_admin.language = "id"
+    plant_admin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": plant_admin.email})
+    assert "Atur ulang" in mailoutbox[0].subject
+
+
+def test_password_reset_for_unknown_address_reveals_nothing(client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.test"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_password_reset_with_bad_address_explains(client):
+    response = client.post(reverse("password_reset"), {"email": "not an address"})
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+
+
+def test_change_password(client, plant_admin):
+    client.force_login(plant_admin)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "Lebih-kuat-lagi-99", "new_password2": "Lebih-kuat-lagi-99"},
+    )
+    assert response["Location"] == reverse("password_change_done")
+    plant_admin.refresh_from_db()
+    assert plant_admin.check_password("Lebih-kuat-lagi-99")
+
+
+def test_change_password_refuses_weak_or_wrong_old_password(client, plant_admin):
+    client.force_login(plant_admin)
+    response = client.post(
+        reverse("password_change"), {"old_password": "wrong", "new_password1": "123", "new_password2": "123"}
+    )
+    assert response.status_code == 200
+    assert {"old_password", "new_password2"} <= set(response.context["form"].errors)
+    plant_admin.refresh_from_db()
+    assert plant_admin.check_password(PASSWORD)
+
+
+def test_change_email_needs_current_password_and_keeps_session(client, plant_admin):
+    client.force_login(plant_admin)
+    url = reverse("members:profile")
+    wrong = client.post(url, {"email-email": "new@baja-uji.test", "email-password": "nope"})
+    assert "password" in wrong.context["email_form"].errors
+
+    response = client.post(url, {"email-email": "New@Baja-Uji.test", "email-password": PASSWORD})
+    assert response["Location"] == url
+    plant_admin.refresh_from_db()
+    assert plant_admin.email == "new@baja-uji.test"
+    assert client.get(reverse("home")).status_code == 200  # still logged in
+    client.logout()
+    assert client.login(username="new@baja-uji.test", password=PASSWORD)
+
+
+def test_change_email_to_someone_elses_is_refused(client, plant_admin):
+    UserFactory(email="taken@example.test")
+    client.force_login(plant_admin)
+    response = client.post(
+        reverse("members:profile"), {"email-email": "TAKEN@example.test", "email-password": PASSWORD}
+    )
+    assert "already has an account" in " ".join(response.context["email_form"].errors["email"])
+    assert User.objects.get(pk=plant_admin.pk).email == "admin@baja-uji.test"
+
+
+def test_profile_saves_name_and_language(client, plant_admin):
+    client.force_login(plant_admin)
+    response = client.post(reverse("members:profile"), {"profile-full_name": "Rina H.", "profile-language": "id"})
+    assert response.cookies["django_language"].value == "id"
+    plant_admin.refresh_from_db()
+    assert (plant_admin.full_name, plant_admin.language) == ("Rina H.", "id")
+
+
+def test_profile_refuses_unknown_language(client, plant_admin):
+    client.force_login(plant_admin)
+    response = client.post(reverse("members:profile"), {"profile-full_name": "Rina", "profile-language": "xx"})
+    assert "language" in response.context["profile_form"].errors
+
+
+def test_emails_are_unique_whatever_the_case():
+    UserFactory(email="one@example.test")
+    with pytest.raises(Exception):  # noqa: B017 - IntegrityError from either database
+        UserFactory(email="ONE@example.test")

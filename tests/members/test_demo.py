@@ -1,0 +1,46 @@
+import pytest
+from django.core.management import call_command
+
+from members.management.commands.load_demo import DEMO_PASSWORD
+from members.models import Membership, Organisation, User, VerificationEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+        VerificationEvent.objects.count(),
+    )
+
+
+def test_load_demo_is_idempotent_and_sends_no_mail(mailoutbox):
+    call_command("load_demo")
+    first = counts()
+    call_command("load_demo")
+    assert counts() == first
+    assert mailoutbox == []
+
+
+def test_demo_has_every_role_and_kind_of_organisation():
+    call_command("load_demo")
+    for email in ("plant@demo.test", "processor@demo.test", "official@demo.test", "staff@demo.test"):
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    assert User.objects.get(email="staff@demo.test").is_staff
+    processors = Organisation.objects.filter(kind="processor")
+    assert processors.verified().banten().japnas_members().exists()
+    assert processors.verified().banten().filter(japnas_number="").exists()
+    assert processors.verified().exclude(province="banten").exists()
+    assert Organisation.objects.awaiting_verification().exists()
+    assert Organisation.objects.filter(verification_status="rejected").exists()
+    assert all("(Demo)" in name for name in Organisation.objects.values_list("name", flat=True))
+
+
+def test_if_empty_leaves_an_existing_database_alone():
+    from tests.factories import OrganisationFactory
+
+    OrganisationFactory()
+    call_command("load_demo", "--if-empty")
+    assert Organisation.objects.count() == 1

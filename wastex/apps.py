@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WastexConfig(AppConfig):
+    name = "wastex"
+    verbose_name = "WasteX"

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.utils.decorators import method_decorator
+from django_ratelimit.decorators import ratelimit
+
+from members.forms import PasswordResetForm
+
+from . import views
+
+# Doors a bot would hammer get a rate limit per address (429 with a reason past it).
+login_view = method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=True), name="post")(
+    auth_views.LoginView
+)
+password_reset_view = method_decorator(ratelimit(key="ip", rate="5/m", method="POST", block=True), name="post")(
+    auth_views.PasswordResetView
+)
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("home/", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/password_reset/",
+        login_not_required(password_reset_view.as_view(form_class=PasswordResetForm)),
+        name="password_reset",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("members.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "wastex.views.bad_request"
+handler403 = "wastex.views.permission_denied"
+handler404 = "wastex.views.page_not_found"
+handler500 = "wastex.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

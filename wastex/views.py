@@ -1,0 +1,140 @@
+import logging
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from members import selectors
+
+from .middleware import LANGUAGE_CODES, set_language_cookie
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+def landing(request):
+    return render(request, "landing.html", {"figures": selectors.platform_figures()})
+
+
+def home(request):
+    """The signed-in person's home page, built for their role."""
+    role = selectors.user_role(request.user)
+    membership = selectors.user_membership(request.user)
+    context = {"role": role, "membership": membership}
+    if role == "staff":
+        context["awaiting"] = selectors.organisations_awaiting_verification()[:10]
+        context["figures"] = selectors.platform_figures()
+    elif role == "official":
+        context["figures"] = selectors.platform_figures()
+        context["by_kind"] = selectors.organisation_counts_by_kind_and_status()
+        context["plants_by_kecamatan"] = selectors.plants_by_kecamatan()
+    elif role in ("plant", "processor"):
+        partner_kind = "processor" if role == "plant" else "plant"
+        context["partners"] = (
+            selectors.directory_queryset().filter(kind=partner_kind).order_by("-province", "name")[:8]
+            if selectors.can_see_directory(request.user)
+            else []
+        )
+        context["team_size"] = membership.organisation.memberships.count()
+    return render(request, "home.html", context)
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """The language switcher: a plain form, so it works without JavaScript; remembered for the person too."""
+    language = request.POST.get("language")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in LANGUAGE_CODES:
+        set_language_cookie(response, language)
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    return response
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when the database (and the broker, when configured) answer, else 503."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means unhealthy; say which
+        logger.warning("healthz: database check failed: %s", exc)
+        checks["database"] = "error"
+    if settings.REDIS_URL:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["broker"] = "ok"
+        except redis.RedisError as exc:
+            logger.warning("healthz: broker check failed: %s", exc)
+            checks["broker"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@login_not_required
+def rate_limited(request, exception):
+    return render(
+        request,
+        "error.html",
+        {
+            "title": _("Too many attempts"),
+            "message": _("Too many attempts from your address. Wait a few minutes and try again."),
+        },
+        status=429,
+    )
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    return render(
+        request,
+        "error.html",
+        {
+            "title": _("The form expired"),
+            "message": _("Your session or the form expired. Go back, reload the page and send it again."),
+        },
+        status=403,
+    )
+
+
+def bad_request(request, exception=None):
+    return render(
+        request,
+        "error.html",
+        {"title": _("Bad request"), "message": _("The request could not be understood. It may be too large.")},
+        status=400,
+    )
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else _("You do not have access to this page.")
+    return render(request, "error.html", {"title": _("Not allowed"), "message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "error.html", {"title": _("Not found"), "message": _("There is no such page.")}, status=404)
+
+
+def server_error(request):
+    return HttpResponse(
+        "<!doctype html><title>WasteX</title><h1>500</h1><p>Something went wrong on our side. "
+        "Kesalahan di pihak kami.</p>",
+        status=500,
+    )
