@@ -181,7 +181,8 @@ def invitation_accept(request, token):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
-                request, _("Welcome to WasteX. You are now on the team of %(name)s.") % {"name": invitation.organisation.name}
+                request,
+                _("Welcome to WasteX. You are now on the team of %(name)s.") % {"name": invitation.organisation.name},
             )
             return redirect("home")
     return render(request, "members/invitation_accept.html", {"invitation": invitation, "form": form})
