@@ -38,7 +38,7 @@ def home(request):
     elif role in ("plant", "processor"):
         partner_kind = "processor" if role == "plant" else "plant"
         context["partners"] = (
-            selectors.directory_queryset().filter(kind=partner_kind).order_by("-province", "name")[:8]
+            selectors.directory_queryset().filter(kind=partner_kind).order_by(selectors.banten_first(), "name")[:8]
             if selectors.can_see_directory(request.user)
             else []
         )

@@ -47,11 +47,12 @@ def test_home_needs_login(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_plant_home_lists_verified_processors_only(client, plant_admin, processor):
+def test_plant_home_lists_verified_processors_banten_first(client, plant_admin, processor):
     OrganisationFactory(name="CV Belum", processor=True, unverified=True)
+    outside = OrganisationFactory(name="AAA Luar Banten", processor=True, province="jawa-barat", kecamatan="")
     client.force_login(plant_admin)
     partners = list(client.get(reverse("home")).context["partners"])
-    assert partners == [processor]
+    assert partners == [processor, outside]
 
 
 def test_unverified_home_has_no_directory(client, unverified_admin, processor):
