@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint format messages check-deploy worker beat clean
+.PHONY: install run test lint format messages check-deploy bench worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ messages: install
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=wastex.example \
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Load benchmark on PostgreSQL (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/wastex_bench) with
+# gunicorn (2 workers, DEBUG off) and wrk; prints one JSON line per endpoint. See README "Benchmarks".
+bench: install
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A wastex worker --loglevel=INFO

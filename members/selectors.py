@@ -14,12 +14,17 @@ ROLE_BY_KIND = {
 
 
 def user_membership(user) -> Membership | None:
+    """The person's membership with its organisation, in one query, remembered for the request."""
     if not user.is_authenticated:
         return None
-    try:
-        return user.membership
-    except Membership.DoesNotExist:
-        return None
+    if not hasattr(user, "_membership_cache"):
+        membership = Membership.objects.select_related("organisation").filter(user=user).first()
+        if membership is not None:
+            membership.user = user
+            # Later `user.membership` reads (services, templates) reuse it instead of querying again.
+            user.__class__.membership.related.set_cached_value(user, membership)
+        user._membership_cache = membership
+    return user._membership_cache
 
 
 def user_role(user) -> str | None:

@@ -1,4 +1,8 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from members.models import Invitation, Membership, Organisation, User
@@ -70,3 +74,38 @@ def member_of(organisation=None, *, role=Membership.Role.ADMIN, **user_fields) -
 
 def staff_user(**user_fields) -> User:
     return member_of(OrganisationFactory(operator=True), is_staff=True, **user_fields)
+
+
+def category(code="steel-slag"):
+    """A category of the seeded catalogue (migration listings 0002)."""
+    from listings.catalogue import ensure_catalogue
+    from listings.models import WasteCategory
+
+    ensure_catalogue()  # tests on a flushed (transactional) database
+    return WasteCategory.objects.get(code=code)
+
+
+class LotFactory(DjangoModelFactory):
+    """A lot written directly (tests of services build theirs through the services)."""
+
+    class Meta:
+        model = "listings.WasteLot"
+
+    reference = factory.Sequence(lambda n: f"WX-2026-{n + 10000:05d}")
+    plant = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Slag baja lot {n}")
+    category = factory.LazyFunction(category)
+    description = "Siap diangkut dari lokasi."
+    physical_form = "solid"
+    packaging = "bulk"
+    quantity = Decimal("100")
+    unit = "t"
+    site_address = "Jl. Industri 1"
+    site_kecamatan = "ciwandan"
+    latitude = Decimal("-6.029")
+    longitude = Decimal("105.956")
+    available_from = factory.LazyFunction(lambda: timezone.localdate())
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    status = "open"
+    published_at = factory.LazyFunction(timezone.now)
+    reserve_price = 100000

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "wastex",
     "members",
+    "listings",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 3, "max_retries": 1}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "close-overdue-lots": {"task": "listings.tasks.close_overdue_lots", "schedule": 60},
     "purge-expired-invitations": {
         "task": "members.tasks.purge_expired_invitations",
         "schedule": 60 * 60 * 6,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
     path(
@@ -31,6 +32,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("members.urls")),
+    path("", include("listings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -88,6 +88,15 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
+ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\nDisallow: /accounts/\nDisallow: /staff/\nDisallow: /my/\n"
+
+
+@login_not_required
+def robots_txt(request):
+    """Touches no database: also the framework's floor in `make bench`."""
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain")
+
+
 @login_not_required
 def rate_limited(request, exception):
     return render(

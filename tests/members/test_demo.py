@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from members.management.commands.load_demo import DEMO_PASSWORD
+from members.demo import DEMO_PASSWORD
 from members.models import Membership, Organisation, User, VerificationEvent
 
 pytestmark = pytest.mark.django_db

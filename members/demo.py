@@ -1,4 +1,4 @@
-"""Demo data: clearly fictional Cilegon plants, Banten processors, an authority and platform staff.
+"""Demo organisations and people: clearly fictional Cilegon plants, Banten processors, an authority, staff.
 
 Idempotent: organisations are keyed by slug and people by e-mail, so running it twice changes nothing.
 Every name ends in "(Demo)" and every NIB starts with 99, so nobody mistakes them for real firms.
@@ -6,8 +6,6 @@ Every name ends in "(Demo)" and every NIB starts with 99, so nobody mistakes the
 
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from members.models import Membership, Organisation, User, VerificationEvent
@@ -237,75 +235,57 @@ PEOPLE = [
 ]
 
 
-class Command(BaseCommand):
-    help = "Load fictional demo organisations and people (idempotent). Every demo password is 'wastex-demo'."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing when the database already has organisations."
+def load_demo_members() -> tuple[int, int]:
+    """Create what is missing; return (organisations created, people in the demo)."""
+    staff = None
+    organisations = {}
+    for slug, name, kind, nib, address, city, kecamatan, province, lat, lon, japnas, status in ORGANISATIONS:
+        organisation, created = Organisation.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "nib": nib,
+                "address": address,
+                "city": city,
+                "kecamatan": kecamatan,
+                "province": province,
+                "latitude": Decimal(lat) if lat else None,
+                "longitude": Decimal(lon) if lon else None,
+                "japnas_number": japnas,
+                "phone": f"+62 254 {380 + len(organisations):03d} {1000 + len(organisations) * 7:04d}",
+            },
         )
+        organisations[slug] = (organisation, created, status)
 
-    @transaction.atomic
-    def handle(self, *args, **options):
-        if options["if_empty"] and Organisation.objects.exists():
-            self.stdout.write("The database has data already; demo data not loaded.")
-            return
-        staff = None
-        organisations = {}
-        for slug, name, kind, nib, address, city, kecamatan, province, lat, lon, japnas, status in ORGANISATIONS:
-            organisation, created = Organisation.objects.get_or_create(
-                slug=slug,
-                defaults={
-                    "name": name,
-                    "kind": kind,
-                    "nib": nib,
-                    "address": address,
-                    "city": city,
-                    "kecamatan": kecamatan,
-                    "province": province,
-                    "latitude": Decimal(lat) if lat else None,
-                    "longitude": Decimal(lon) if lon else None,
-                    "japnas_number": japnas,
-                    "phone": f"+62 254 {380 + len(organisations):03d} {1000 + len(organisations) * 7:04d}",
-                },
+    for email, full_name, slug, role, is_staff in PEOPLE:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, DEMO_PASSWORD, full_name=full_name, is_staff=is_staff, is_superuser=is_staff
             )
-            organisations[slug] = (organisation, created, status)
+        Membership.objects.get_or_create(user=user, defaults={"organisation": organisations[slug][0], "role": role})
+        if is_staff:
+            staff = user
 
-        for email, full_name, slug, role, is_staff in PEOPLE:
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User.objects.create_user(
-                    email, DEMO_PASSWORD, full_name=full_name, is_staff=is_staff, is_superuser=is_staff
-                )
-            Membership.objects.get_or_create(user=user, defaults={"organisation": organisations[slug][0], "role": role})
-            if is_staff:
-                staff = user
-
-        # Demo organisations get their history written directly, already "told": loading demo data must not
-        # e-mail anybody. Real changes go through members.services.
-        for organisation, created, status in organisations.values():
-            if not created:
-                continue
+    # Demo organisations get their history written directly, already "told": loading demo data must not
+    # e-mail anybody. Real changes go through members.services.
+    for organisation, created, status in organisations.values():
+        if not created:
+            continue
+        VerificationEvent.objects.create(
+            organisation=organisation, to_status=U, reason="Demo data", notified_at=timezone.now()
+        )
+        if status != U:
+            organisation.verification_status = status
+            organisation.verified_at = timezone.now() if status == V else None
+            organisation.save(update_fields=["verification_status", "verified_at"])
             VerificationEvent.objects.create(
-                organisation=organisation, to_status=U, reason="Demo data", notified_at=timezone.now()
+                organisation=organisation,
+                from_status=U,
+                to_status=status,
+                actor=staff,
+                reason="" if status == V else "NIB tidak ditemukan di OSS (demo).",
+                notified_at=timezone.now(),
             )
-            if status != U:
-                organisation.verification_status = status
-                organisation.verified_at = timezone.now() if status == V else None
-                organisation.save(update_fields=["verification_status", "verified_at"])
-                VerificationEvent.objects.create(
-                    organisation=organisation,
-                    from_status=U,
-                    to_status=status,
-                    actor=staff,
-                    reason="" if status == V else "NIB tidak ditemukan di OSS (demo).",
-                    notified_at=timezone.now(),
-                )
-
-        created_count = sum(1 for _, created, _ in organisations.values() if created)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {len(ORGANISATIONS)} organisations ({created_count} new), {len(PEOPLE)} people. "
-                f"Password for every demo login: {DEMO_PASSWORD}"
-            )
-        )
+    return sum(1 for _, created, _ in organisations.values() if created), len(PEOPLE)

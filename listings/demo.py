@@ -1,0 +1,236 @@
+"""Demo waste lots for the demo plants, in every status the lot life has reached so far, with photos.
+
+Built through listings.services, so every lot has a real timeline. Idempotent: a plant's demo lot is keyed
+by its title. The photos are drawn here (no real site is pictured) and pass the same checks as uploads.
+"""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from members.models import User
+
+from . import services, uploads
+from .catalogue import ensure_catalogue
+from .models import LotAttachment, WasteCategory, WasteLot
+
+GROUP_COLOURS = {
+    "metals": ((94, 99, 110), (170, 120, 80)),
+    "slags-and-ashes": ((70, 70, 72), (150, 150, 145)),
+    "oils-and-solvents": ((40, 30, 20), (120, 90, 40)),
+    "chemicals": ((40, 80, 120), (200, 210, 90)),
+    "plastics": ((30, 120, 180), (230, 230, 240)),
+    "construction-minerals": ((160, 90, 60), (220, 200, 170)),
+    "other": ((90, 110, 90), (190, 190, 170)),
+}
+
+# plant admin e-mail, title, category code, quantity, unit, price (Rp per unit), final status, options
+LOTS = [
+    (
+        "plant@demo.test",
+        "Slag baja EAF, 1.200 t di stockyard Ciwandan",
+        "steel-slag",
+        "1200",
+        "t",
+        -15000,
+        "open",
+        {"bidding_mode": "sealed", "days": 9},
+    ),
+    (
+        "plant@demo.test",
+        "Mill scale kering dari rolling mill",
+        "mill-scale",
+        "350",
+        "t",
+        450000,
+        "open",
+        {"bidding_mode": "open", "days": 5, "local_first_days": 3},
+    ),
+    (
+        "plant@demo.test",
+        "Skrap besi potongan billet, bulanan",
+        "ferrous-scrap",
+        "1200",
+        "t",
+        4200000,
+        "open",
+        {"recurring": ("monthly", "100", 12), "days": 14, "local_first_days": 7},
+    ),
+    ("plant@demo.test", "Debu EAF dalam jumbo bag", "eaf-dust", "80", "t", -650000, "closed", {"days": -2}),
+    ("plant@demo.test", "Bata tahan api bekas ladle", "refractory-bricks", "40", "t", None, "draft", {"days": 20}),
+    (
+        "plant@demo.test",
+        "Oli bekas mesin rolling",
+        "used-lube-oil",
+        "6000",
+        "L",
+        2500,
+        "cancelled",
+        {"days": 10, "reason": "Oli sudah diserahkan ke pengumpul berizin lain (demo)."},
+    ),
+    (
+        "petrokimia@demo.test",
+        "Katalis bekas unit hidrogenasi",
+        "spent-catalyst",
+        "25",
+        "t",
+        -3500000,
+        "open",
+        {"days": 12},
+    ),
+    (
+        "petrokimia@demo.test",
+        "Pelarut bekas (toluena) dalam drum",
+        "spent-solvents",
+        "12000",
+        "L",
+        -1800,
+        "open",
+        {"days": 7, "packaging": "drum", "form": "liquid"},
+    ),
+    (
+        "petrokimia@demo.test",
+        "Drum bekas B3 kosong 200 L",
+        "b3-packaging",
+        "400",
+        "unit",
+        35000,
+        "open",
+        {"days": 4, "packaging": "other"},
+    ),
+    (
+        "petrokimia@demo.test",
+        "Plastik film pembungkus palet",
+        "plastic-film",
+        "8000",
+        "kg",
+        1500,
+        "unawarded",
+        {"days": -6},
+    ),
+    (
+        "klor@demo.test",
+        "Lumpur IPAL terdewatering",
+        "wwtp-sludge",
+        "150",
+        "t",
+        -400000,
+        "open",
+        {"days": 8, "form": "sludge"},
+    ),
+    ("klor@demo.test", "Kain majun terkontaminasi", "contaminated-rags-ppe", "900", "kg", -6000, "draft", {"days": 15}),
+    (
+        "pltu@demo.test",
+        "Fly ash PLTU, 5.000 t per bulan",
+        "fly-ash-pltu",
+        "60000",
+        "t",
+        25000,
+        "open",
+        {"recurring": ("monthly", "5000", 12), "days": 21, "form": "powder", "local_first_days": 10},
+    ),
+    (
+        "pltu@demo.test",
+        "Bottom ash PLTU untuk bahan konstruksi",
+        "bottom-ash-pltu",
+        "9000",
+        "t",
+        0,
+        "closed",
+        {"days": -1},
+    ),
+    (
+        "pltu@demo.test",
+        "Gipsum FGD dari desulfurisasi",
+        "fgd-gypsum",
+        "3000",
+        "t",
+        30000,
+        "open",
+        {"days": 16, "form": "powder"},
+    ),
+]
+
+
+def demo_photo(category: WasteCategory, title: str, seed: int) -> uploads.CleanUpload:
+    """A drawn picture of a heap in the category's colours, passed through the upload checks."""
+    dark, light = GROUP_COLOURS.get(category.group, GROUP_COLOURS["other"])
+    image = Image.new("RGB", (960, 720), light)
+    draw = ImageDraw.Draw(image)
+    for step in range(0, 720, 8):
+        shade = tuple(int(light[i] + (dark[i] - light[i]) * step / 720) for i in range(3))
+        draw.rectangle([0, step, 960, step + 8], fill=shade)
+    draw.polygon([(80 + seed * 20, 650), (480, 180 + seed * 15), (900 - seed * 10, 650)], fill=dark)
+    draw.rectangle([0, 650, 960, 720], fill=(60, 60, 60))
+    draw.text((24, 24), title[:60], fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return uploads.clean_photo(SimpleUploadedFile("demo.jpg", buffer.getvalue(), content_type="image/jpeg"))
+
+
+def load_demo_lots() -> int:
+    ensure_catalogue()
+    created = 0
+    now = timezone.now()
+    categories = {c.code: c for c in WasteCategory.objects.all()}
+    for index, (email, title, code, quantity, unit, price, status, options) in enumerate(LOTS):
+        user = User.objects.select_related("membership__organisation").get(email=email)
+        organisation = user.membership.organisation
+        if not organisation.is_verified or WasteLot.objects.filter(plant=organisation, title=title).exists():
+            continue
+        category = categories[code]
+        days = options.get("days", 7)
+        recurring = options.get("recurring")
+        fields = {
+            "title": title,
+            "category": category,
+            "description": f"{category.name_id}. {title}. Data demo WasteX, bukan penawaran nyata.",
+            "physical_form": options.get("form", "solid"),
+            "packaging": options.get("packaging", "bulk"),
+            "quantity": Decimal(quantity),
+            "unit": unit,
+            "is_recurring": bool(recurring),
+            "frequency": recurring[0] if recurring else "",
+            "quantity_per_period": Decimal(recurring[1]) if recurring else None,
+            "contract_months": recurring[2] if recurring else None,
+            "composition": "Fe total 62 %, H2O < 5 % (contoh)." if category.group == "metals" else "",
+            "site_address": organisation.address,
+            "site_kecamatan": organisation.kecamatan or "ciwandan",
+            "latitude": organisation.latitude,
+            "longitude": organisation.longitude,
+            "available_from": (now - timedelta(days=3)).date(),
+            "available_until": (now + timedelta(days=90)).date(),
+            "closes_at": now + timedelta(days=max(days, 1), hours=index),
+            "bidding_mode": options.get("bidding_mode", "sealed"),
+            "reserve_price": price,
+            "local_first_days": options.get("local_first_days", 0),
+        }
+        lot = services.lot_create(acting_user=user, fields=fields)
+        for photo_number in range(2 if index % 3 == 0 else 1):
+            services.attachment_add(
+                lot=lot,
+                acting_user=user,
+                kind=LotAttachment.Kind.PHOTO,
+                original_name=f"{code}-{photo_number + 1}.jpg",
+                clean=demo_photo(category, title, index + photo_number),
+            )
+        if status != "draft":
+            services.lot_publish(lot=lot, acting_user=user)
+        if status in ("closed", "unawarded"):
+            WasteLot.objects.filter(pk=lot.pk).update(closes_at=now + timedelta(days=days))
+            services.lot_close_if_overdue(lot)
+        if status == "unawarded":
+            services.lot_transition(
+                lot=lot,
+                to_status=WasteLot.Status.UNAWARDED,
+                acting_user=user,
+                note="Tidak ada penawaran yang memenuhi harga cadangan (demo).",
+            )
+        if status == "cancelled":
+            services.lot_cancel(lot=lot, acting_user=user, reason=options["reason"])
+        created += 1
+    return created

@@ -1,0 +1,200 @@
+"""Browse filters for /lots/: every parameter lives in the URL; a value that is not understood is ignored
+(and said so on the page), never a 500."""
+
+import math
+import re
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Sqrt
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.choices import Kecamatan
+
+from .models import WasteCategory, WasteLot
+
+KM_PER_DEGREE_LATITUDE = 110.57
+KM_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111.32
+SEARCH_TERMS = re.compile(r"\w+", re.UNICODE)
+MAX_SEARCH_TERMS = 8
+
+
+class Sort:
+    NEWEST = "newest"
+    CLOSING = "closing"
+    QUANTITY_DESC = "quantity"
+    QUANTITY_ASC = "quantity-asc"
+    PRICE_DESC = "price"
+    PRICE_ASC = "price-asc"
+    DISTANCE = "distance"
+    RELEVANCE = "relevance"
+
+    CHOICES = [
+        (NEWEST, _("Newest")),
+        (CLOSING, _("Closing soonest")),
+        (QUANTITY_DESC, _("Largest quantity")),
+        (QUANTITY_ASC, _("Smallest quantity")),
+        (PRICE_DESC, _("Best price for the plant")),
+        (PRICE_ASC, _("Best price for the processor")),
+        (DISTANCE, _("Nearest to my organisation")),
+        (RELEVANCE, _("Best match for the search")),
+    ]
+
+
+def search_terms(value: str) -> list[str]:
+    return SEARCH_TERMS.findall(value.lower())[:MAX_SEARCH_TERMS]
+
+
+def apply_search(queryset, value: str):
+    """PostgreSQL: full-text search (prefix match per word) ranked; elsewhere: every word as a substring."""
+    terms = search_terms(value)
+    if not terms:
+        return queryset
+    if connection.vendor == "postgresql":
+        # The same expression as the GIN index of migration 0003, so the index serves it.
+        vector = SearchVector("search_document", config="simple")
+        query = SearchQuery(" & ".join(f"{term}:*" for term in terms), config="simple", search_type="raw")
+        return (
+            queryset.alias(search_match=vector)
+            .filter(search_match=query)
+            .annotate(search_rank=SearchRank(vector, query))
+        )
+    condition = Q()
+    for term in terms:
+        condition &= Q(search_document__icontains=term)
+    return queryset.filter(condition).annotate(search_rank=Value(1.0, output_field=FloatField()))
+
+
+def annotate_distance(queryset, latitude, longitude):
+    """Distance in km from a point: an equirectangular approximation, good to a few per cent across Banten."""
+    lat0, lon0 = float(latitude), float(longitude)
+    kx = KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(lat0))
+    dx = (F("longitude") - Value(lon0)) * Value(kx)
+    dy = (F("latitude") - Value(lat0)) * Value(KM_PER_DEGREE_LATITUDE)
+    return queryset.annotate(distance_km=Sqrt(dx * dx + dy * dy, output_field=FloatField()))
+
+
+class LotFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search", max_length=200)
+    group = django_filters.ChoiceFilter(
+        label=_("Category group"), field_name="category__group", choices=WasteCategory.Group.choices
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), queryset=WasteCategory.objects.all(), to_field_name="code"
+    )
+    hazardous = django_filters.BooleanFilter(label=_("Hazardous (B3)"), method="filter_hazardous")
+    kecamatan = django_filters.ChoiceFilter(
+        label=_("Kecamatan"), field_name="site_kecamatan", choices=Kecamatan.choices
+    )
+    unit = django_filters.ChoiceFilter(label=_("Unit"), choices=WasteCategory.Unit.choices)
+    quantity_min = django_filters.NumberFilter(
+        label=_("Quantity from"),
+        field_name="quantity",
+        lookup_expr="gte",
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+    )
+    quantity_max = django_filters.NumberFilter(
+        label=_("Quantity up to"),
+        field_name="quantity",
+        lookup_expr="lte",
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+    )
+    price_min = django_filters.NumberFilter(
+        label=_("Reserve price from (Rp)"),
+        field_name="reserve_price",
+        lookup_expr="gte",
+        max_digits=15,
+        decimal_places=0,
+    )
+    price_max = django_filters.NumberFilter(
+        label=_("Reserve price up to (Rp)"),
+        field_name="reserve_price",
+        lookup_expr="lte",
+        max_digits=15,
+        decimal_places=0,
+    )
+    recurring = django_filters.BooleanFilter(label=_("Recurring stream"), field_name="is_recurring")
+    closing_within = django_filters.NumberFilter(
+        label=_("Closing within (days)"),
+        method="filter_closing_within",
+        min_value=1,
+        max_value=365,
+        decimal_places=0,
+    )
+    local_first = django_filters.BooleanFilter(label=_("Local-first window now"), method="filter_local_first")
+    sort = django_filters.ChoiceFilter(label=_("Sort"), choices=Sort.CHOICES, method="filter_sort", empty_label=None)
+
+    class Meta:
+        model = WasteLot
+        fields = []
+
+    def __init__(self, *args, origin=None, **kwargs):
+        """`origin`: (latitude, longitude) of the viewer's organisation, for the distance sort."""
+        super().__init__(*args, **kwargs)
+        self.origin = origin
+        for name in ("quantity_min", "quantity_max", "price_min", "price_max", "closing_within"):
+            self.form.fields[name].widget = forms.NumberInput(attrs={"inputmode": "decimal"})
+        any_yes_no = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+        for name in ("hazardous", "recurring", "local_first"):
+            self.form.fields[name].widget = forms.Select(choices=any_yes_no)
+        for name in ("group", "category", "kecamatan", "unit"):
+            self.form.fields[name].empty_label = _("Any")
+            self.form.fields[name].widget.choices = self.form.fields[name].choices
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            queryset = super().qs
+            if self.origin:
+                queryset = annotate_distance(queryset, *self.origin)
+            sort = self.form.cleaned_data.get("sort") if self.is_bound and hasattr(self.form, "cleaned_data") else ""
+            self._qs = self.order(queryset, sort or "")
+        return self._qs
+
+    def order(self, queryset, sort: str):
+        searching = bool(self.is_bound and search_terms(self.form.cleaned_data.get("q") or ""))
+        if sort == Sort.DISTANCE and self.origin:
+            return queryset.order_by(F("distance_km").asc(nulls_last=True), "-id")
+        if sort == Sort.CLOSING:
+            return queryset.order_by("closes_at", "id")
+        if sort == Sort.QUANTITY_DESC:
+            return queryset.order_by("-quantity", "-id")
+        if sort == Sort.QUANTITY_ASC:
+            return queryset.order_by("quantity", "id")
+        if sort == Sort.PRICE_DESC:
+            return queryset.order_by(F("reserve_price").desc(nulls_last=True), "-id")
+        if sort == Sort.PRICE_ASC:
+            return queryset.order_by(F("reserve_price").asc(nulls_last=True), "id")
+        if searching and sort in ("", Sort.RELEVANCE):
+            return queryset.order_by("-search_rank", "-published_at", "-id")
+        return queryset.order_by("-published_at", "-id")
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied in `qs`, after every filter
+
+    def filter_search(self, queryset, name, value):
+        return apply_search(queryset, value)
+
+    def filter_hazardous(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = Q(category__hazardous=WasteCategory.Hazard.YES)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_closing_within(self, queryset, name, value):
+        return queryset.filter(closes_at__lte=timezone.now() + timedelta(days=int(value)))
+
+    def filter_local_first(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = Q(local_first_until__gt=timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)

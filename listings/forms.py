@@ -1,0 +1,174 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from members.forms import CoordinateField
+
+from . import uploads
+from .models import WasteCategory, WasteLot
+from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked on its own, so the message names the file at fault."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LotForm(forms.ModelForm):
+    photos = MultipleFileField(
+        label=_("Photos"),
+        help_text=_("JPEG, PNG or WebP, up to %(mb)d MB each. Location data (GPS) is removed.")
+        % {"mb": uploads.MAX_PHOTO_BYTES // (1024 * 1024)},
+    )
+    documents = MultipleFileField(
+        label=_("Lab reports and safety data sheets"),
+        help_text=_("PDF, up to %(mb)d MB each.") % {"mb": uploads.MAX_DOCUMENT_BYTES // (1024 * 1024)},
+    )
+
+    class Meta:
+        model = WasteLot
+        fields = [
+            "title",
+            "category",
+            "description",
+            "physical_form",
+            "packaging",
+            "quantity",
+            "unit",
+            "is_recurring",
+            "frequency",
+            "quantity_per_period",
+            "contract_months",
+            "composition",
+            "site_address",
+            "site_kecamatan",
+            "latitude",
+            "longitude",
+            "available_from",
+            "available_until",
+            "closes_at",
+            "inspection_from",
+            "inspection_until",
+            "bidding_mode",
+            "reserve_price",
+            "local_first_days",
+            "lab_certificate_expires",
+        ]
+        field_classes = {"latitude": CoordinateField, "longitude": CoordinateField}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "composition": forms.Textarea(attrs={"rows": 3}),
+            "site_address": forms.Textarea(attrs={"rows": 2}),
+            "available_from": DateInput(),
+            "available_until": DateInput(),
+            "lab_certificate_expires": DateInput(),
+            "closes_at": LocalDateTimeInput(),
+            "inspection_from": LocalDateTimeInput(),
+            "inspection_until": LocalDateTimeInput(),
+            "bidding_mode": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, existing_files=(0, 0), **kwargs):
+        """`existing_files`: (count, bytes) of the lot's files already stored, for the per-lot limits."""
+        super().__init__(*args, **kwargs)
+        self.existing_files = existing_files
+        self.fields["category"].queryset = WasteCategory.objects.filter(is_active=True).order_by("group", "name_en")
+        self.fields["category"].to_field_name = "code"
+        if self.instance.pk:
+            self.initial["category"] = self.instance.category.code
+        for name in ("closes_at", "inspection_from", "inspection_until"):
+            self.fields[name].input_formats = DATETIME_INPUT_FORMATS
+        for name in ("latitude", "longitude"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        self.fields["reserve_price"].widget.attrs.update({"data-price-input": "", "step": "1000"})
+        self.fields["unit"].widget.attrs["data-unit-input"] = ""
+        self.fields["closes_at"].help_text = _("Asia/Jakarta time (WIB).")
+        if self.instance.pk and self.instance.status == WasteLot.Status.OPEN:
+            for name, field in self.fields.items():
+                if name not in OPEN_LOT_EDITABLE and name not in ("photos", "documents"):
+                    field.disabled = True
+            self.fields["closes_at"].help_text = _(
+                "Asia/Jakarta time (WIB). An open lot's deadline can only move later."
+            )
+
+    def _clean_files(self, name, cleaner):
+        cleaned = []
+        errors = []
+        for uploaded in self.cleaned_data.get(name) or []:
+            try:
+                cleaned.append((uploaded.name, cleaner(uploaded)))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def clean_photos(self):
+        return self._clean_files("photos", uploads.clean_photo)
+
+    def clean_documents(self):
+        return self._clean_files("documents", uploads.clean_document)
+
+    def clean(self):
+        cleaned = super().clean()
+        files = (cleaned.get("photos") or []) + (cleaned.get("documents") or [])
+        count, size = self.existing_files
+        if count + len(files) > MAX_ATTACHMENTS_PER_LOT:
+            self.add_error(None, _("A lot has at most %(n)d files.") % {"n": MAX_ATTACHMENTS_PER_LOT})
+        if size + sum(len(clean.content) for _name, clean in files) > MAX_BYTES_PER_LOT:
+            self.add_error(
+                None,
+                _("The files of a lot may add up to %(mb)d MB at most.") % {"mb": MAX_BYTES_PER_LOT // (1024 * 1024)},
+            )
+        if cleaned.get("is_recurring"):
+            if not cleaned.get("frequency"):
+                self.add_error("frequency", _("A recurring stream needs a frequency."))
+            if not cleaned.get("quantity_per_period"):
+                self.add_error("quantity_per_period", _("A recurring stream needs a quantity per period."))
+        lat, lon = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lon is None) and not self.has_error("latitude") and not self.has_error("longitude"):
+            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
+        return cleaned
+
+    def lot_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name in self.cleaned_data and not self.fields[name].disabled
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the lot cancelled?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )

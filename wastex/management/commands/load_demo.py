@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from listings.demo import load_demo_lots
+from members.demo import DEMO_PASSWORD, load_demo_members
+from members.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo organisations, people and waste lots (idempotent). Demo password: 'wastex-demo'."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database already has organisations."
+        )
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Organisation.objects.exists():
+            self.stdout.write("The database has data already; demo data not loaded.")
+            return
+        with transaction.atomic():
+            organisations, people = load_demo_members()
+            lots = load_demo_lots()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots. "
+                f"Password for every demo login: {DEMO_PASSWORD}"
+            )
+        )
