@@ -6,3 +6,8 @@ class ListingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "listings"
     verbose_name = _("Waste catalogue and lots")
+
+    def ready(self):
+        from .cache import connect_signals
+
+        connect_signals()

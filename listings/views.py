@@ -1,16 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.selectors import user_membership
+from wastex.forms import add_validation_error
 
+from . import cache as lots_cache
 from . import selectors, services
 from .filters import LotFilter
 from .forms import CancelForm, LotForm
@@ -23,14 +29,6 @@ MAX_PAGE = 400
 MAX_LOT_FORM_BYTES = services.MAX_BYTES_PER_LOT + 5 * 1024 * 1024
 
 
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _page_number(value) -> int:
     try:
         return min(max(int(value), 1), MAX_PAGE)
@@ -39,27 +37,42 @@ def _page_number(value) -> int:
 
 
 def lot_list(request):
-    """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page exists)."""
+    """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
+    exists). The rendered filters and results are cached (listings.cache) until any lot changes."""
     membership = user_membership(request.user)
     organisation = membership.organisation if membership else None
     origin = (
         (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
     )
-    filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
-    page_number = _page_number(request.GET.get("page"))
-    offset = (page_number - 1) * PAGE_SIZE
-    rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
-    context = {
-        "filter": filterset,
-        "lots": rows[:PAGE_SIZE],
-        "page_number": page_number,
-        "has_next": len(rows) > PAGE_SIZE and page_number < MAX_PAGE,
-        "has_previous": page_number > 1,
-        "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
-        "query_without_page": selectors.query_without(request.GET, "page"),
-    }
-    template = "listings/partials/lot_results.html" if request.htmx else "listings/lot_list.html"
-    return render(request, template, context)
+    partial = bool(request.htmx)
+    template = "listings/partials/lot_results.html" if partial else "listings/partials/lot_browser.html"
+    key = (
+        lots_cache.page_key(query=request.GET.urlencode(), language=get_language(), origin=origin, partial=partial)
+        if lots_cache.enabled()
+        else None
+    )
+    html = cache.get(key) if key else None
+    context = {}
+    if html is None:
+        filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
+        page_number = _page_number(request.GET.get("page"))
+        offset = (page_number - 1) * PAGE_SIZE
+        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+        context = {
+            "filter": filterset,
+            "lots": rows[:PAGE_SIZE],
+            "page_number": page_number,
+            "has_next": len(rows) > PAGE_SIZE and page_number < MAX_PAGE,
+            "has_previous": page_number > 1,
+            "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
+            "query_without_page": selectors.query_without(request.GET, "page"),
+        }
+        html = render_to_string(template, context, request)
+        if key:
+            cache.set(key, html, lots_cache.seconds_to_keep(context["lots"]))
+    if partial:
+        return HttpResponse(html)
+    return render(request, "listings/lot_list.html", {**context, "browser": mark_safe(html)})  # noqa: S308
 
 
 def _lot_form_too_large(request) -> bool:
@@ -107,7 +120,7 @@ def lot_create(request):
                 lot = services.lot_create(acting_user=request.user, fields=form.lot_fields())
                 _save_attachments(lot, request.user, form)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, _("Draft %(ref)s saved. Check it, then publish it.") % {"ref": lot.reference})
             return redirect(lot)
@@ -137,7 +150,7 @@ def lot_edit(request, reference):
                 services.lot_update(lot=fresh, acting_user=request.user, fields=form.lot_fields())
                 _save_attachments(fresh, request.user, form)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, _("Lot %(ref)s saved.") % {"ref": lot.reference})
             return redirect(lot)

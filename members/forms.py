@@ -72,11 +72,9 @@ class OrganisationDetailsForm(forms.ModelForm):
         return cleaned
 
 
-class SignupForm(OrganisationDetailsForm):
-    """One form for the person and the new organisation: nothing is created unless all of it is valid."""
+class NewPasswordFields(forms.Form):
+    """A new person's password, typed twice and checked against the validators (and their name and e-mail)."""
 
-    full_name = forms.CharField(label=_("Your full name"), max_length=150)
-    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -86,6 +84,23 @@ class SignupForm(OrganisationDetailsForm):
     password2 = forms.CharField(
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def check_new_password(self, cleaned: dict, *, email: str) -> None:
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=email, full_name=cleaned.get("full_name") or ""))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+
+
+class SignupForm(NewPasswordFields, OrganisationDetailsForm):
+    """One form for the person and the new organisation: nothing is created unless all of it is valid."""
+
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    email = forms.EmailField(label=_("Your e-mail address"), max_length=254)
     kind = forms.ChoiceField(
         label=_("Your organisation is"),
         choices=[(k.value, k.label) for k in Organisation.SELF_SERVICE_KINDS],
@@ -102,15 +117,7 @@ class SignupForm(OrganisationDetailsForm):
 
     def clean(self):
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
-            try:
-                password_validation.validate_password(p1, candidate)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+        self.check_new_password(cleaned, email=cleaned.get("email") or "")
         return cleaned
 
     def organisation_fields(self) -> dict:
@@ -131,17 +138,10 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(NewPasswordFields):
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+
+    field_order = ["full_name", "password1", "password2"]
 
     def __init__(self, *args, email: str, **kwargs):
         self.email = email
@@ -149,16 +149,7 @@ class InvitationAcceptForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            try:
-                password_validation.validate_password(
-                    p1, User(email=self.email, full_name=cleaned.get("full_name") or "")
-                )
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+        self.check_new_password(cleaned, email=self.email)
         return cleaned
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from wastex.forms import add_validation_error
 from wastex.middleware import set_language_cookie
 
 from . import selectors, services
@@ -43,14 +44,6 @@ def verified_organisation_required(view):
     return wrapper
 
 
-def _form_error_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_not_required
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def signup(request):
@@ -67,7 +60,7 @@ def signup(request):
                 organisation_fields=form.organisation_fields(),
             )
         except ValidationError as exc:
-            _form_error_from(form, exc)
+            add_validation_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -104,7 +97,7 @@ def organisation_edit(request, slug):
         try:
             services.organisation_update(organisation=organisation, acting_user=request.user, fields=fields)
         except ValidationError as exc:
-            _form_error_from(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, _("The organisation's details are saved."))
             return redirect(organisation)
@@ -127,7 +120,7 @@ def organisation_team(request, slug):
                     acting_user=request.user,
                 )
             except ValidationError as exc:
-                _form_error_from(form, exc)
+                add_validation_error(form, exc)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
                 return redirect("members:organisation_team", slug=organisation.slug)
@@ -177,7 +170,7 @@ def invitation_accept(request, token):
                 language=translation.get_language() or "id",
             )
         except ValidationError as exc:
-            _form_error_from(form, exc)
+            add_validation_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -206,7 +199,7 @@ def profile(request):
             try:
                 services.user_change_email(user=request.user, new_email=email_form.cleaned_data["email"])
             except ValidationError as exc:
-                _form_error_from(email_form, exc)
+                add_validation_error(email_form, exc)
             else:
                 update_session_auth_hash(request, request.user)
                 messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": request.user.email})

@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import OrganisationFactory, member_of, staff_user
 
@@ -41,6 +42,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services and tasks called directly speak English in tests (requests pick their own language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

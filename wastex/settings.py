@@ -125,6 +125,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
+# Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
+LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
 
 # Languages: Bahasa Indonesia by default, English one click away (wastex.middleware.LanguageMiddleware).
 LANGUAGE_CODE = "id"
