@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -16,7 +17,7 @@ from members.models import User
 
 from . import services, uploads
 from .catalogue import ensure_catalogue
-from .models import LotAttachment, WasteCategory, WasteLot
+from .models import Award, LotAttachment, WasteCategory, WasteLot
 
 GROUP_COLOURS = {
     "metals": ((94, 99, 110), (170, 120, 80)),
@@ -234,3 +235,197 @@ def load_demo_lots() -> int:
             services.lot_cancel(lot=lot, acting_user=user, reason=options["reason"])
         created += 1
     return created
+
+
+# Licences of demo processors: (processor admin e-mail, number, categories, codes, t/month, status)
+LICENCES = [
+    (
+        "processor@demo.test",
+        "PERTEK-B3/0042/2026",
+        ["used-lube-oil", "b3-packaging", "contaminated-rags-ppe"],
+        "B105d, B104d",
+        "40",
+        "verified",
+    ),
+    (
+        "karawang@demo.test",
+        "PERTEK-B3/0913/2025",
+        ["spent-catalyst", "spent-solvents", "wwtp-sludge", "used-lube-oil"],
+        "",
+        "500",
+        "verified",
+    ),
+    ("serang@demo.test", "PERTEK-B3/0107/2026", ["spent-solvents"], "", "30", "pending"),
+]
+
+# Bids on the open demo lots: (lot title, bidder e-mail, price per unit, share of the lot, route)
+BIDS = [
+    ("Mill scale kering dari rolling mill", "processor@demo.test", 480000, "0.5", "recycling"),
+    ("Mill scale kering dari rolling mill", "logam@demo.test", 510000, "1", "recycling"),
+    ("Slag baja EAF, 1.200 t di stockyard Ciwandan", "semenhijau@demo.test", -12000, "1", "material-recovery"),
+    ("Fly ash PLTU, 5.000 t per bulan", "semenhijau@demo.test", 30000, "0.5", "material-recovery"),
+    ("Katalis bekas unit hidrogenasi", "karawang@demo.test", -3200000, "1", "material-recovery"),
+    ("Drum bekas B3 kosong 200 L", "processor@demo.test", 40000, "1", "reuse"),
+]
+
+# Deals further along: (plant e-mail, title, category, quantity, unit, winner e-mail, price, final status)
+DEALS = [
+    (
+        "plant@demo.test",
+        "Skrap aluminium potongan profil",
+        "aluminium-scrap",
+        "12",
+        "t",
+        "logam@demo.test",
+        18500000,
+        "awarded",
+    ),
+    (
+        "petrokimia@demo.test",
+        "Palet kayu bekas",
+        "wood-pallets",
+        "600",
+        "unit",
+        "processor@demo.test",
+        15000,
+        "collected",
+    ),
+    (
+        "klor@demo.test",
+        "Kardus bekas gudang",
+        "paper-cardboard",
+        "4000",
+        "kg",
+        "processor@demo.test",
+        1200,
+        "completed",
+    ),
+]
+
+
+def load_demo_licences():
+    from members.models import Licence
+
+    categories = {c.code: c for c in WasteCategory.objects.all()}
+    for email, number, codes, waste_codes, capacity, status in LICENCES:
+        organisation = User.objects.get(email=email).membership.organisation
+        if Licence.objects.filter(organisation=organisation, number=number).exists():
+            continue
+        licence = Licence(
+            organisation=organisation,
+            kind=Licence.Kind.PERTEK,
+            number=number,
+            issuer="Kementerian Lingkungan Hidup (demo)",
+            waste_codes=waste_codes,
+            capacity_tonnes_per_month=Decimal(capacity),
+            valid_from=timezone.localdate() - timedelta(days=200),
+            valid_until=timezone.localdate() + timedelta(days=500 if status == "verified" else 300),
+            status=status,
+            reviewed_at=timezone.now() if status == "verified" else None,
+        )
+        licence.document.save("demo.pdf", ContentFile(DEMO_PDF), save=False)
+        licence.save()
+        licence.categories.set([categories[code] for code in codes])
+
+
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _licence_for(user, lot):
+    from members.models import Licence
+
+    if not lot.is_hazardous:
+        return None
+    for licence in Licence.objects.filter(organisation=user.membership.organisation).prefetch_related("categories"):
+        if licence.covers(lot.category) and licence.is_valid_on(timezone.localdate() + timedelta(days=2)):
+            return licence
+    return None
+
+
+def load_demo_bids() -> int:
+    placed = 0
+    for title, email, price, share, route in BIDS:
+        lot = WasteLot.objects.filter(title=title, status=WasteLot.Status.OPEN).first()
+        user = User.objects.get(email=email)
+        if lot is None or lot.bids.filter(bidder=user.membership.organisation).exists():
+            continue
+        services.bid_place(
+            lot=lot,
+            acting_user=user,
+            offer=services.BidOffer(
+                price_per_unit=price,
+                quantity=(lot.quantity * Decimal(share)).quantize(Decimal("0.001")),
+                pickup_date=max(lot.available_from, timezone.localdate()) + timedelta(days=2),
+                route=route,
+                licence=_licence_for(user, lot),
+            ),
+        )
+        placed += 1
+    return placed
+
+
+def load_demo_deals() -> int:
+    made = 0
+    categories = {c.code: c for c in WasteCategory.objects.all()}
+    now = timezone.now()
+    for plant_email, title, code, quantity, unit, winner_email, price, final in DEALS:
+        plant_person = User.objects.get(email=plant_email)
+        organisation = plant_person.membership.organisation
+        if WasteLot.objects.filter(plant=organisation, title=title).exists():
+            continue
+        category = categories[code]
+        lot = services.lot_create(
+            acting_user=plant_person,
+            fields={
+                "title": title,
+                "category": category,
+                "description": f"{category.name_id}. Data demo WasteX, bukan penawaran nyata.",
+                "physical_form": "solid",
+                "packaging": "bulk",
+                "quantity": Decimal(quantity),
+                "unit": unit,
+                "site_address": organisation.address,
+                "site_kecamatan": organisation.kecamatan or "ciwandan",
+                "latitude": organisation.latitude,
+                "longitude": organisation.longitude,
+                "available_from": (now - timedelta(days=20)).date(),
+                "closes_at": now + timedelta(days=1),
+                "bidding_mode": "open",
+                "reserve_price": price // 2,
+            },
+        )
+        services.lot_publish(lot=lot, acting_user=plant_person)
+        winner = User.objects.get(email=winner_email)
+        bid = services.bid_place(
+            lot=lot,
+            acting_user=winner,
+            offer=services.BidOffer(
+                price_per_unit=price, quantity=Decimal(quantity), pickup_date=timezone.localdate(), route="recycling"
+            ),
+        )
+        award = services.lot_award(lot=lot, bid=bid, acting_user=plant_person)
+        # Demo data e-mails nobody: the award counts as told (the task skips told awards).
+        Award.objects.filter(pk=award.pk).update(notified_at=timezone.now())
+        if final in ("collected", "completed"):
+            services.pickup_record(
+                lot=lot,
+                acting_user=winner,
+                pickup_date=timezone.localdate(),
+                carrier="PT Angkut Banten (demo)",
+                vehicle="A 9000 XX",
+                manifest_number="",
+                quantity_sent=Decimal(quantity),
+            )
+        if final == "completed":
+            services.processing_record(
+                lot=lot,
+                acting_user=winner,
+                quantity_received=Decimal(quantity) * Decimal("0.99"),
+                route_used="recycling",
+                proof=uploads.clean_document(SimpleUploadedFile("sertifikat.pdf", DEMO_PDF)),
+            )
+            services.lot_confirm_completion(lot=lot, acting_user=plant_person)
+            services.rating_give(lot=lot, acting_user=plant_person, stars=5, comment="Tepat waktu (demo).")
+            services.rating_give(lot=lot, acting_user=winner, stars=4, comment="Timbangan sesuai (demo).")
+        made += 1
+    return made

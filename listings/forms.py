@@ -1,12 +1,16 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.forms import CoordinateField
+from members.models import Licence
 
 from . import uploads
-from .models import WasteCategory, WasteLot
-from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE
+from .models import Award, Route, WasteCategory, WasteLot
+from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE, BidOffer
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -171,4 +175,100 @@ class LotForm(forms.ModelForm):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is the lot cancelled?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class BidForm(forms.Form):
+    price_per_unit = forms.IntegerField(
+        label=_("Price per unit (Rp)"),
+        min_value=-1_000_000_000_000,
+        max_value=1_000_000_000_000,
+        help_text=_("Positive: you pay the plant. Negative: the plant pays you (a gate fee)."),
+        widget=forms.NumberInput(attrs={"data-price-input": "", "step": "1000"}),
+    )
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    pickup_date = forms.DateField(label=_("Proposed pickup date"), widget=DateInput())
+    route = forms.ChoiceField(label=_("Processing route"), choices=Route.choices)
+    licence = forms.ModelChoiceField(label=_("Licence"), queryset=Licence.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, lot, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lot = lot
+        self.fields["quantity"].initial = lot.quantity
+        self.fields["quantity"].help_text = _("Up to %(q)s %(unit)s.") % {
+            "q": f"{lot.quantity.normalize():f}",
+            "unit": lot.get_unit_display(),
+        }
+        self.fields["pickup_date"].initial = max(lot.available_from, timezone.localdate())
+        self.fields["licence"].queryset = (
+            Licence.objects.filter(organisation=organisation).prefetch_related("categories")
+            if organisation
+            else Licence.objects.none()
+        )
+        if lot.is_hazardous:
+            self.fields["licence"].required = True
+            self.fields["licence"].help_text = _("Hazardous (B3) waste: a verified licence that covers it.")
+
+    def offer(self) -> BidOffer:
+        data = self.cleaned_data
+        return BidOffer(
+            price_per_unit=data["price_per_unit"],
+            quantity=data["quantity"],
+            pickup_date=data["pickup_date"],
+            route=data["route"],
+            note=data.get("note") or "",
+            licence=data.get("licence"),
+        )
+
+
+class AwardForm(forms.Form):
+    bid = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label=_("Why this bid?"), choices=Award.Reason.choices, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class UnawardedForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is no bid chosen?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PickupForm(forms.Form):
+    pickup_date = forms.DateField(label=_("Pickup date"), widget=DateInput())
+    carrier = forms.CharField(label=_("Carrier"), max_length=200)
+    vehicle = forms.CharField(label=_("Vehicle registration"), max_length=40)
+    manifest_number = forms.CharField(
+        label=_("Manifest number"),
+        max_length=60,
+        required=False,
+        help_text=_("For hazardous (B3) waste: the electronic manifest (Festronik) number."),
+    )
+    quantity_sent = forms.DecimalField(
+        label=_("Quantity weighed out"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+    )
+
+
+class ProcessingForm(forms.Form):
+    quantity_received = forms.DecimalField(
+        label=_("Quantity received"), max_digits=12, decimal_places=3, min_value=Decimal("0")
+    )
+    route_used = forms.ChoiceField(label=_("Route actually used"), choices=Route.choices)
+    proof = forms.FileField(
+        label=_("Proof of processing"), help_text=_("A certificate (PDF) or a photo (JPEG, PNG, WebP).")
+    )
+
+    def clean_proof(self):
+        proof = self.cleaned_data["proof"]
+        head = proof.read(5)
+        proof.seek(0)
+        return uploads.clean_document(proof) if head == b"%PDF-" else uploads.clean_photo(proof)
+
+
+class RatingForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("Rating"), choices=[(n, "★" * n) for n in range(5, 0, -1)], coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

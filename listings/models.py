@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -174,6 +175,7 @@ class WasteLot(models.Model):
         OPEN = "open", _("Open: bidders see the best price, never who offered it")
 
     PRIVATE_STATUSES = (Status.DRAFT, Status.CANCELLED)
+    DECIDED_STATUSES = (Status.AWARDED, Status.COLLECTED, Status.COMPLETED)
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     plant = models.ForeignKey(
@@ -262,6 +264,8 @@ class WasteLot(models.Model):
     # Set when the lot is published: until then only Banten businesses may bid (None: no window).
     local_first_until = models.DateTimeField(_("local-first until"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # Sealed bids are opened when bidding closes (deadline or early close); the moment is recorded.
+    bids_opened_at = models.DateTimeField(_("bids opened at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -329,6 +333,14 @@ class WasteLot(models.Model):
     @property
     def is_past_deadline(self) -> bool:
         return self.status == self.Status.OPEN and self.closes_at <= timezone.now()
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.bidding_mode == self.BiddingMode.SEALED
+
+    @property
+    def is_hazardous(self) -> bool:
+        return self.category.hazardous == WasteCategory.Hazard.YES
 
     @property
     def is_local_first_now(self) -> bool:
@@ -407,3 +419,266 @@ class LotAttachment(models.Model):
 
     def get_thumbnail_url(self):
         return reverse("listings:attachment_thumbnail", kwargs={"reference": self.lot.reference, "pk": self.pk})
+
+
+class Route(models.TextChoices):
+    """The waste hierarchy, best first (the order is the ranking on the bids page)."""
+
+    REUSE = "reuse", _("Reuse")
+    RECYCLING = "recycling", _("Recycling")
+    MATERIAL_RECOVERY = "material-recovery", _("Recovery as material")
+    ENERGY_RECOVERY = "energy-recovery", _("Energy recovery / co-processing in a cement kiln")
+    TREATMENT = "treatment", _("Treatment")
+    DISPOSAL = "disposal", _("Disposal")
+
+
+ROUTE_RANK = {route: rank for rank, route in enumerate(Route.values)}
+
+
+class BidQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status=Bid.Status.LIVE)
+
+
+class Bid(models.Model):
+    """A processor's offer for a lot. Prices are whole rupiah per unit, signed like the reserve price."""
+
+    class Status(models.TextChoices):
+        LIVE = "live", _("Live")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Not chosen")
+
+    lot = models.ForeignKey(WasteLot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot"))
+    bidder = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="bids",
+        verbose_name=_("bidder"),
+        limit_choices_to={"kind": Organisation.Kind.PROCESSOR},
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
+    price_per_unit = models.BigIntegerField(
+        _("price per unit (Rp)"),
+        help_text=_("Positive: you pay the plant. Negative: the plant pays you (a gate fee)."),
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    pickup_date = models.DateField(_("proposed pickup date"))
+    route = models.CharField(_("processing route"), max_length=20, choices=Route.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    licence = models.ForeignKey(
+        "members.Licence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bids",
+        verbose_name=_("licence"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.LIVE)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    created_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
+
+    objects = BidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "bidder"], condition=Q(status="live"), name="bid_one_live_per_bidder_per_lot"
+            ),
+            # The rule that must never break: one accepted bid per lot, whoever clicks at the same time.
+            models.UniqueConstraint(fields=["lot"], condition=Q(status="accepted"), name="bid_one_accepted_per_lot"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bid_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["lot", "status", "-price_per_unit"], name="bid_lot_status_price_idx"),
+            models.Index(fields=["bidder", "-updated_at", "-id"], name="bid_bidder_updated_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.lot.reference} · {self.bidder}"
+
+    @property
+    def total(self) -> Decimal:
+        """Price × quantity, exactly (Decimal rupiah)."""
+        return Decimal(self.price_per_unit) * self.quantity
+
+
+class BidRevision(models.Model):
+    """Every version of a bid as it was placed or revised: the history a revision keeps."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("bid"))
+    number = models.PositiveIntegerField(_("revision"))
+    price_per_unit = models.BigIntegerField(_("price per unit (Rp)"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    pickup_date = models.DateField(_("proposed pickup date"))
+    route = models.CharField(_("processing route"), max_length=20, choices=Route.choices)
+    note = models.TextField(_("note"), blank=True)
+    licence = models.ForeignKey(
+        "members.Licence", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("licence")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bid revision")
+        verbose_name_plural = _("bid revisions")
+        ordering = ["bid", "number"]
+        constraints = [models.UniqueConstraint(fields=["bid", "number"], name="bid_revision_number_unique")]
+
+    def __str__(self):
+        return f"{self.bid} r{self.number}"
+
+
+class Award(models.Model):
+    """The plant's choice of a bid, with its reason when it is not the best price (the audit trail)."""
+
+    class Reason(models.TextChoices):
+        BEST_PRICE = "best-price", _("Best price")
+        BETTER_ROUTE = "better-route", _("Better processing route")
+        LOCAL_BUSINESS = "local-business", _("Local business")
+        CAPACITY = "capacity", _("Capacity")
+        LICENCE = "licence", _("Licence")
+        OTHER = "other", _("Other")
+
+    lot = models.OneToOneField(WasteLot, on_delete=models.PROTECT, related_name="award", verbose_name=_("lot"))
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="award", verbose_name=_("bid"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    best_price = models.BigIntegerField(_("best price offered (Rp per unit)"))
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    awarded_at = models.DateTimeField(_("awarded at"), default=timezone.now)
+    notified_at = models.DateTimeField(_("bidders told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+
+    def __str__(self):
+        return f"{self.lot.reference} → {self.bid.bidder}"
+
+
+def handover_path(instance, filename):
+    return f"handover/{instance.lot.reference}/{secrets.token_urlsafe(16)}.{filename.rsplit('.', 1)[-1]}"
+
+
+class Handover(models.Model):
+    """Pickup (manifest, carrier, weight out) and processing (weight in, route, proof) of an awarded lot."""
+
+    MISMATCH_TOLERANCE = Decimal("0.02")
+
+    lot = models.OneToOneField(WasteLot, on_delete=models.PROTECT, related_name="handover", verbose_name=_("lot"))
+    pickup_date = models.DateField(_("pickup date"))
+    carrier = models.CharField(_("carrier"), max_length=200)
+    vehicle = models.CharField(_("vehicle registration"), max_length=40)
+    manifest_number = models.CharField(
+        _("manifest number"),
+        max_length=60,
+        blank=True,
+        help_text=_("For hazardous (B3) waste: the electronic manifest (Festronik) number."),
+    )
+    quantity_sent = models.DecimalField(_("quantity weighed out"), max_digits=12, decimal_places=3)
+    pickup_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("pickup recorded by"),
+    )
+    pickup_recorded_at = models.DateTimeField(_("pickup recorded at"), default=timezone.now)
+    quantity_received = models.DecimalField(
+        _("quantity received"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    route_used = models.CharField(_("route actually used"), max_length=20, choices=Route.choices, blank=True)
+    proof = models.FileField(_("proof of processing (PDF or photo)"), upload_to=handover_path, blank=True)
+    proof_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    processing_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processing recorded by"),
+    )
+    processing_recorded_at = models.DateTimeField(_("processing recorded at"), null=True, blank=True)
+    # Stored, not only computed: the staff page lists flagged handovers through an index.
+    mismatch = models.BooleanField(_("sent and received differ beyond 2 %"), default=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity_sent__gt=0), name="handover_sent_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True) | Q(quantity_received__gte=0),
+                name="handover_received_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.lot.reference} handover"
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.quantity_received is None:
+            return None
+        return self.quantity_received - self.quantity_sent
+
+    @property
+    def difference_ratio(self) -> Decimal | None:
+        if self.quantity_received is None:
+            return None
+        return abs(self.quantity_received - self.quantity_sent) / self.quantity_sent
+
+    def compute_mismatch(self) -> bool:
+        ratio = self.difference_ratio
+        return ratio is not None and ratio > self.MISMATCH_TOLERANCE
+
+
+class Rating(models.Model):
+    """After completion each side rates the other once: 1 to 5 and a comment."""
+
+    lot = models.ForeignKey(WasteLot, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("lot"))
+    rater = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="ratings_given", verbose_name=_("from")
+    )
+    rated = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="ratings_received", verbose_name=_("for")
+    )
+    stars = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "rater"], name="rating_once_per_side"),
+            models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_range"),
+        ]
+        indexes = [models.Index(fields=["rated"], name="rating_rated_idx")]
+
+    def __str__(self):
+        return f"{self.lot.reference}: {self.rater} → {self.rated} ({self.stars})"

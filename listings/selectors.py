@@ -2,13 +2,14 @@
 
 import math
 
-from django.db.models import Count, Prefetch
+from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Sqrt
 from django.http import Http404, QueryDict
 
 from members.selectors import user_membership
 
 from .filters import KM_PER_DEGREE_LATITUDE, KM_PER_DEGREE_LONGITUDE_AT_EQUATOR
-from .models import LotAttachment, WasteLot
+from .models import ROUTE_RANK, Bid, Handover, LotAttachment, Rating, WasteLot
 
 
 def lot_for_viewer_or_404(user, reference: str) -> WasteLot:
@@ -92,3 +93,70 @@ def query_without(query: QueryDict, *names: str) -> str:
     for name in names:
         copy.pop(name, None)
     return copy.urlencode()
+
+
+def distance_km_expression(latitude, longitude, lat_field: str, lon_field: str):
+    """Distance in km from a fixed point to the point in two fields (equirectangular, fine across Banten)."""
+    kx = KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(float(latitude)))
+    dx = (F(lon_field) - Value(float(longitude))) * Value(kx)
+    dy = (F(lat_field) - Value(float(latitude))) * Value(KM_PER_DEGREE_LATITUDE)
+    return Sqrt(dx * dx + dy * dy, output_field=FloatField())
+
+
+def rating_average(organisation_field: str):
+    return Subquery(
+        Rating.objects.filter(rated=OuterRef(organisation_field))
+        .values("rated")
+        .annotate(average=Avg("stars"))
+        .values("average")[:1],
+        output_field=FloatField(),
+    )
+
+
+ROUTE_RANK_EXPRESSION = Case(
+    *[When(route=route, then=Value(rank)) for route, rank in ROUTE_RANK.items()], output_field=IntegerField()
+)
+
+
+def bids_for_plant(lot: WasteLot, *, sort: str = "price"):
+    """The bids the plant compares: live and decided ones (never withdrawn), ranked by price or by route."""
+    bids = (
+        lot.bids.exclude(status=Bid.Status.WITHDRAWN)
+        .select_related("bidder", "licence")
+        .annotate(route_rank=ROUTE_RANK_EXPRESSION, bidder_rating=rating_average("bidder"))
+    )
+    if lot.latitude is not None:
+        bids = bids.annotate(
+            distance_km=distance_km_expression(lot.latitude, lot.longitude, "bidder__latitude", "bidder__longitude")
+        )
+    if sort == "route":
+        return bids.order_by("route_rank", "-price_per_unit", "created_at")
+    return bids.order_by("-price_per_unit", "route_rank", "created_at")
+
+
+def own_bid(lot: WasteLot, organisation) -> Bid | None:
+    """The organisation's live or decided bid on the lot (its latest), with its history."""
+    if organisation is None:
+        return None
+    return (
+        lot.bids.filter(bidder=organisation)
+        .exclude(status=Bid.Status.WITHDRAWN)
+        .select_related("licence")
+        .prefetch_related("revisions")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def bids_of_organisation(organisation):
+    return (
+        Bid.objects.filter(bidder=organisation)
+        .select_related("lot", "lot__category", "lot__plant")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def flagged_handovers():
+    return (
+        Handover.objects.filter(mismatch=True).select_related("lot", "lot__plant").order_by("-processing_recorded_at")
+    )

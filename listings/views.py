@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -19,7 +20,16 @@ from wastex.forms import add_validation_error
 from . import cache as lots_cache
 from . import selectors, services
 from .filters import LotFilter
-from .forms import CancelForm, LotForm
+from .forms import (
+    AwardForm,
+    BidForm,
+    CancelForm,
+    LotForm,
+    PickupForm,
+    ProcessingForm,
+    RatingForm,
+    UnawardedForm,
+)
 from .models import CatalogueSource, LotAttachment, WasteCategory, WasteLot
 
 PAGE_SIZE = 24
@@ -162,17 +172,64 @@ def lot_detail(request, reference):
     if lot.is_past_deadline:
         # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
         lot = services.lot_close_if_overdue(lot)
+    return _render_lot(request, lot)
+
+
+def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form=None, rating_form=None, status=200):
+    """The lot page, with what this person may do on it now (forms bound when a POST came back invalid)."""
     attachments = list(lot.attachments.all())
+    organisation = services.bids.bidder_organisation(request.user)
+    can_manage = services.can_manage_lot(request.user, lot)
+    mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
+    award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
+    winner = bool(award and organisation and award.bid.bidder_id == organisation.pk)
+    handover = (
+        getattr(lot, "handover", None) if lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED) else None
+    )
+    why_not = services.why_cannot_bid(request.user, lot)
     context = {
         "lot": lot,
         "photos": [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO],
         "documents": [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
         "timeline": lot.transitions.select_related("actor"),
-        "can_manage": services.can_manage_lot(request.user, lot),
+        "can_manage": can_manage,
         "cancel_form": CancelForm(),
         "distance_km": selectors.distance_to_viewer(request.user, lot),
+        "is_processor": bool(organisation and organisation.kind == organisation.Kind.PROCESSOR),
+        "why_cannot_bid": why_not,
+        "my_bid": mine,
+        "bid_form": bid_form
+        or (BidForm(lot=lot, organisation=organisation, initial=_bid_initial(mine)) if not why_not else None),
+        "best_price": services.best_live_price(lot) if lot.bidding_mode == WasteLot.BiddingMode.OPEN else None,
+        "bid_count": lot.bids.live().count() if can_manage and lot.status == WasteLot.Status.OPEN else None,
+        "award": award,
+        "is_winner": winner,
+        "handover": handover,
+        "pickup_form": pickup_form or PickupForm(initial={"pickup_date": timezone.localdate()}),
+        "processing_form": processing_form or ProcessingForm(),
+        "rating_form": rating_form or RatingForm(),
+        "my_rating": _my_rating(lot, organisation),
     }
-    return render(request, "listings/lot_detail.html", context)
+    return render(request, "listings/lot_detail.html", context, status=status)
+
+
+def _bid_initial(bid):
+    if bid is None or bid.status != bid.Status.LIVE:
+        return None
+    return {
+        "price_per_unit": bid.price_per_unit,
+        "quantity": bid.quantity,
+        "pickup_date": bid.pickup_date,
+        "route": bid.route,
+        "licence": bid.licence_id,
+        "note": bid.note,
+    }
+
+
+def _my_rating(lot, organisation):
+    if organisation is None or lot.status != WasteLot.Status.COMPLETED:
+        return None
+    return lot.ratings.filter(rater=organisation).first()
 
 
 def _managed_lot_or_403(request, reference):
@@ -298,3 +355,270 @@ def catalogue(request):
         "listings/catalogue.html",
         {"categories": categories, "sources": CatalogueSource.objects.all(), "groups": WasteCategory.Group},
     )
+
+
+# Bidding
+
+
+@require_POST
+def bid_submit(request, reference):
+    """Place a bid, or revise the organisation's live one (the history keeps every version)."""
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    organisation = services.bids.bidder_organisation(request.user)
+    reason = services.why_cannot_bid(request.user, lot)
+    if reason:
+        messages.error(request, reason)
+        return redirect(lot)
+    form = BidForm(request.POST, lot=lot, organisation=organisation)
+    if form.is_valid():
+        mine = lot.bids.live().filter(bidder=organisation).first()
+        try:
+            if mine:
+                services.bid_revise(bid=mine, acting_user=request.user, offer=form.offer())
+            else:
+                services.bid_place(lot=lot, acting_user=request.user, offer=form.offer())
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Your bid is revised.") if mine else _("Your bid is placed."))
+            return redirect(lot)
+    return _render_lot(request, lot, bid_form=form, status=400)
+
+
+@require_POST
+def bid_withdraw(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    organisation = services.bids.bidder_organisation(request.user)
+    mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
+    if mine is None:
+        messages.error(request, _("Your organisation has no live bid on this lot."))
+        return redirect(lot)
+    try:
+        services.bid_withdraw(bid=mine, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your bid is withdrawn."))
+    return redirect(lot)
+
+
+def lot_bids(request, reference):
+    """The plant compares the bids, ranked by price or by route, and awards one (or none, with a reason)."""
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    if not (services.can_manage_lot(request.user, lot) or request.user.is_staff):
+        raise PermissionDenied(_("Only the plant that owns this lot sees its bids."))
+    if lot.is_past_deadline:
+        lot = services.lot_close_if_overdue(lot)
+    sealed = not services.bids_are_open_to_plant(lot)
+    sort = "route" if request.GET.get("sort") == "route" else "price"
+    award_form = AwardForm()
+    if request.method == "POST" and not sealed:
+        award_form = AwardForm(request.POST)
+        if award_form.is_valid():
+            bid = lot.bids.filter(pk=award_form.cleaned_data["bid"]).first()
+            try:
+                if bid is None:
+                    raise ValidationError(_("Choose one of this lot's bids."))
+                services.lot_award(
+                    lot=lot,
+                    bid=bid,
+                    acting_user=request.user,
+                    reason=award_form.cleaned_data["reason"],
+                    note=award_form.cleaned_data["note"],
+                )
+            except PermissionDenied:
+                raise
+            except ValidationError as exc:
+                add_validation_error(award_form, exc)
+            else:
+                messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
+                return redirect(lot)
+    bids = [] if sealed else list(selectors.bids_for_plant(lot, sort=sort))
+    for bid in bids:
+        bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
+    best = max((b.price_per_unit for b in bids if b.status == b.Status.LIVE), default=None)
+    if request.GET.get("format") == "csv" and not sealed:
+        return _bids_csv(lot, bids)
+    context = {
+        "lot": lot,
+        "sealed": sealed,
+        "bids": bids,
+        "best_price": best,
+        "sort": sort,
+        "award_form": award_form,
+        "unawarded_form": UnawardedForm(),
+        "can_decide": services.can_manage_lot(request.user, lot)
+        and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED),
+        "live_count": lot.bids.live().count() if sealed else None,
+    }
+    return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
+
+
+def _bids_csv(lot, bids):
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{lot.reference}-bids.csv")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "bidder",
+            "banten",
+            "japnas",
+            "price_per_unit_rp",
+            "quantity",
+            "unit",
+            "route",
+            "pickup_date",
+            "distance_km",
+            "rating",
+            "licence_ok",
+            "status",
+        ]
+    )
+    for bid in bids:
+        writer.writerow(
+            [
+                bid.bidder.name,
+                bid.bidder.is_banten,
+                bid.bidder.is_japnas_member,
+                bid.price_per_unit,
+                f"{bid.quantity.normalize():f}",
+                lot.unit,
+                bid.route,
+                bid.pickup_date.isoformat(),
+                f"{bid.distance_km:.1f}" if getattr(bid, "distance_km", None) is not None else "",
+                f"{bid.bidder_rating:.1f}" if bid.bidder_rating is not None else "",
+                bid.licence_ok,
+                bid.status,
+            ]
+        )
+    return response
+
+
+@require_POST
+def lot_unawarded(request, reference):
+    lot = _managed_lot_or_403(request, reference)
+    form = UnawardedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why no bid is chosen: bidders and the timeline keep the reason."))
+        return redirect("listings:lot_bids", reference=lot.reference)
+    try:
+        services.lot_close_unawarded(lot=lot, acting_user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("listings:lot_bids", reference=lot.reference)
+    messages.success(request, _("Lot %(ref)s is closed without an award.") % {"ref": lot.reference})
+    return redirect(lot)
+
+
+# Handover
+
+
+@require_POST
+def pickup(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    form = PickupForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pickup_record(lot=lot, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Pickup recorded."))
+            return redirect(lot)
+    return _render_lot(request, lot, pickup_form=form, status=400)
+
+
+@require_POST
+def processing(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    if not services.is_winner(request.user, lot):
+        raise PermissionDenied(_("Only the winning processor records the processing."))
+    form = ProcessingForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.processing_record(
+                lot=lot,
+                acting_user=request.user,
+                quantity_received=form.cleaned_data["quantity_received"],
+                route_used=form.cleaned_data["route_used"],
+                proof=form.cleaned_data["proof"],
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Processing recorded. The plant confirms it next."))
+            return redirect(lot)
+    return _render_lot(request, lot, processing_form=form, status=400)
+
+
+@require_POST
+def complete(request, reference):
+    lot = _managed_lot_or_403(request, reference)
+    try:
+        services.lot_confirm_completion(lot=lot, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Lot %(ref)s is completed. Rate your partner.") % {"ref": lot.reference})
+    return redirect(lot)
+
+
+@require_POST
+def rate(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rating_give(
+                lot=lot,
+                acting_user=request.user,
+                stars=form.cleaned_data["stars"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect(lot)
+    return _render_lot(request, lot, rating_form=form, status=400)
+
+
+def proof(request, reference):
+    """The proof of processing: for the plant, the winner and staff."""
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    handover = getattr(lot, "handover", None)
+    allowed = (
+        services.can_manage_lot(request.user, lot) or services.is_winner(request.user, lot) or request.user.is_staff
+    )
+    if handover is None or not handover.proof or not allowed:
+        raise Http404
+    response = FileResponse(handover.proof.open("rb"), content_type=handover.proof_content_type or "application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"{lot.reference}-proof")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def my_bids(request):
+    organisation = services.bids.bidder_organisation(request.user)
+    if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
+        raise PermissionDenied(_("“My bids” is for people of processing businesses."))
+    page_number = _page_number(request.GET.get("page"))
+    offset = (page_number - 1) * PAGE_SIZE
+    rows = list(selectors.bids_of_organisation(organisation)[offset : offset + PAGE_SIZE + 1])
+    context = {
+        "bids": rows[:PAGE_SIZE],
+        "page_number": page_number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "has_previous": page_number > 1,
+        "query_without_page": selectors.query_without(request.GET, "page"),
+    }
+    return render(request, "listings/my_bids.html", context)
+
+
+def staff_handovers(request):
+    if not request.user.is_staff:
+        raise PermissionDenied(_("For platform staff."))
+    return render(request, "listings/staff_handovers.html", {"handovers": selectors.flagged_handovers()[:200]})

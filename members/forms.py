@@ -7,7 +7,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Province
-from .models import Membership, Organisation, User, normalise_email
+from .models import Licence, Membership, Organisation, User, normalise_email
 
 ORGANISATION_FIELDS = [
     "name",
@@ -220,3 +220,43 @@ class PasswordResetForm(DjangoPasswordResetForm):
         transaction.on_commit(
             lambda: deliver_email.delay(to=to_email, subject=subject, body=body, html=html), robust=True
         )
+
+
+class LicenceForm(forms.ModelForm):
+    document = forms.FileField(label=_("Document (PDF)"), help_text=_("The licence as issued, as a PDF."))
+
+    class Meta:
+        model = Licence
+        fields = [
+            "kind",
+            "number",
+            "issuer",
+            "categories",
+            "waste_codes",
+            "capacity_tonnes_per_month",
+            "valid_from",
+            "valid_until",
+        ]
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "categories": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def clean_document(self):
+        from listings import uploads
+
+        return uploads.clean_document(self.cleaned_data["document"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", _("A licence cannot end before it starts."))
+        if not cleaned.get("categories") and not (cleaned.get("waste_codes") or "").strip():
+            self.add_error("categories", _("Say what the licence covers: categories or waste codes."))
+        return cleaned
+
+
+class LicenceReviewForm(forms.Form):
+    note = forms.CharField(label=_("Note (required to reject)"), required=False, max_length=2000)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .emails import render_email
-from .models import Invitation, Organisation, User, VerificationEvent
+from .models import Invitation, Licence, Organisation, User, VerificationEvent
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ def deliver_email(self, *, to: str, subject: str, body: str, html: str | None = 
         raise
 
 
-def _email_people(users, template: str, context: dict) -> None:
+def email_people(users, template: str, context: dict) -> None:
+    """Each person gets the e-mail in their own language, through the retrying delivery task."""
     for user in users:
         rendered = render_email(template, {**context, "recipient": user}, language=user.language)
         deliver_email.delay(to=user.email, **rendered)
@@ -58,7 +59,7 @@ def notify_organisation_decision(event_id: int) -> None:
         if event is None:  # already told, or gone
             return
         people = User.objects.filter(membership__organisation=event.organisation, is_active=True)
-        _email_people(people, "organisation_decision", {"event": event, "organisation": event.organisation})
+        email_people(people, "organisation_decision", {"event": event, "organisation": event.organisation})
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
 
@@ -69,7 +70,7 @@ def notify_staff_of_registration(organisation_id: int) -> None:
     if organisation is None or organisation.verification_status != Organisation.Status.UNVERIFIED:
         return
     staff = User.objects.filter(is_staff=True, is_active=True)
-    _email_people(staff, "staff_new_registration", {"organisation": organisation})
+    email_people(staff, "staff_new_registration", {"organisation": organisation})
 
 
 @shared_task
@@ -100,5 +101,24 @@ def remind_staff_of_pending_verifications() -> int:
     waiting = list(Organisation.objects.awaiting_verification().order_by("created_at"))
     if waiting:
         staff = User.objects.filter(is_staff=True, is_active=True)
-        _email_people(staff, "staff_pending_verifications", {"organisations": waiting})
+        email_people(staff, "staff_pending_verifications", {"organisations": waiting})
     return len(waiting)
+
+
+@shared_task
+def warn_expiring_licences(days: int = 30) -> int:
+    """Daily: an organisation hears once, 30 days ahead, that a verified licence expires."""
+    warned = 0
+    for licence in (
+        Licence.objects.expiring_within(days).filter(expiry_warned_at__isnull=True).select_related("organisation")
+    ):
+        with transaction.atomic():
+            locked = Licence.objects.select_for_update().filter(pk=licence.pk, expiry_warned_at__isnull=True).first()
+            if locked is None:
+                continue
+            people = User.objects.filter(membership__organisation_id=licence.organisation_id, is_active=True)
+            email_people(people, "licence_expiring", {"licence": licence, "organisation": licence.organisation})
+            locked.expiry_warned_at = timezone.now()
+            locked.save(update_fields=["expiry_warned_at"])
+            warned += 1
+    return warned

@@ -13,6 +13,10 @@ urlpatterns = [
     path("org/<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),
     path("org/<slug:slug>/team/", views.organisation_team, name="organisation_team"),
     path("org/<slug:slug>/team/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("org/<slug:slug>/licences/", views.licences, name="licences"),
+    path("licences/<int:pk>/document/", views.licence_document, name="licence_document"),
+    path("staff/licences/", views.staff_licence_list, name="staff_licence_list"),
+    path("staff/licences/<int:pk>/review/", views.staff_licence_review, name="staff_licence_review"),
     path("staff/organisations/", views.staff_organisation_list, name="staff_organisation_list"),
     path("staff/organisations/<slug:slug>/", views.staff_organisation_review, name="staff_organisation_review"),
 ]

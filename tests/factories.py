@@ -109,3 +109,24 @@ class LotFactory(DjangoModelFactory):
     status = "open"
     published_at = factory.LazyFunction(timezone.now)
     reserve_price = 100000
+
+
+class LicenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "members.Licence"
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory, processor=True)
+    kind = "pertek"
+    number = factory.Sequence(lambda n: f"PERTEK/{n:04d}/2026")
+    issuer = "Kementerian Lingkungan Hidup"
+    waste_codes = ""
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=100))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    document = factory.django.FileField(filename="licence.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    status = "verified"
+
+    @factory.post_generation
+    def covers(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.categories.set(extracted)

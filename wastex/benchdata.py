@@ -28,6 +28,7 @@ VIEWER_EMAIL = f"processor@{EMAIL_DOMAIN}"
 SEED = 2026
 PLANTS = 400
 PROCESSORS = 1000
+MAX_AGE = timedelta(days=1)
 
 # Rough centres of the eight kecamatan of Kota Cilegon (latitude, longitude).
 KECAMATAN_CENTRES = {
@@ -126,21 +127,41 @@ def bench_lot_count() -> int:
     return WasteLot.objects.filter(plant__slug__startswith=SLUG_PREFIX).count()
 
 
-def is_built(target_lots: int) -> bool:
-    """The marker: the viewer exists and the bench plants have at least this many lots."""
-    return User.objects.filter(email=VIEWER_EMAIL).exists() and bench_lot_count() >= target_lots
+def why_build(target_lots: int) -> str | None:
+    """Why the data must be (re)built, or None when it is there and fresh. Deadlines are relative to the day
+    of the build, so data older than MAX_AGE is rebuilt: otherwise open lots would drift past their deadlines
+    from one run to the next and the runs would not compare."""
+    viewer = User.objects.filter(email=VIEWER_EMAIL).first()
+    if viewer is None:
+        return "no benchmark data yet"
+    count = bench_lot_count()
+    if count < target_lots:
+        return f"{count} benchmark lots, {target_lots} wanted"
+    age = timezone.now() - viewer.date_joined
+    if age > MAX_AGE:
+        return f"the data was built {age.days} day(s) ago"
+    return None
 
 
 def wipe() -> None:
-    """Delete only what this module made (SQL, not the ORM: a cascade over 100,000 lots in Python is slow)."""
+    """Delete only what this module made (SQL, not the ORM: a cascade over 100,000 lots in Python is slow).
+
+    When every lot is a bench lot, TRUNCATE ... CASCADE empties the lot tables and whatever refers to them
+    (transitions, attachments, and tables added later such as bids) in one step."""
+    others = WasteLot.objects.exclude(plant__slug__startswith=SLUG_PREFIX).exists()
+    bench_lots = (
+        "SELECT l.id FROM listings_wastelot l JOIN members_organisation o ON o.id = l.plant_id WHERE o.slug LIKE %s"
+    )
     with connection.cursor() as cursor:
-        lots = (
-            "SELECT l.id FROM listings_wastelot l JOIN members_organisation o ON o.id = l.plant_id WHERE o.slug LIKE %s"
-        )
-        pattern = [SLUG_PREFIX + "%"]
-        for table in ("listings_lottransition", "listings_lotattachment"):
-            cursor.execute(f"DELETE FROM {table} WHERE lot_id IN ({lots})", pattern)  # noqa: S608 - fixed names
-        cursor.execute(f"DELETE FROM listings_wastelot WHERE id IN ({lots})", pattern)  # noqa: S608
+        if not others:
+            cursor.execute(f"TRUNCATE {WasteLot._meta.db_table} CASCADE")
+        else:
+            for table, column in (
+                ("listings_lottransition", "lot_id"),
+                ("listings_lotattachment", "lot_id"),
+                ("listings_wastelot", "id"),
+            ):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({bench_lots})", [SLUG_PREFIX + "%"])  # noqa: S608
     Membership.objects.filter(user__email__endswith="@" + EMAIL_DOMAIN).delete()
     User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).delete()
     Organisation.objects.filter(slug__startswith=SLUG_PREFIX).delete()
@@ -342,13 +363,36 @@ def _timeline(rng, status, now):
     return published, closes, [(step, min(when, now)) for step, when in steps]
 
 
+CLOSED_STATUSES = {"closed", "awarded", "collected", "completed", "unawarded"}
+
+
+def _defaults_of_fields_added_later(fields, known) -> dict:
+    """A field added to WasteLot after this generator was written gets its default, or NULL; a required field
+    without either stops the build with a message saying where to add it."""
+    defaults = {}
+    for field in fields:
+        if field.attname in known:
+            continue
+        if field.has_default():
+            defaults[field.attname] = field.get_default()
+        elif field.null:
+            defaults[field.attname] = None
+        else:
+            raise RuntimeError(
+                f"WasteLot.{field.name} is required and has no default: give it a value in wastex/benchdata.py."
+            )
+    return defaults
+
+
 def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transition_id):
     year = timezone.localdate().year
     categories = list(WasteCategory.objects.order_by("code"))
     category_weights = [CATEGORY_WEIGHTS.get(c.code, 2) for c in categories]
     statuses, status_weights = zip(*STATUS_WEIGHTS, strict=True)
-    fields = list(WasteLot._meta.concrete_fields)
+    # Generated columns (Django's GeneratedField) are computed by PostgreSQL and cannot be copied into.
+    fields = [f for f in WasteLot._meta.concrete_fields if not getattr(f, "generated", False)]
     columns = [f.column for f in fields]
+    defaults = None
     lot_rows, transition_rows = [], []
     transition_id = first_transition_id
     chosen_categories = rng.choices(categories, category_weights, k=count)
@@ -428,6 +472,8 @@ def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transi
             "published_at": published,
             "created_at": created,
             "updated_at": steps[-1][1],
+            # Sealed bids are opened when the lot closes.
+            "bids_opened_at": closes if status in CLOSED_STATUSES else None,
             # As WasteLot.save() builds it.
             "search_document": " ".join(
                 filter(
@@ -436,7 +482,9 @@ def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transi
                 )
             ),
         }
-        lot_rows.append(tuple(values[f.attname] for f in fields))
+        if defaults is None:
+            defaults = _defaults_of_fields_added_later(fields, values)
+        lot_rows.append(tuple(values[f.attname] if f.attname in values else defaults[f.attname] for f in fields))
         previous = ""
         for step, when in steps:
             actor = None if step == WasteLot.Status.CLOSED else user_of[plant.pk]
@@ -479,14 +527,25 @@ def _last_reference_number(year: int) -> int:
         return cursor.fetchone()[0]
 
 
+def invalidate_page_cache() -> bool:
+    """Rows written by COPY send no post_save signal: tell the app's page cache (listings.cache) that lots
+    changed, so that no page rendered from earlier data is served. False when the app has no such cache."""
+    try:
+        from listings.cache import bump_lots_version
+    except ImportError:
+        return False
+    bump_lots_version()
+    return True
+
+
 def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
     """Make sure the bench data is there (idempotent); returns what the benchmark needs to know."""
     if connection.vendor != "postgresql":
         raise RuntimeError("The benchmark data is built with COPY: PostgreSQL only.")
     started = time.monotonic()
-    built = False
-    if rebuild or not is_built(target_lots):
-        built = True
+    reason = "--rebuild" if rebuild else why_build(target_lots)
+    if reason:
+        log(f"building the data ({reason})")
         rng, now = _rng(), timezone.now()
         year = timezone.localdate().year
         with transaction.atomic():
@@ -512,6 +571,7 @@ def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         log(f"VACUUM ANALYZE in {time.monotonic() - t0:.1f}s")
+        invalidate_page_cache()
     open_lot = (
         WasteLot.objects.open()
         .filter(plant__slug__startswith=SLUG_PREFIX, closes_at__gt=timezone.now() + 7 * DAY)
@@ -520,7 +580,7 @@ def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
         .first()
     )
     return {
-        "built": built,
+        "built": bool(reason),
         "build_seconds": round(time.monotonic() - started, 1),
         "lots": bench_lot_count(),
         "open_lots": WasteLot.objects.open().count(),

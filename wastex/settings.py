@@ -185,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.purge_expired_invitations",
         "schedule": 60 * 60 * 6,
     },
+    "warn-expiring-licences": {"task": "members.tasks.warn_expiring_licences", "schedule": 60 * 60 * 24},
     "remind-staff-of-pending-verifications": {
         "task": "members.tasks.remind_staff_of_pending_verifications",
         "schedule": 60 * 60 * 24,

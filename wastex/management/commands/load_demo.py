@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from listings.demo import load_demo_lots
+from listings.demo import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots
 from members.demo import DEMO_PASSWORD, load_demo_members
 from members.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Load fictional demo organisations, people and waste lots (idempotent). Demo password: 'wastex-demo'."
+    help = "Load fictional demo organisations, people, lots, bids and deals (idempotent). Password: 'wastex-demo'."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,9 +21,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisations, people = load_demo_members()
             lots = load_demo_lots()
+            load_demo_licences()
+            bids = load_demo_bids()
+            deals = load_demo_deals()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots. "
-                f"Password for every demo login: {DEMO_PASSWORD}"
+                f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
+                f"{bids} new bids, {deals} new deals. Password for every demo login: {DEMO_PASSWORD}"
             )
         )

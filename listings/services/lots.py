@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from members.models import Organisation, User
 
-from . import uploads
-from .models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
+from .. import uploads
+from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
 
 MAX_ATTACHMENTS_PER_LOT = 12
 MAX_BYTES_PER_LOT = 60 * 1024 * 1024
@@ -73,6 +73,10 @@ def lot_transition(*, lot: WasteLot, to_status: str, acting_user: User | None, n
                 else None
             )
             fields += ["published_at", "local_first_until"]
+        if to_status == WasteLot.Status.CLOSED and locked.bids_opened_at is None:
+            # Sealed bids open when bidding closes, at the deadline or early: the moment is on record.
+            locked.bids_opened_at = timezone.now()
+            fields.append("bids_opened_at")
         locked.save(update_fields=fields)
         LotTransition.objects.create(
             lot=locked, from_status=from_status, to_status=to_status, actor=acting_user, note=note

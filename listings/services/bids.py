@@ -1,0 +1,289 @@
+"""Bidding and award. Every function locks the lot row first (then the bid), so that placing, revising,
+withdrawing, closing and awarding one lot happen one after the other, never interleaved."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from members.models import Licence, Organisation, User
+
+from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
+from .lots import _require_manager, lot_transition
+
+SNIPING_WINDOW = timedelta(minutes=5)
+MONTHLY_FACTOR = {"weekly": Decimal("4.345"), "monthly": Decimal(1), "quarterly": Decimal(1) / Decimal(3)}
+
+
+@dataclass(frozen=True)
+class BidOffer:
+    price_per_unit: int
+    quantity: Decimal
+    pickup_date: date
+    route: str
+    note: str = ""
+    licence: Licence | None = None
+
+
+def bidder_organisation(user: User) -> Organisation | None:
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.organisation if membership else None
+
+
+def why_cannot_bid(user: User, lot: WasteLot) -> str | None:
+    """None when this person may bid on the lot now; otherwise the reason, said to them as it is."""
+    organisation = bidder_organisation(user)
+    if organisation is None or organisation.kind != Organisation.Kind.PROCESSOR:
+        return _("Only processing businesses can bid.")
+    if not organisation.is_verified:
+        return _("Your organisation must be verified by platform staff before it can bid.")
+    if lot.plant_id == organisation.pk:
+        return _("You cannot bid on your own organisation's lot.")
+    if not lot.is_open_now:
+        return _("This lot is not open for bids.")
+    if lot.is_local_first_now and not organisation.is_banten:
+        return _("Until %(until)s WIB only Banten businesses may bid on this lot.") % {
+            "until": date_format(timezone.localtime(lot.local_first_until), "j F Y H:i")
+        }
+    return None
+
+
+def can_bid(user: User, lot: WasteLot) -> bool:
+    return why_cannot_bid(user, lot) is None
+
+
+def _monthly_tonnes(lot: WasteLot, quantity: Decimal) -> Decimal | None:
+    if lot.unit != "t":
+        return None
+    if lot.is_recurring and lot.quantity_per_period:
+        return lot.quantity_per_period * MONTHLY_FACTOR.get(lot.frequency, Decimal(1))
+    return quantity
+
+
+def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
+    errors = {}
+    if offer.quantity is None or offer.quantity <= 0:
+        errors["quantity"] = _("The quantity must be more than zero.")
+    elif offer.quantity > lot.quantity:
+        errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
+            "q": f"{lot.quantity.normalize():f}",
+            "unit": lot.get_unit_display(),
+        }
+    if offer.route not in Route.values:
+        errors["route"] = _("Choose a processing route.")
+    today = timezone.localdate()
+    if offer.pickup_date < today:
+        errors["pickup_date"] = _("The pickup date cannot be in the past.")
+    elif offer.pickup_date < lot.available_from or (lot.available_until and offer.pickup_date > lot.available_until):
+        errors["pickup_date"] = _("Propose a pickup date within the lot's availability.")
+    if lot.is_hazardous:
+        licence = offer.licence
+        if licence is None:
+            errors["licence"] = _("A hazardous (B3) lot needs a licence that covers it.")
+        elif licence.organisation_id != organisation.pk:
+            errors["licence"] = _("Choose one of your own organisation's licences.")
+        elif licence.status != Licence.Status.VERIFIED:
+            errors["licence"] = _("This licence has not been verified by platform staff.")
+        elif not licence.covers(lot.category):
+            errors["licence"] = _("This licence does not cover %(category)s.") % {"category": lot.category.name}
+        elif not licence.is_valid_on(offer.pickup_date):
+            errors["licence"] = _("This licence is not valid on the pickup date.")
+        else:
+            needed = _monthly_tonnes(lot, offer.quantity)
+            if licence.capacity_tonnes_per_month is not None and needed and needed > licence.capacity_tonnes_per_month:
+                errors["licence"] = _("This licence's capacity (%(cap)s t per month) is below what the lot needs.") % {
+                    "cap": f"{licence.capacity_tonnes_per_month.normalize():f}"
+                }
+    elif offer.licence is not None and offer.licence.organisation_id != organisation.pk:
+        errors["licence"] = _("Choose one of your own organisation's licences.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock_open_lot(lot: WasteLot, user: User) -> WasteLot:
+    locked = WasteLot.objects.select_for_update().select_related("category").get(pk=lot.pk)
+    reason = why_cannot_bid(user, locked)
+    if reason:
+        raise ValidationError(reason)
+    return locked
+
+
+def _extend_if_late(lot: WasteLot) -> None:
+    """Open bidding: a bid in the last five minutes moves the deadline five minutes on, so sniping never wins."""
+    if lot.is_sealed:
+        return
+    now = timezone.now()
+    if lot.closes_at - now < SNIPING_WINDOW:
+        lot.closes_at += SNIPING_WINDOW
+        lot.save(update_fields=["closes_at", "updated_at"])
+        LotTransition.objects.create(
+            lot=lot,
+            from_status=lot.status,
+            to_status=lot.status,
+            note=_("A bid in the last five minutes moved the deadline five minutes later."),
+        )
+
+
+def _record_revision(bid: Bid, user: User) -> None:
+    BidRevision.objects.create(
+        bid=bid,
+        number=bid.revision,
+        price_per_unit=bid.price_per_unit,
+        quantity=bid.quantity,
+        pickup_date=bid.pickup_date,
+        route=bid.route,
+        note=bid.note,
+        licence=bid.licence,
+        by=user,
+    )
+
+
+def bid_place(*, lot: WasteLot, acting_user: User, offer: BidOffer) -> Bid:
+    organisation = bidder_organisation(acting_user)
+    with transaction.atomic():
+        locked = _lock_open_lot(lot, acting_user)
+        _check_offer(locked, organisation, offer)
+        if Bid.objects.filter(lot=locked, bidder=organisation, status=Bid.Status.LIVE).exists():
+            raise ValidationError(_("Your organisation already has a live bid on this lot: revise it instead."))
+        try:
+            with transaction.atomic():
+                bid = Bid.objects.create(
+                    lot=locked,
+                    bidder=organisation,
+                    placed_by=acting_user,
+                    price_per_unit=offer.price_per_unit,
+                    quantity=offer.quantity,
+                    pickup_date=offer.pickup_date,
+                    route=offer.route,
+                    note=offer.note,
+                    licence=offer.licence,
+                )
+        except IntegrityError as exc:  # a colleague placed one at the same moment
+            raise ValidationError(
+                _("Your organisation already has a live bid on this lot: revise it instead.")
+            ) from exc
+        _record_revision(bid, acting_user)
+        _extend_if_late(locked)
+    return bid
+
+
+def _lock_own_live_bid(bid: Bid, user: User) -> tuple[WasteLot, Bid]:
+    organisation = bidder_organisation(user)
+    if organisation is None or bid.bidder_id != organisation.pk:
+        raise PermissionDenied(_("Only the bidding organisation's people can change its bid."))
+    locked_lot = _lock_open_lot(bid.lot, user)
+    locked_bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    if locked_bid.status != Bid.Status.LIVE:
+        raise ValidationError(_("This bid is no longer live."))
+    return locked_lot, locked_bid
+
+
+def bid_revise(*, bid: Bid, acting_user: User, offer: BidOffer) -> Bid:
+    with transaction.atomic():
+        lot, locked = _lock_own_live_bid(bid, acting_user)
+        _check_offer(lot, locked.bidder, offer)
+        locked.price_per_unit = offer.price_per_unit
+        locked.quantity = offer.quantity
+        locked.pickup_date = offer.pickup_date
+        locked.route = offer.route
+        locked.note = offer.note
+        locked.licence = offer.licence
+        locked.revision += 1
+        locked.updated_at = timezone.now()
+        locked.placed_by = acting_user
+        locked.save()
+        _record_revision(locked, acting_user)
+        _extend_if_late(lot)
+    return locked
+
+
+def bid_withdraw(*, bid: Bid, acting_user: User) -> Bid:
+    with transaction.atomic():
+        _lot, locked = _lock_own_live_bid(bid, acting_user)
+        locked.status = Bid.Status.WITHDRAWN
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def best_live_price(lot: WasteLot) -> int | None:
+    """The best price offered so far (open mode shows it to bidders, never who offered it)."""
+    return lot.bids.live().aggregate(best=Max("price_per_unit"))["best"]
+
+
+def bids_are_open_to_plant(lot: WasteLot) -> bool:
+    """Sealed bids stay sealed until bidding closes; open-mode bids are visible as they come."""
+    return not lot.is_sealed or lot.bids_opened_at is not None
+
+
+def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", note: str = "") -> Award:
+    """The plant picks exactly one bid. A database constraint and the lot's row lock make a second award
+    impossible, also when two people click at once or the bid is withdrawn at the same moment."""
+    from .. import tasks
+
+    _require_manager(acting_user, lot)
+    with transaction.atomic():
+        locked = WasteLot.objects.select_for_update().select_related("category").get(pk=lot.pk)
+        if locked.status == WasteLot.Status.OPEN:
+            if locked.is_sealed and locked.closes_at > timezone.now():
+                raise ValidationError(_("Sealed bids are opened at the deadline. Close the lot first to open them."))
+            lot_transition(
+                lot=locked,
+                to_status=WasteLot.Status.CLOSED,
+                acting_user=acting_user,
+                note=_("Closed early so that a bid could be awarded."),
+            )
+            locked.refresh_from_db()
+        if locked.status != WasteLot.Status.CLOSED:
+            raise ValidationError(_("This lot has been decided already."))
+        chosen = Bid.objects.select_for_update().filter(pk=bid.pk, lot=locked).first()
+        if chosen is None or chosen.status != Bid.Status.LIVE:
+            raise ValidationError(_("This bid is no longer live: it was withdrawn or decided."))
+        best = best_live_price(locked)
+        if chosen.price_per_unit < best:
+            if reason not in Award.Reason.values or reason == Award.Reason.BEST_PRICE:
+                raise ValidationError({"reason": _("This is not the best price offered: say why you choose it.")})
+            if reason == Award.Reason.OTHER and not note.strip():
+                raise ValidationError({"note": _("Explain the reason in the note.")})
+        else:
+            reason = reason if reason in Award.Reason.values else Award.Reason.BEST_PRICE
+        chosen.status = Bid.Status.ACCEPTED
+        chosen.updated_at = timezone.now()
+        chosen.save(update_fields=["status", "updated_at"])
+        locked.bids.live().exclude(pk=chosen.pk).update(status=Bid.Status.REJECTED, updated_at=timezone.now())
+        award = Award.objects.create(
+            lot=locked, bid=chosen, reason=reason, note=note.strip(), best_price=best, awarded_by=acting_user
+        )
+        lot_transition(
+            lot=locked,
+            to_status=WasteLot.Status.AWARDED,
+            acting_user=acting_user,
+            note=Award.Reason(reason).label + (f": {note.strip()}" if note.strip() else ""),
+        )
+        transaction.on_commit(lambda: tasks.notify_award.delay(award.pk), robust=True)
+    lot.refresh_from_db()
+    return award
+
+
+def lot_close_unawarded(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:
+    from .. import tasks
+
+    _require_manager(acting_user, lot)
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why no bid is chosen: bidders and the timeline keep the reason."))
+    with transaction.atomic():
+        locked = WasteLot.objects.select_for_update().get(pk=lot.pk)
+        if locked.status == WasteLot.Status.OPEN:
+            lot_transition(lot=locked, to_status=WasteLot.Status.CLOSED, acting_user=acting_user)
+        lot_transition(lot=locked, to_status=WasteLot.Status.UNAWARDED, acting_user=acting_user, note=reason.strip())
+        rejected = list(locked.bids.live().values_list("pk", flat=True))
+        locked.bids.live().update(status=Bid.Status.REJECTED, updated_at=timezone.now())
+        transaction.on_commit(lambda: tasks.notify_unawarded.delay(locked.pk, rejected), robust=True)
+    lot.refresh_from_db()
+    return lot
