@@ -53,7 +53,7 @@ check-deploy: install
 # Load benchmark on PostgreSQL (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/wastex_bench) with
 # gunicorn (2 workers, DEBUG off) and wrk; prints one JSON line per endpoint. See README "Benchmarks".
 bench: install
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A wastex worker --loglevel=INFO

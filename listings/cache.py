@@ -22,7 +22,52 @@ def enabled() -> bool:
     return settings.LOTS_PAGE_CACHE_SECONDS > 0
 
 
-def lots_version() -> str:
+def bump_lots_version() -> None:
+    cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+# Stands in for the CSRF token in a cached page; each response gets the asker's own token.
+CSRF_PLACEHOLDER = "__wastex_csrf_token_placeholder__"
+
+
+def page_key(*, request, query: str, language: str, origin, partial: bool) -> str:
+    """Everything a rendered /lots/ page depends on, besides the lots: who sees it (the navigation names the
+    person and shows their organisation's status), the language, the viewer's place and the query."""
+    user = request.user
+    membership = getattr(user, "_membership_cache", None)
+    organisation = membership.organisation if membership else None
+    viewer = "|".join(
+        str(part)
+        for part in (
+            user.pk,
+            user.get_short_name(),
+            user.is_staff,
+            membership.role if membership else "-",
+            organisation.pk if organisation else "-",
+            organisation.slug if organisation else "-",
+            organisation.kind if organisation else "-",
+            organisation.verification_status if organisation else "-",
+            organisation.name if organisation else "-",
+            f"{float(origin[0]):.5f},{float(origin[1]):.5f}" if origin else "-",
+        )
+    )
+    digest = hashlib.sha256(f"{viewer}\n{language}\n{int(partial)}\n{query}".encode()).hexdigest()
+    return f"listings:lots-page:{digest}"
+
+
+def get_page(key: str) -> str | None:
+    """One round trip for the current version and the page; a page rendered under an older version misses."""
+    found = cache.get_many([VERSION_KEY, key])
+    version, stored = found.get(VERSION_KEY), found.get(key)
+    if version is None:
+        cache.add(VERSION_KEY, str(time.time_ns()), None)
+        return None
+    if stored is None or stored[0] != version:
+        return None
+    return stored[1]
+
+
+def current_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, str(time.time_ns()), None)
@@ -30,14 +75,9 @@ def lots_version() -> str:
     return version
 
 
-def bump_lots_version() -> None:
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
-
-
-def page_key(*, query: str, language: str, origin, partial: bool) -> str:
-    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
-    where = f"{float(origin[0]):.3f},{float(origin[1]):.3f}" if origin else "-"
-    return f"listings:lots-page:{lots_version()}:{language}:{int(partial)}:{where}:{digest}"
+def set_page(key: str, version: str, html: str, seconds: int) -> None:
+    if seconds > 0:
+        cache.set(key, (version, html), seconds)
 
 
 def seconds_to_keep(lots) -> int:

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Sqrt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ KM_PER_DEGREE_LATITUDE = 110.57
 KM_PER_DEGREE_LONGITUDE_AT_EQUATOR = 111.32
 SEARCH_TERMS = re.compile(r"\w+", re.UNICODE)
 MAX_SEARCH_TERMS = 8
+SEARCH_VECTOR = '"listings_wastelot"."search_vector"'
 
 
 class Sort:
@@ -56,13 +57,12 @@ def apply_search(queryset, value: str):
     if not terms:
         return queryset
     if connection.vendor == "postgresql":
-        # The same expression as the GIN index of migration 0003, so the index serves it.
-        vector = SearchVector("search_document", config="simple")
-        query = SearchQuery(" & ".join(f"{term}:*" for term in terms), config="simple", search_type="raw")
-        return (
-            queryset.alias(search_match=vector)
-            .filter(search_match=query)
-            .annotate(search_rank=SearchRank(vector, query))
+        # The stored, indexed tsvector column of migration 0006 (not a model field: SQLite has none). The
+        # terms are \w+ only and travel as query parameters, never inside the SQL text.
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        rank = RawSQL(f"ts_rank({SEARCH_VECTOR}, to_tsquery('simple', %s))", (tsquery,), FloatField())  # noqa: S611
+        return queryset.annotate(search_rank=rank).extra(  # noqa: S610
+            where=[f"{SEARCH_VECTOR} @@ to_tsquery('simple', %s)"], params=[tsquery]
         )
     condition = Q()
     for term in terms:

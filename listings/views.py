@@ -1,15 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -48,41 +48,43 @@ def _page_number(value) -> int:
 
 def lot_list(request):
     """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
-    exists). The rendered filters and results are cached (listings.cache) until any lot changes."""
+    exists). Whole rendered pages are cached (listings.cache) and invalidated by any change to a lot."""
     membership = user_membership(request.user)
     organisation = membership.organisation if membership else None
     origin = (
         (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
     )
     partial = bool(request.htmx)
-    template = "listings/partials/lot_results.html" if partial else "listings/partials/lot_browser.html"
-    key = (
-        lots_cache.page_key(query=request.GET.urlencode(), language=get_language(), origin=origin, partial=partial)
-        if lots_cache.enabled()
-        else None
-    )
-    html = cache.get(key) if key else None
-    context = {}
-    if html is None:
-        filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
-        page_number = _page_number(request.GET.get("page"))
-        offset = (page_number - 1) * PAGE_SIZE
-        rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
-        context = {
-            "filter": filterset,
-            "lots": rows[:PAGE_SIZE],
-            "page_number": page_number,
-            "has_next": len(rows) > PAGE_SIZE and page_number < MAX_PAGE,
-            "has_previous": page_number > 1,
-            "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
-            "query_without_page": selectors.query_without(request.GET, "page"),
-        }
-        html = render_to_string(template, context, request)
-        if key:
-            cache.set(key, html, lots_cache.seconds_to_keep(context["lots"]))
-    if partial:
-        return HttpResponse(html)
-    return render(request, "listings/lot_list.html", {**context, "browser": mark_safe(html)})  # noqa: S308
+    # A page with a pending message (after a redirect) is rendered afresh: messages are for one response.
+    cacheable = lots_cache.enabled() and not len(get_messages(request))
+    key = None
+    if cacheable:
+        key = lots_cache.page_key(
+            request=request, query=request.GET.urlencode(), language=get_language(), origin=origin, partial=partial
+        )
+        html = lots_cache.get_page(key)
+        if html is not None:
+            return HttpResponse(html.replace(lots_cache.CSRF_PLACEHOLDER, get_token(request)))
+        version = lots_cache.current_version()
+    filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
+    page_number = _page_number(request.GET.get("page"))
+    offset = (page_number - 1) * PAGE_SIZE
+    rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+    context = {
+        "filter": filterset,
+        "lots": rows[:PAGE_SIZE],
+        "page_number": page_number,
+        "has_next": len(rows) > PAGE_SIZE and page_number < MAX_PAGE,
+        "has_previous": page_number > 1,
+        "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
+        "query_without_page": selectors.query_without(request.GET, "page"),
+    }
+    template = "listings/partials/lot_results.html" if partial else "listings/lot_list.html"
+    if not cacheable:
+        return render(request, template, context)
+    html = render_to_string(template, {**context, "csrf_token": lots_cache.CSRF_PLACEHOLDER}, request)
+    lots_cache.set_page(key, version, html, lots_cache.seconds_to_keep(context["lots"]))
+    return HttpResponse(html.replace(lots_cache.CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _lot_form_too_large(request) -> bool:

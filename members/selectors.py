@@ -18,7 +18,7 @@ def user_membership(user) -> Membership | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_membership_cache"):
-        membership = Membership.objects.select_related("organisation").filter(user=user).first()
+        membership = Membership.objects.select_related("organisation").filter(user=user).order_by().first()
         if membership is not None:
             membership.user = user
             # Later `user.membership` reads (services, templates) reuse it instead of querying again.

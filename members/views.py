@@ -66,7 +66,7 @@ def signup(request):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="members.backends.MembershipBackend")
             messages.success(
                 request,
                 _("Welcome to WasteX. %(name)s is registered and waits for verification by platform staff.")
@@ -176,7 +176,7 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="members.backends.MembershipBackend")
             messages.success(
                 request,
                 _("Welcome to WasteX. You are now on the team of %(name)s.") % {"name": invitation.organisation.name},

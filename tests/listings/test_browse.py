@@ -188,7 +188,7 @@ def test_search_uses_the_full_text_index(viewer):
         cursor.execute("SET enable_seqscan = off")
         plan = queryset.explain()
         cursor.execute("SET enable_seqscan = on")
-    assert "listings_wastelot_search_gin" in plan
+    assert "listings_wastelot_search_vector_gin" in plan
 
 
 def test_search_matches_word_prefixes(browse):

@@ -106,3 +106,35 @@ def test_a_cached_page_expires_before_its_first_deadline():
     assert 15 <= seconds_to_keep([later, soon]) <= 20
     assert seconds_to_keep([later]) == 60
     assert seconds_to_keep([]) == 60
+
+
+def test_a_cached_page_carries_a_working_csrf_token(viewer):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(viewer)
+    browser.get(BROWSE)
+    cached = browser.get(BROWSE).content.decode()
+    token = cached.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert token != "__wastex_csrf_token_placeholder__"
+    assert browser.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+
+
+def test_people_never_get_each_others_page(client, viewer):
+    other = member_of(OrganisationFactory(processor=True, name="CV Lain Sekali"), full_name="Siti Lain")
+    first = body(client)
+    client.force_login(other)
+    second = body(client)
+    assert "Siti" in second and "Siti" not in first
+
+
+def test_a_page_with_a_message_is_not_cached(client, viewer, plant, plant_admin):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    storage = CookieStorage(None)
+    storage.add(constants.SUCCESS, "Pesan sekali lewat")
+    cookie_value = storage._encode(storage._queued_messages)
+    client.cookies["messages"] = cookie_value
+    assert "Pesan sekali lewat" in body(client)
+    assert "Pesan sekali lewat" not in body(client)
