@@ -132,3 +132,28 @@ def test_sealed_bids_stay_hidden_from_the_plant_until_the_deadline(page: Page, l
     expect(page.locator("[data-testid=sealed]")).to_contain_text("1 sealed bid received")
     content = page.content()
     assert "999.000" not in content and "CV Olah Lelang" not in content
+
+
+def test_bids_page_fits_a_phone(page: Page, live_server, setting):
+    plant_person, processor_person, lot = setting
+    from listings import services
+    from listings.services import BidOffer
+
+    WasteLot.objects.filter(pk=lot.pk).update(bidding_mode="open")
+    lot.refresh_from_db()
+    services.bid_place(
+        lot=lot,
+        acting_user=processor_person,
+        offer=BidOffer(
+            price_per_unit=5000,
+            quantity=Decimal("10"),
+            pickup_date=timezone.localdate() + timedelta(days=1),
+            route="reuse",
+        ),
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    english(page, live_server)
+    log_in(page, live_server, plant_person.email, PASSWORD)
+    page.goto(url(live_server, f"/lots/{lot.reference}/bids/"))
+    expect(page.locator("[data-testid=bid-row]")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
