@@ -1,34 +1,95 @@
-"""Synthetic data for `manage.py bench`: plants, processors, people and many waste lots with their timelines.
+"""Synthetic data for `manage.py bench`: plants, processors, people, many waste lots with their timelines, and
+bids on them with their first revision, awards and ratings.
 
-Built for PostgreSQL only, fast: organisations, people and memberships through bulk_create, lots and lot
-transitions through COPY (the model's save() is bypassed, so `search_document` is filled here exactly as
-WasteLot.save() fills it). Everything is deterministic (a fixed seed), clearly fictional ("(Bench)" names,
-NIBs starting with 97, e-mail addresses at bench.test), and only the rows this module made are ever deleted:
-the benchmark may point at a database that holds other data too.
+Built for PostgreSQL only, fast: organisations, people, memberships and licences through bulk_create, lots,
+lot transitions, bids, awards and ratings through COPY, bid revisions by one INSERT ... SELECT (the models'
+save() is bypassed, so `search_document` is filled here exactly as WasteLot.save() fills it). Everything is
+deterministic (a fixed seed), clearly fictional ("(Bench)" names, NIBs starting with 97, e-mail addresses at
+bench.test), and only the rows this module made are ever deleted: the benchmark may point at a database that
+holds other data too.
+
+Some rows are pinned, so that the benchmark finds them again without keeping any state of its own:
+- people: processor@ (the viewer of the browse pages, no bids), bidder@ (a processor with BIDDER_BIDS bids),
+  few-bids@ (a processor with FEW_BIDS bids) and plant@ (the plant that owns the pinned lots);
+- the first three bench lots by id, all open, open bidding, closing in PINNED_LOT_DAYS days: the bids page
+  lot (HOT_LOT_BIDS live bids, hazardous, so every bid carries a licence), a lot of the same kind with
+  SMALL_LOT_BIDS bids (to show that the page's query count does not grow with the data) and the lot the
+  benchmark places bids on (no bids of its own: the benchmark empties it before each run).
 """
 
 import io
+import itertools
 import math
 import random
 import time
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from listings.models import LotReferenceCounter, LotTransition, WasteCategory, WasteLot
+from listings.models import (
+    Award,
+    Bid,
+    BidRevision,
+    LotReferenceCounter,
+    LotTransition,
+    Rating,
+    Route,
+    WasteCategory,
+    WasteLot,
+)
 from members.choices import Kecamatan, Province
-from members.models import Membership, Organisation, User
+from members.models import Licence, Membership, Organisation, User
 
 SLUG_PREFIX = "bench-"
 EMAIL_DOMAIN = "bench.test"
 VIEWER_EMAIL = f"processor@{EMAIL_DOMAIN}"
+BIDDER_EMAIL = f"bidder@{EMAIL_DOMAIN}"
+FEW_BIDS_EMAIL = f"few-bids@{EMAIL_DOMAIN}"
+PLANT_EMAIL = f"plant@{EMAIL_DOMAIN}"
+# Whose administrator gets which pinned address (the others are <slug without the prefix>@bench.test).
+PINNED_PEOPLE = {
+    f"{SLUG_PREFIX}plant-0001": PLANT_EMAIL,
+    f"{SLUG_PREFIX}processor-0001": VIEWER_EMAIL,
+    f"{SLUG_PREFIX}processor-0002": BIDDER_EMAIL,
+    f"{SLUG_PREFIX}processor-0003": FEW_BIDS_EMAIL,
+}
 SEED = 2026
 PLANTS = 400
 PROCESSORS = 1000
 MAX_AGE = timedelta(days=1)
+
+BIDS = 1_000_000
+HOT_LOT_BIDS = 500
+SMALL_LOT_BIDS = 5
+BIDDER_BIDS = 5_000
+FEW_BIDS = 5
+# Processors that place bids at once on the placing lot: one per connection of the load generator.
+PLACERS = 16
+# The pinned lots (the first bench lots by id), in this order.
+PINNED_LOTS = ("bids", "bids-small", "place")
+PINNED_LOT_DAYS = 25
+# Share of withdrawn bids; of decided lots, how often the best price wins.
+WITHDRAWN_SHARE = 0.06
+BEST_PRICE_WINS = 0.75
+ROUTE_WEIGHTS = {
+    Route.REUSE: 10,
+    Route.RECYCLING: 35,
+    Route.MATERIAL_RECOVERY: 20,
+    Route.ENERGY_RECOVERY: 15,
+    Route.TREATMENT: 12,
+    Route.DISPOSAL: 8,
+}
+BID_NOTES = [
+    "Armada sendiri, siap angkut dalam 3 hari kerja.",
+    "Harga termasuk biaya angkut ke fasilitas kami.",
+    "Perlu uji sampel sebelum pengambilan.",
+    "Bisa ambil bertahap sesuai jadwal pabrik.",
+]
 
 # Rough centres of the eight kecamatan of Kota Cilegon (latitude, longitude).
 KECAMATAN_CENTRES = {
@@ -134,6 +195,8 @@ def why_build(target_lots: int) -> str | None:
     viewer = User.objects.filter(email=VIEWER_EMAIL).first()
     if viewer is None:
         return "no benchmark data yet"
+    if not User.objects.filter(email=PLANT_EMAIL).exists():
+        return f"the data was made by an earlier version (no {PLANT_EMAIL}, no pinned lots)"
     count = bench_lot_count()
     if count < target_lots:
         return f"{count} benchmark lots, {target_lots} wanted"
@@ -143,25 +206,59 @@ def why_build(target_lots: int) -> str | None:
     return None
 
 
+BENCH_LOTS_SQL = (
+    "SELECT l.id FROM listings_wastelot l JOIN members_organisation o ON o.id = l.plant_id WHERE o.slug LIKE %s"
+)
+BENCH_ORGANISATIONS_SQL = "SELECT id FROM members_organisation WHERE slug LIKE %s"
+BENCH_BIDS_SQL = (
+    f"SELECT id FROM listings_bid WHERE lot_id IN ({BENCH_LOTS_SQL}) OR bidder_id IN ({BENCH_ORGANISATIONS_SQL})"  # noqa: S608
+)
+
+
+def wipe_bids() -> bool:
+    """Delete the bids on bench lots or by bench processors, with their revisions and awards, the ratings of
+    bench lots and the bench licences (TRUNCATE when there are no others, the usual case). True when there
+    are others."""
+    pattern = SLUG_PREFIX + "%"
+    # Bids and ratings other than ours can only be on other lots or by other organisations.
+    others = (
+        WasteLot.objects.exclude(plant__slug__startswith=SLUG_PREFIX).exists()
+        or Organisation.objects.exclude(slug__startswith=SLUG_PREFIX).filter(bids__isnull=False).exists()
+    )
+    with connection.cursor() as cursor:
+        if not others:
+            cursor.execute("TRUNCATE listings_bid, listings_rating CASCADE")  # with revisions and awards
+        else:
+            for table, column, subquery, count in (
+                ("listings_bidrevision", "bid_id", BENCH_BIDS_SQL, 2),
+                ("listings_award", "bid_id", BENCH_BIDS_SQL, 2),
+                ("listings_bid", "id", BENCH_BIDS_SQL, 2),
+                ("listings_rating", "lot_id", BENCH_LOTS_SQL, 1),
+            ):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({subquery})", [pattern] * count)  # noqa: S608
+    Licence.objects.filter(organisation__slug__startswith=SLUG_PREFIX).delete()
+    return others
+
+
 def wipe() -> None:
     """Delete only what this module made (SQL, not the ORM: a cascade over 100,000 lots in Python is slow).
 
     When every lot is a bench lot, TRUNCATE ... CASCADE empties the lot tables and whatever refers to them
-    (transitions, attachments, and tables added later such as bids) in one step."""
+    (transitions, attachments, bids, revisions, awards, handovers, ratings) in one step."""
     others = WasteLot.objects.exclude(plant__slug__startswith=SLUG_PREFIX).exists()
-    bench_lots = (
-        "SELECT l.id FROM listings_wastelot l JOIN members_organisation o ON o.id = l.plant_id WHERE o.slug LIKE %s"
-    )
     with connection.cursor() as cursor:
         if not others:
             cursor.execute(f"TRUNCATE {WasteLot._meta.db_table} CASCADE")
         else:
+            wipe_bids()
             for table, column in (
+                ("listings_handover", "lot_id"),
                 ("listings_lottransition", "lot_id"),
                 ("listings_lotattachment", "lot_id"),
                 ("listings_wastelot", "id"),
             ):
-                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({bench_lots})", [SLUG_PREFIX + "%"])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({BENCH_LOTS_SQL})", [SLUG_PREFIX + "%"])  # noqa: S608
+    Licence.objects.filter(organisation__slug__startswith=SLUG_PREFIX).delete()
     Membership.objects.filter(user__email__endswith="@" + EMAIL_DOMAIN).delete()
     User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).delete()
     Organisation.objects.filter(slug__startswith=SLUG_PREFIX).delete()
@@ -185,7 +282,9 @@ def _organisations(rng, now):
     for i in range(PLANTS):
         kec = kecamatan[i % len(kecamatan)]
         lat, lon = _jitter(rng, KECAMATAN_CENTRES[kec], 0.012)
-        status = Organisation.Status.VERIFIED if rng.random() < 0.95 else Organisation.Status.UNVERIFIED
+        roll = rng.random()
+        # The first plant owns the pinned lots: always verified.
+        status = Organisation.Status.VERIFIED if i == 0 or roll < 0.95 else Organisation.Status.UNVERIFIED
         rows.append(
             Organisation(
                 name=f"PT {rng.choice(PLANT_WORDS)} {rng.choice(PLACE_WORDS)} {i + 1} (Bench)",
@@ -220,7 +319,7 @@ def _organisations(rng, now):
         if i == 0 or rng.random() < (0.45 if banten else 0.1):
             japnas = f"JPN-{'BTN' if banten else 'NAS'}-{i + 1:04d}"
         roll = rng.random()
-        if i == 0 or roll < 0.85:
+        if i <= 2 or roll < 0.85:  # the viewer, the bidder and the few-bids processor are verified
             status = Organisation.Status.VERIFIED
         elif roll < 0.95:
             status = Organisation.Status.UNVERIFIED
@@ -249,13 +348,11 @@ def _organisations(rng, now):
 
 
 def _people(rng, organisations):
-    """One administrator per organisation; the first processor's is the benchmark's signed-in viewer."""
+    """One administrator per organisation; the pinned ones (PINNED_PEOPLE) are those the benchmark signs in as."""
     unusable = make_password(None)
-    users, viewer_org = [], None
+    users = []
     for organisation in organisations:
-        email = f"{organisation.slug.removeprefix(SLUG_PREFIX)}@{EMAIL_DOMAIN}"
-        if organisation.kind == Organisation.Kind.PROCESSOR and viewer_org is None:
-            email, viewer_org = VIEWER_EMAIL, organisation
+        email = PINNED_PEOPLE.get(organisation.slug) or f"{organisation.slug.removeprefix(SLUG_PREFIX)}@{EMAIL_DOMAIN}"
         users.append(User(email=email, full_name=_person(rng), password=unusable, language="id"))
     users = User.objects.bulk_create(users, batch_size=1000)
     Membership.objects.bulk_create(
@@ -288,6 +385,11 @@ def _copy(model, columns: list[str], rows) -> None:
     for row in rows:
         buffer.write("\t".join(map(_copy_value, row)))
         buffer.write("\n")
+    _copy_buffer(model, columns, buffer)
+
+
+def _copy_buffer(model, columns: list[str], buffer: io.StringIO) -> None:
+    """COPY lines in PostgreSQL's text format into the model's table."""
     buffer.seek(0)
     sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor:
@@ -364,10 +466,12 @@ def _timeline(rng, status, now):
 
 
 CLOSED_STATUSES = {"closed", "awarded", "collected", "completed", "unawarded"}
+# The bids page lots are hazardous (each bid shows its licence); the placing lot needs no licence.
+PINNED_CATEGORIES = {"bids": "used-lube-oil", "bids-small": "used-lube-oil", "place": "steel-slag"}
 
 
 def _defaults_of_fields_added_later(fields, known) -> dict:
-    """A field added to WasteLot after this generator was written gets its default, or NULL; a required field
+    """A field added to a model after this generator was written gets its default, or NULL; a required field
     without either stops the build with a message saying where to add it."""
     defaults = {}
     for field in fields:
@@ -379,14 +483,78 @@ def _defaults_of_fields_added_later(fields, known) -> dict:
             defaults[field.attname] = None
         else:
             raise RuntimeError(
-                f"WasteLot.{field.name} is required and has no default: give it a value in wastex/benchdata.py."
+                f"{field.model.__name__}.{field.name} is required and has no default: give it a value in "
+                "wastex/benchdata.py."
             )
     return defaults
+
+
+def _pinned_lot(kind, plant, user_id, category, now):
+    """The values of a pinned lot (see the module's docstring), without random draws: the lots after it stay
+    exactly as the seed makes them. Returns (values to override, timeline)."""
+    published = now - 3 * DAY
+    created = published - timedelta(hours=2)
+    hazardous = category.hazardous == WasteCategory.Hazard.YES
+    quantity = Decimal("12000.000") if hazardous else Decimal("850.000")
+    unit = WasteCategory.Unit(category.usual_unit).label
+    kec = Kecamatan(plant.kecamatan)
+    title = TITLE_PATTERNS[0].format(
+        name=category.name_id, qty=f"{quantity:,.0f}".replace(",", "."), unit=unit, kec=kec.label, plant=plant.name
+    )[:200]
+    description = (
+        f"{category.name_id} ({category.name_en}) dari {plant.name}. Kondisi {CONDITIONS[3]}. "
+        f"Lokasi pengambilan di Kecamatan {kec.label}, Kota Cilegon.\n{GROUP_PHRASES.get(category.group, '')}\n"
+        f"Data benchmark WasteX ({kind}), bukan penawaran nyata."
+    )
+    liquid = category.usual_unit == "L"
+    values = {
+        "plant_id": plant.pk,
+        "created_by_id": user_id,
+        "title": title,
+        "category_id": category.pk,
+        "description": description,
+        "physical_form": WasteLot.PhysicalForm.LIQUID if liquid else WasteLot.PhysicalForm.SOLID,
+        "packaging": WasteLot.Packaging.DRUM if liquid else WasteLot.Packaging.BULK,
+        "quantity": quantity,
+        "unit": category.usual_unit,
+        "is_recurring": False,
+        "frequency": "",
+        "quantity_per_period": None,
+        "contract_months": None,
+        "composition": "",
+        "site_address": plant.address,
+        "site_kecamatan": plant.kecamatan,
+        "latitude": plant.latitude,
+        "longitude": plant.longitude,
+        "available_from": created.date(),
+        "available_until": None,
+        "closes_at": now + PINNED_LOT_DAYS * DAY,
+        "inspection_from": None,
+        "inspection_until": None,
+        "bidding_mode": WasteLot.BiddingMode.OPEN,
+        "reserve_price": -2_500 if hazardous else 350_000,
+        "local_first_days": 0,
+        "lab_certificate_expires": (now + 200 * DAY).date() if hazardous else None,
+        "local_first_until": None,
+        "status": WasteLot.Status.OPEN,
+        "published_at": published,
+        "created_at": created,
+        "updated_at": published,
+        "bids_opened_at": None,
+        "search_document": " ".join(
+            filter(
+                None, [title, description, category.name_id, category.name_en, category.indonesian_code, category.code]
+            )
+        ),
+    }
+    return values, [(WasteLot.Status.DRAFT, created), (WasteLot.Status.OPEN, published)]
 
 
 def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transition_id):
     year = timezone.localdate().year
     categories = list(WasteCategory.objects.order_by("code"))
+    by_code = {c.code: c for c in categories}
+    pinned_plant = next(p for p in plants if p.slug == f"{SLUG_PREFIX}plant-0001")
     category_weights = [CATEGORY_WEIGHTS.get(c.code, 2) for c in categories]
     statuses, status_weights = zip(*STATUS_WEIGHTS, strict=True)
     # Generated columns (Django's GeneratedField) are computed by PostgreSQL and cannot be copied into.
@@ -482,6 +650,11 @@ def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transi
                 )
             ),
         }
+        if n < len(PINNED_LOTS):
+            kind = PINNED_LOTS[n]
+            plant = pinned_plant
+            pinned, steps = _pinned_lot(kind, plant, user_of[plant.pk], by_code[PINNED_CATEGORIES[kind]], now)
+            values.update(pinned)
         if defaults is None:
             defaults = _defaults_of_fields_added_later(fields, values)
         lot_rows.append(tuple(values[f.attname] if f.attname in values else defaults[f.attname] for f in fields))
@@ -538,7 +711,451 @@ def invalidate_page_cache() -> bool:
     return True
 
 
-def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
+# ---- bids ------------------------------------------------------------------------------------------------
+
+DECIDED = {WasteLot.Status.AWARDED, WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED}
+BID_SCALE = {"t": (10_000, 5_000_000), "kg": (100, 25_000), "L": (300, 6_000), "m3": (20_000, 400_000)}
+OTHER_REASONS = [
+    Award.Reason.BETTER_ROUTE,
+    Award.Reason.LOCAL_BUSINESS,
+    Award.Reason.CAPACITY,
+    Award.Reason.LICENCE,
+    Award.Reason.OTHER,
+]
+COPY_CHUNK = 100_000
+
+
+def pinned_lots() -> dict[str, WasteLot]:
+    """The pinned lots by their role (see the module's docstring): the first bench lots by id."""
+    lots = WasteLot.objects.filter(plant__slug__startswith=SLUG_PREFIX).select_related("category", "plant")
+    return dict(zip(PINNED_LOTS, lots.order_by("id")[: len(PINNED_LOTS)], strict=False))
+
+
+def organisation_of(email: str) -> Organisation | None:
+    return Organisation.objects.filter(memberships__user__email=email).first()
+
+
+def bench_bid_count(place_lot: WasteLot | None) -> int:
+    """Bids on bench lots, without those the benchmark itself places (on the placing lot)."""
+    bids = Bid.objects.filter(lot__plant__slug__startswith=SLUG_PREFIX)
+    return (bids.exclude(lot=place_lot) if place_lot else bids).count()
+
+
+def why_build_bids(target_bids: int) -> str | None:
+    """Why the bids must be (re)built, or None when they are there as wanted."""
+    pinned = pinned_lots()
+    if len(pinned) < len(PINNED_LOTS) or any(
+        lot.plant.slug != f"{SLUG_PREFIX}plant-0001" or lot.status != WasteLot.Status.OPEN for lot in pinned.values()
+    ):
+        return "the pinned lots are missing"
+    count = bench_bid_count(pinned["place"])
+    if count != target_bids:
+        return f"{count} benchmark bids, {target_bids} wanted"
+    hot = pinned["bids"].bids.count()
+    if hot != HOT_LOT_BIDS:
+        return f"the bids page lot has {hot} bids, {HOT_LOT_BIDS} wanted"
+    bidder = organisation_of(BIDDER_EMAIL)
+    mine = Bid.objects.filter(bidder=bidder).count() if bidder else 0
+    if mine != BIDDER_BIDS:
+        return f"{BIDDER_EMAIL} has {mine} bids, {BIDDER_BIDS} wanted"
+    return None
+
+
+def _licences(processor_ids, now) -> dict[int, int]:
+    """One verified licence per processor that bids, covering every hazardous waste code: bids on hazardous
+    lots need one. Returns the licence id of each processor."""
+    codes = sorted(
+        set(
+            WasteCategory.objects.filter(hazardous=WasteCategory.Hazard.YES)
+            .exclude(indonesian_code="")
+            .values_list("indonesian_code", flat=True)
+        )
+    )
+    today = timezone.localdate()
+    licences = Licence.objects.bulk_create(
+        [
+            Licence(
+                organisation_id=pk,
+                kind=Licence.Kind.PERTEK,
+                number=f"BENCH/PERTEK/{n + 1:04d}",
+                issuer="Kementerian Lingkungan Hidup (data benchmark)",
+                waste_codes=", ".join(codes),
+                capacity_tonnes_per_month=Decimal(50_000),
+                valid_from=today - 400 * DAY,
+                valid_until=today + 700 * DAY,
+                document=f"licences/bench/{n + 1:04d}.pdf",
+                status=Licence.Status.VERIFIED,
+                reviewed_at=now - 300 * DAY,
+            )
+            for n, pk in enumerate(processor_ids)
+        ],
+        batch_size=1000,
+    )
+    return {licence.organisation_id: licence.pk for licence in licences}
+
+
+def _extra_columns(model, known) -> tuple[list[str], tuple]:
+    """Columns of fields added to the model after this generator was written, and their values."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+    defaults = _defaults_of_fields_added_later(fields, set(known))
+    return [model._meta.get_field(name).column for name in defaults], tuple(defaults.values())
+
+
+@contextmanager
+def _bulk_load(tables: list[str], log):
+    """PostgreSQL's recipe for loading many rows ("Populating a Database" in its manual): drop the tables'
+    foreign keys and secondary indexes, load, then create them again: one sort per index and one join per key
+    instead of an index insert and a key check per row. It runs inside the build's transaction, so a failure
+    rolls the DDL back too. Primary keys and unique constraints stay; partial unique indexes are created again
+    and check every row then. Django's keys are deferred: the checks pending on the tables are run before each
+    step (PostgreSQL refuses DDL on a table with pending checks), and deferred again after it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY conname",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ANY(%s) AND indexname NOT IN (SELECT conname FROM pg_constraint "
+            "WHERE contype IN ('p', 'u', 'x')) ORDER BY indexname",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    yield
+    t0 = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    log(
+        f"{len(indexes)} indexes and {len(keys)} foreign keys of {', '.join(tables)} made again in "
+        f"{time.monotonic() - t0:.1f}s"
+    )
+
+
+class _Copier:
+    """Rows for one table, sent by COPY every COPY_CHUNK rows (memory stays flat for a million rows)."""
+
+    def __init__(self, model, columns):
+        self.model = model
+        extra_columns, extra = _extra_columns(model, columns)
+        self.columns = [*columns, *extra_columns]
+        self.suffix = "".join("\t" + _copy_value(value) for value in extra)
+        self.lines = []
+        self.count = 0
+
+    def add(self, row) -> None:
+        self.add_line("\t".join(map(_copy_value, row)))
+
+    def add_line(self, line: str) -> None:
+        """A row already in COPY's text format (the caller escapes), without the fields added later."""
+        self.lines.append(line + self.suffix)
+        if len(self.lines) >= COPY_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            _copy_buffer(self.model, self.columns, io.StringIO("\n".join(self.lines) + "\n"))
+            self.count += len(self.lines)
+            self.lines = []
+
+
+def _bid_base(rng, unit, hazard) -> float:
+    low, high = BID_SCALE.get(unit, (5_000, 250_000))
+    amount = math.exp(rng.uniform(math.log(low), math.log(high)))
+    gate_fee = hazard == WasteCategory.Hazard.YES and rng.random() < 0.85
+    return -amount if gate_fee else amount
+
+
+def _bidders_per_lot(rng, lots, pinned_ids, pool, bidder_id, few_id, target) -> list[list[int]]:
+    """Who bids on which lot: distinct (lot, bidder) pairs, `target` in all. The pinned lots get their fixed
+    numbers, the bidder and the few-bids processor theirs; every decided lot at least one (it was awarded);
+    the rest spread with a skewed popularity (some lots draw many bids, most a few)."""
+    fixed = HOT_LOT_BIDS + SMALL_LOT_BIDS + BIDDER_BIDS + FEW_BIDS
+    if target < fixed:
+        raise RuntimeError(f"--bids must be at least {fixed}: the pinned lots and processors need that many.")
+    bidders = [[] for _ in lots]
+    index = {lot[0]: i for i, lot in enumerate(lots)}
+    bidders[index[pinned_ids["bids"]]] = rng.sample(pool, HOT_LOT_BIDS)
+    bidders[index[pinned_ids["bids-small"]]] = rng.sample(pool, SMALL_LOT_BIDS)
+    regular = [i for i, lot in enumerate(lots) if lot[0] not in pinned_ids.values()]
+    for who, how_many in ((bidder_id, BIDDER_BIDS), (few_id, FEW_BIDS)):
+        for i in rng.sample(regular, how_many):
+            bidders[i].append(who)
+    remaining = target - fixed
+    counts = [0] * len(lots)
+    for i in regular:
+        if remaining and lots[i][1] in DECIDED and not bidders[i]:
+            counts[i] = 1
+            remaining -= 1
+    weights = [math.exp(rng.gauss(0, 0.8)) for _ in regular]
+    for i in rng.choices(regular, weights, k=remaining):
+        counts[i] += 1
+    excess = 0
+    for i in regular:  # never more bids on a lot than processors to place them
+        if counts[i] > len(pool):
+            excess += counts[i] - len(pool)
+            counts[i] = len(pool)
+    while excess:
+        i = rng.choice(regular)
+        if counts[i] < len(pool):
+            counts[i] += 1
+            excess -= 1
+    for i in regular:
+        if counts[i]:
+            bidders[i].extend(rng.sample(pool, counts[i]))
+    return bidders
+
+
+def _bids(rng, now, target, log, *, bulk: bool) -> dict:
+    """`target` bids with their first revision, an award per decided lot and the ratings of completed lots;
+    with `bulk`, the bid tables' indexes and keys are made again afterwards (only when they hold bench rows
+    only: the DDL locks them)."""
+    with _bulk_load(["listings_bid", "listings_bidrevision"], log) if bulk else nullcontext():
+        return _load_bids(rng, now, target, log)
+
+
+def _load_bids(rng, now, target, log) -> dict:
+    S, B = WasteLot.Status, Bid.Status
+    pinned = pinned_lots()
+    pinned_ids = {kind: lot.pk for kind, lot in pinned.items()}
+    user_of = dict(
+        Membership.objects.filter(organisation__slug__startswith=SLUG_PREFIX)
+        .order_by("-id")
+        .values_list("organisation_id", "user_id")
+    )
+    processors = list(
+        Organisation.objects.filter(slug__startswith=SLUG_PREFIX, kind=Organisation.Kind.PROCESSOR)
+        .verified()
+        .order_by("slug")
+        .values_list("pk", "slug")
+    )
+    pinned_orgs = {slug: pk for pk, slug in processors if slug in PINNED_PEOPLE}
+    viewer_id = pinned_orgs[f"{SLUG_PREFIX}processor-0001"]
+    bidder_id = pinned_orgs[f"{SLUG_PREFIX}processor-0002"]
+    few_id = pinned_orgs[f"{SLUG_PREFIX}processor-0003"]
+    # The viewer of the browse pages bids on nothing and holds no licence: its pages stay as measured before.
+    pool = [pk for pk, slug in processors if slug not in PINNED_PEOPLE]
+    t0 = time.monotonic()
+    licence_of = _licences([pk for pk, _slug in processors if pk != viewer_id], now)
+    lots = list(
+        WasteLot.objects.filter(plant__slug__startswith=SLUG_PREFIX, published_at__isnull=False)
+        .exclude(status=S.DRAFT)
+        .exclude(pk=pinned_ids["place"])  # the benchmark places its own bids there
+        .order_by("id")
+        .values_list(
+            "id",
+            "status",
+            "plant_id",
+            "quantity",
+            "available_from",
+            "available_until",
+            "published_at",
+            "closes_at",
+            "reserve_price",
+            "category__hazardous",
+            "category__usual_unit",
+        )
+    )
+    decided_at, completed_at = {}, {}
+    for lot_id, to_status, when in LotTransition.objects.filter(
+        lot__plant__slug__startswith=SLUG_PREFIX, to_status__in=[S.AWARDED, S.UNAWARDED, S.COMPLETED]
+    ).values_list("lot_id", "to_status", "created_at"):
+        (completed_at if to_status == S.COMPLETED else decided_at)[lot_id] = when
+    bidders = _bidders_per_lot(rng, lots, pinned_ids, pool, bidder_id, few_id, target)
+    log(f"{len(licence_of)} licences, {len(lots)} lots to bid on in {time.monotonic() - t0:.1f}s")
+
+    t0 = time.monotonic()
+    bid_columns = [
+        "id", "lot_id", "bidder_id", "placed_by_id", "price_per_unit", "quantity", "pickup_date", "route", "note",
+        "licence_id", "status", "revision", "created_at", "updated_at",
+    ]  # fmt: skip
+    bid_copy = _Copier(Bid, bid_columns)
+    award_copy = _Copier(
+        Award, ["lot_id", "bid_id", "reason", "note", "best_price", "awarded_by_id", "awarded_at", "notified_at"]
+    )
+    rating_copy = _Copier(Rating, ["lot_id", "rater_id", "rated_id", "stars", "comment", "by_id", "created_at"])
+    routes = [route.value for route in ROUTE_WEIGHTS]
+    route_weights = list(ROUTE_WEIGHTS.values())
+    route_cumulative = list(itertools.accumulate(route_weights))
+    first_id = bid_id = _next_id(Bid)
+    null = _copy_value(None)
+    notes = [_copy_value(note) for note in BID_NOTES]  # already escaped for COPY's text format
+    pinned_set = set(pinned_ids.values())
+    for lot, lot_bidders in zip(lots, bidders, strict=True):
+        if not lot_bidders:
+            continue
+        lot_id, status, plant_id, quantity, available_from, available_until, published, closes = lot[:8]
+        reserve, hazard, unit = lot[8:]
+        end = min(closes, now)
+        span = max((end - published).total_seconds(), 60.0)
+        base = reserve or _bid_base(rng, unit, hazard)
+        digits = -2 if abs(base) >= 10_000 else 0
+        milli = int(quantity * 1000)
+        hazardous = hazard == WasteCategory.Hazard.YES
+        decided = decided_at.get(lot_id) or end
+        withdrawn_share = 0 if lot_id in pinned_set else WITHDRAWN_SHARE
+        bids = []
+        for bidder in lot_bidders:
+            created = published + timedelta(seconds=span * rng.random())
+            price = int(round(base * rng.uniform(0.7, 1.3), digits))
+            share = milli if rng.random() < 0.6 else max(1, int(milli * rng.uniform(0.2, 1.0)))
+            pickup = (created + rng.randint(1, 30) * DAY).date()
+            pickup = max(pickup, available_from)
+            if available_until and pickup > available_until:
+                pickup = available_until
+            route = rng.choices(routes, cum_weights=route_cumulative)[0]
+            note = rng.choice(notes) if rng.random() < 0.1 else ""
+            withdrawn = rng.random() < withdrawn_share
+            bids.append([bidder, price, f"{share // 1000}.{share % 1000:03d}", pickup, route, note, withdrawn, created])
+        # Statuses as the lot's life left them: live while it is open or closed (and, as the app does, when
+        # it is cancelled), then exactly one accepted bid (the award) and the others rejected.
+        standing = [bid for bid in bids if not bid[6]]
+        if not standing and status in DECIDED:
+            bids[0][6] = False
+            standing = [bids[0]]
+        accepted = None
+        if status in DECIDED:
+            best = max(bid[1] for bid in standing)
+            accepted = max(standing, key=lambda bid: bid[1]) if rng.random() < BEST_PRICE_WINS else rng.choice(standing)
+        for bidder, price, share, pickup, route, note, withdrawn, created in bids:
+            if withdrawn:
+                state = B.WITHDRAWN
+                updated = created + (end - created) * rng.random()
+            elif status in DECIDED or status == S.UNAWARDED:
+                state = B.ACCEPTED if accepted and accepted[0] == bidder else B.REJECTED
+                updated = decided
+            else:
+                state, updated = B.LIVE, created
+            # Formatted here rather than by _copy_value: a million rows, a third of the Python time saved.
+            licence = licence_of[bidder] if hazardous else null
+            bid_copy.add_line(
+                f"{bid_id}\t{lot_id}\t{bidder}\t{user_of[bidder]}\t{price}\t{share}\t{pickup.isoformat()}\t{route}"
+                f"\t{note}\t{licence}\t{state.value}\t1\t{created.isoformat()}\t{updated.isoformat()}"
+            )
+            if state == B.ACCEPTED:
+                reason, award_note = Award.Reason.BEST_PRICE, ""
+                if price < best:
+                    reason = rng.choice(OTHER_REASONS)
+                    award_note = "Jadwal pengambilan lebih cocok (data benchmark)." if reason == "other" else ""
+                told = decided + timedelta(minutes=2)
+                award_copy.add((lot_id, bid_id, reason, award_note, best, user_of[plant_id], decided, told))
+                if lot_id in completed_at:
+                    for rater, rated in ((plant_id, bidder), (bidder, plant_id)):
+                        when = min(now, completed_at[lot_id] + rng.uniform(0.1, 3) * DAY)
+                        stars = rng.choices([5, 4, 3, 2, 1], [45, 30, 15, 6, 4])[0]
+                        rating_copy.add((lot_id, rater, rated, stars, "", user_of[rater], when))
+            bid_id += 1
+    for copier in (bid_copy, award_copy, rating_copy):
+        copier.flush()
+    _reset_sequence(Bid)
+    log(
+        f"{bid_copy.count} bids, {award_copy.count} awards, {rating_copy.count} ratings copied in "
+        f"{time.monotonic() - t0:.1f}s"
+    )
+
+    t0 = time.monotonic()
+    revisions = _copy_first_revisions(first_id)
+    log(f"{revisions} bid revisions (number 1 of each bid) inserted in {time.monotonic() - t0:.1f}s")
+    return {"bids": bid_copy.count, "revisions": revisions, "awards": award_copy.count}
+
+
+def _copy_first_revisions(first_bid_id: int) -> int:
+    """Revision 1 of every bid from `first_bid_id` on, as bid_place() records it: one INSERT ... SELECT."""
+    from_bid = {
+        "bid_id": "id",
+        "number": "1",
+        "price_per_unit": "price_per_unit",
+        "quantity": "quantity",
+        "pickup_date": "pickup_date",
+        "route": "route",
+        "note": "note",
+        "licence_id": "licence_id",
+        "by_id": "placed_by_id",
+        "created_at": "created_at",
+    }
+    extra_columns, extra = _extra_columns(BidRevision, from_bid)
+    columns = [BidRevision._meta.get_field(name).column for name in from_bid] + extra_columns
+    selected = list(from_bid.values()) + ["%s"] * len(extra)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {BidRevision._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - our own names
+            f"SELECT {', '.join(selected)} FROM {Bid._meta.db_table} WHERE id >= %s",
+            [*extra, first_bid_id],
+        )
+        return cursor.rowcount
+
+
+def reset_place_lot(lot: WasteLot) -> None:
+    """The placing lot starts each run without bids: those earlier runs placed there go, with their history."""
+    BidRevision.objects.filter(bid__lot=lot).delete()
+    Bid.objects.filter(lot=lot).delete()
+
+
+def place_fields(lot: WasteLot) -> dict:
+    """A valid bid on the placing lot (the load generator changes the price from one request to the next)."""
+    pickup = max(lot.available_from, timezone.localdate()) + 7 * DAY
+    if lot.available_until and pickup > lot.available_until:
+        pickup = lot.available_until
+    return {
+        "price_per_unit": max(lot.reserve_price or 0, 1_000),
+        "quantity": f"{lot.quantity.normalize():f}",
+        "pickup_date": pickup.isoformat(),
+        "route": Route.RECYCLING.value,
+        "note": "Penawaran dari benchmark.",
+    }
+
+
+def placer_emails() -> list[str]:
+    """The people of PLACERS verified processors (not the pinned ones) who place bids at the same time."""
+    return list(
+        User.objects.filter(
+            membership__organisation__slug__startswith=f"{SLUG_PREFIX}processor-",
+            membership__organisation__verification_status=Organisation.Status.VERIFIED,
+        )
+        .exclude(email__in=PINNED_PEOPLE.values())
+        .order_by("membership__organisation__slug")
+        .values_list("email", flat=True)[:PLACERS]
+    )
+
+
+def place_check(lot: WasteLot) -> dict:
+    """What is in the database on the placing lot after the run: the benchmark compares it with the answers."""
+    bids = Bid.objects.filter(lot=lot)
+    revisions = BidRevision.objects.filter(bid__lot=lot)
+    live = bids.filter(status=Bid.Status.LIVE)
+    per_bid = {
+        row["bid_id"]: row for row in revisions.values("bid_id").annotate(n=Count("id"), last=Max("number")).order_by()
+    }
+    inconsistent = [
+        bid.pk
+        for bid in bids.only("id", "revision")
+        if bid.pk not in per_bid or per_bid[bid.pk]["n"] != bid.revision or per_bid[bid.pk]["last"] != bid.revision
+    ]
+    return {
+        "revisions": revisions.count(),
+        "bids": bids.count(),
+        "live_bids": live.count(),
+        "live_bidders": sorted(live.values_list("placed_by__email", flat=True)),
+        "revision_sum": live.aggregate(total=Sum("revision"))["total"] or 0,
+        "inconsistent_bids": inconsistent,
+    }
+
+
+def build(
+    target_lots: int, target_bids: int = BIDS, *, rebuild: bool = False, rebuild_bids: bool = False, log=print
+) -> dict:
     """Make sure the bench data is there (idempotent); returns what the benchmark needs to know."""
     if connection.vendor != "postgresql":
         raise RuntimeError("The benchmark data is built with COPY: PostgreSQL only.")
@@ -567,6 +1184,20 @@ def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
             LotReferenceCounter.objects.update_or_create(
                 year=year, defaults={"last": max(_last_reference_number(year), first_number + target_lots - 1)}
             )
+    bids_reason = (
+        "the lots were rebuilt" if reason else "--rebuild-bids" if rebuild_bids else why_build_bids(target_bids)
+    )
+    if bids_reason:
+        log(f"building the bids ({bids_reason})")
+        t0 = time.monotonic()
+        with transaction.atomic():
+            others = wipe_bids()
+            log(f"earlier bench bids removed in {time.monotonic() - t0:.1f}s")
+            # A seed of their own: the same bids whether or not the lots were built in this run.
+            rng = random.Random(SEED + 1)  # noqa: S311 - reproducible fake data
+            _bids(rng, timezone.now(), target_bids, log, bulk=not others)
+        log(f"bids committed, {time.monotonic() - t0:.1f}s in all")
+    if reason or bids_reason:
         t0 = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
@@ -579,11 +1210,27 @@ def build(target_lots: int, *, rebuild: bool = False, log=print) -> dict:
         .values_list("reference", flat=True)
         .first()
     )
+    pinned = pinned_lots()
+    bidder, few = organisation_of(BIDDER_EMAIL), organisation_of(FEW_BIDS_EMAIL)
     return {
         "built": bool(reason),
+        "bids_built": bool(bids_reason),
         "build_seconds": round(time.monotonic() - started, 1),
         "lots": bench_lot_count(),
         "open_lots": WasteLot.objects.open().count(),
         "open_lot": open_lot,
         "viewer": VIEWER_EMAIL,
+        "bids": bench_bid_count(pinned["place"]),
+        "bids_lot": pinned["bids"].reference,
+        "bids_lot_bids": pinned["bids"].bids.exclude(status=Bid.Status.WITHDRAWN).count(),
+        "bids_lot_small": pinned["bids-small"].reference,
+        "bids_lot_small_bids": pinned["bids-small"].bids.exclude(status=Bid.Status.WITHDRAWN).count(),
+        "place_lot": pinned["place"].reference,
+        "plant": PLANT_EMAIL,
+        "bidder": BIDDER_EMAIL,
+        "bidder_bids": Bid.objects.filter(bidder=bidder).count(),
+        "bidder_latest_lot": Bid.objects.filter(bidder=bidder).order_by("-updated_at", "-id")[0].lot.reference,
+        "few_bidder": FEW_BIDS_EMAIL,
+        "few_bidder_bids": Bid.objects.filter(bidder=few).count(),
+        "placers": placer_emails(),
     }

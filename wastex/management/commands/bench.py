@@ -1,20 +1,30 @@
-"""Load benchmark: PostgreSQL with 100,000 lots, gunicorn with DEBUG off, wrk; one JSON line per endpoint.
+"""Load benchmark: PostgreSQL with 100,000 lots and 1,000,000 bids, gunicorn with DEBUG off, wrk; one JSON line
+per endpoint.
 
-    python manage.py bench [--lots N] [--seconds S] [--rebuild] [--only NAME ...] [--show-queries]
+    python manage.py bench [--lots N] [--bids N] [--seconds S] [--rebuild] [--rebuild-bids] [--only NAME ...]
+                           [--show-queries] [--explain] [--profile]
 
 Settings are read from the environment at import, and this process may well be on SQLite: every step that
-touches the benchmark database (migrate, building the data, signing in, counting queries, the server) runs
-as a subprocess with the benchmark's environment. The steps that need Django run this same command with the
-hidden `--stage` option. The JSON lines go to stdout, progress to stderr.
+touches the benchmark database (migrate, building the data, signing in, counting queries, checking the bids
+placed, the server) runs as a subprocess with the benchmark's environment. The steps that need Django run this
+same command with the hidden `--stage` option. The JSON lines go to stdout, progress to stderr.
 
-To benchmark another page, add a dict to ENDPOINTS: `path` may use {open_lot} (the reference of an open
-lot), `auth` says whether the request is signed in (as a verified processor with coordinates), `expect` is
-text the page must contain and `reject` text it must not.
+To benchmark another page, add a dict to ENDPOINTS: `path` may use the names the data build returns
+(wastex/benchdata.py: {open_lot}, {bids_lot}, {place_lot}, ...); `auth` names who is signed in (None, or one
+of AUTH_PEOPLE); `expect` is text the page must contain, `reject` text it must not, `rows` a text that must
+appear exactly so many times; `small` the same page over little data, whose query count must be the same.
+
+`bid-place` is measured differently: each of 16 verified processors posts bids on one lot over its own
+connection (first placed, then revised), from threads in this process rather than from wrk, because wrk
+abandons the requests in flight when its time is up; here every request sent is answered, so every 302 can
+be matched with a bid revision in the database afterwards.
 """
 
 import argparse
+import collections
 import http.client
 import json
+import math
 import os
 import re
 import secrets
@@ -24,31 +34,65 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import environ
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 ENDPOINTS = [
-    {"name": "floor", "path": "/robots.txt", "auth": False, "expect": ["User-agent: *"]},
-    {"name": "lots", "path": "/lots/", "auth": True, "expect": ['data-testid="lot-card"']},
+    {"name": "floor", "path": "/robots.txt", "auth": None, "expect": ["User-agent: *"]},
+    {"name": "lots", "path": "/lots/", "auth": "viewer", "expect": ['data-testid="lot-card"']},
     {
         "name": "lots-search",
         "path": "/lots/?category=steel-slag&quantity_min=10&q=slag",
-        "auth": True,
+        "auth": "viewer",
         "expect": ['data-testid="lot-card"', "Slag baja"],
         "reject": ['data-testid="filter-errors"'],
     },
     {
         "name": "lot-detail",
         "path": "/lots/{open_lot}/",
-        "auth": True,
+        "auth": "viewer",
         "expect": ["{open_lot}", 'data-testid="timeline"'],
+    },
+    {
+        # The plant compares the 500 bids of its open lot (open bidding: the bids are visible as they come).
+        "name": "bids-page",
+        "path": "/lots/{bids_lot}/bids/",
+        "auth": "plant",
+        "expect": ['data-testid="bids-table"', "{bids_lot}"],
+        "rows": ['data-testid="bid-row"', "{bids_lot_bids}"],
+        "small": {
+            "path": "/lots/{bids_lot_small}/bids/",
+            "auth": "plant",
+            "rows": ['data-testid="bid-row"', "{bids_lot_small_bids}"],
+        },
+    },
+    {
+        # First page of a processor with 5,000 bids; it must show the latest one.
+        "name": "my-bids",
+        "path": "/my/bids/",
+        "auth": "bidder",
+        "expect": ["{bidder_latest_lot}"],
+        "reject": ['data-testid="empty"'],
+        "small": {"path": "/my/bids/", "auth": "few_bidder"},
+    },
+    {
+        # 16 processors bid on one lot at once (see the module's docstring). Last: it writes.
+        "name": "bid-place",
+        "method": "POST",
+        "path": "/lots/{place_lot}/bid/",
+        "auth": "placers",
     },
 ]
 FLOOR = "floor"
+# Who each `auth` signs in as: the e-mail address under this key in the data build's result.
+AUTH_PEOPLE = {"viewer": "viewer", "plant": "plant", "bidder": "bidder", "few_bidder": "few_bidder"}
+POST_TIMEOUT = 60
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wastex_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 RESULT_PREFIX = "BENCH-RESULT "
@@ -62,6 +106,7 @@ TOTAL_REQUESTS = re.compile(r"^\s+(\d+) requests in ", re.MULTILINE)
 NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def parse_wrk(output: str) -> dict:
@@ -176,18 +221,135 @@ def check_page(endpoint: dict, status: int, body: str) -> None:
         raise CommandError(
             f"{endpoint['path']} does not show what it should (missing {missing}, unexpected {present})."
         )
+    if endpoint.get("rows"):
+        text, wanted = endpoint["rows"]
+        if body.count(text) != int(wanted):
+            raise CommandError(f"{endpoint['path']} shows {body.count(text)} times {text}, not {wanted}.")
+
+
+def resolve(endpoint: dict, context: dict) -> dict:
+    """The endpoint with the data's references in its path and texts (also in its `small` variant)."""
+    resolved = dict(endpoint)
+    resolved["path"] = endpoint["path"].format(**context)
+    for key in ("expect", "reject", "rows"):
+        if key in endpoint:
+            resolved[key] = [str(text).format(**context) for text in endpoint[key]]
+    if "small" in endpoint:
+        resolved["small"] = resolve(endpoint["small"], context)
+    return resolved
+
+
+def fetch_form(port: int, path: str, cookie: str) -> tuple[int, str, dict[str, str]]:
+    """A page with the cookies it sets (name: value), to sign a form's POST as a browser would."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        cookies = {}
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.read().decode("utf-8", "replace"), cookies
+    finally:
+        conn.close()
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    if not sorted_values:
+        return 0.0
+    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(share * len(sorted_values)) - 1))]
+
+
+def post_load(port: int, path: str, clients: list[dict], seconds: float) -> dict:
+    """Each client (its own headers and form fields) in its own thread with its own connection posts the form
+    over and over for `seconds`, changing the price each time. The request in flight when the time is up is
+    waited for, never abandoned: every request sent gets its answer counted (or its error)."""
+    barrier = threading.Barrier(len(clients) + 1)
+    outcomes: list[dict | None] = [None] * len(clients)
+    routes = ["recycling", "material-recovery", "reuse", "energy-recovery"]
+
+    def work(index: int, client: dict) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=POST_TIMEOUT)
+        statuses, latencies, errors, samples = collections.Counter(), [], 0, {}
+        barrier.wait()
+        deadline = time.monotonic() + seconds
+        number = 0
+        try:
+            while time.monotonic() < deadline:
+                number += 1
+                fields = dict(client["fields"])
+                fields["price_per_unit"] = int(fields["price_per_unit"]) + 100 * ((index * 7 + number) % 50)
+                fields["route"] = routes[number % len(routes)]
+                started = time.perf_counter()
+                try:
+                    conn.request("POST", path, body=urlencode(fields), headers=client["headers"])
+                    response = conn.getresponse()
+                    body = response.read()
+                except (OSError, http.client.HTTPException) as exc:
+                    errors += 1
+                    samples.setdefault("error", repr(exc))
+                    conn.close()
+                    continue
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status] += 1
+                if response.status != 302:
+                    samples.setdefault(str(response.status), body[:3000].decode("utf-8", "replace"))
+                if response.will_close:
+                    conn.close()
+        finally:
+            conn.close()
+        outcomes[index] = {"statuses": statuses, "latencies": latencies, "errors": errors, "samples": samples}
+
+    threads = [threading.Thread(target=work, args=(i, c), daemon=True) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    cpu = time.process_time()
+    barrier.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu
+    if any(outcome is None for outcome in outcomes):
+        raise CommandError("A load generator thread failed; see the traceback above.")
+    statuses = sum((o["statuses"] for o in outcomes), collections.Counter())
+    latencies = sorted(latency for o in outcomes for latency in o["latencies"])
+    samples = {}
+    for outcome in outcomes:
+        for key, text in outcome["samples"].items():
+            samples.setdefault(key, text)
+    answered = sum(statuses.values())
+    return {
+        "rps": answered / elapsed if elapsed else 0.0,
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "requests": answered,
+        "statuses": {str(status): n for status, n in sorted(statuses.items())},
+        "socket_errors": sum(o["errors"] for o in outcomes),
+        # Which clients (by index) got at least one 302: each must have its live bid in the database.
+        "placed_by": [i for i, o in enumerate(outcomes) if o["statuses"][302]],
+        "samples": samples,
+        "seconds": elapsed,
+        # This process's CPU time per second of the run (1.0 = one core): what the load generator takes away
+        # from the server on a 2-core machine.
+        "client_cpu": cpu / elapsed if elapsed else 0.0,
+    }
 
 
 class Command(BaseCommand):
     help = (
-        "Load benchmark: builds a PostgreSQL database of lots, serves it with gunicorn (DEBUG off) and measures "
-        "endpoints with wrk. Prints one JSON line per endpoint. Needs wrk (apt-get install wrk)."
+        "Load benchmark: builds a PostgreSQL database of lots and bids, serves it with gunicorn (DEBUG off) and "
+        "measures endpoints with wrk (bid placing with 16 threads). Prints one JSON line per endpoint. Needs wrk "
+        "(apt-get install wrk)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--lots", type=int, default=100_000, help="Lots in the database (default 100000).")
+        parser.add_argument("--bids", type=int, default=1_000_000, help="Bids in the database (default 1000000).")
         parser.add_argument("--seconds", type=int, default=10, help="Length of each measurement (default 10).")
         parser.add_argument("--rebuild", action="store_true", help="Delete the benchmark data and build it again.")
+        parser.add_argument("--rebuild-bids", action="store_true", help="Build the bids again (not the lots).")
         parser.add_argument(
             "--only",
             action="append",
@@ -196,15 +358,23 @@ class Command(BaseCommand):
             f"{', '.join(e['name'] for e in ENDPOINTS)}.",
         )
         parser.add_argument("--show-queries", action="store_true", help="Print the SQL of each counted request.")
+        parser.add_argument(
+            "--explain", action="store_true", help="Print EXPLAIN ANALYZE of each query of each counted request."
+        )
+        parser.add_argument(
+            "--profile", action="store_true", help="Print a cProfile of one request per endpoint (in-process)."
+        )
         # Internal: the steps that run inside the benchmark's environment.
-        parser.add_argument("--stage", choices=["build", "prepare"], help=argparse.SUPPRESS)
-        parser.add_argument("--open-lot", default="", help=argparse.SUPPRESS)
+        parser.add_argument("--stage", choices=["build", "prepare", "place-check"], help=argparse.SUPPRESS)
+        parser.add_argument("--context", default="{}", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
         if options["stage"] == "build":
             return self.stage_build(options)
         if options["stage"] == "prepare":
             return self.stage_prepare(options)
+        if options["stage"] == "place-check":
+            return self.stage_place_check(options)
         return self.benchmark(options)
 
     # ---- the benchmark, in this process ---------------------------------------------------------------------
@@ -244,50 +414,65 @@ class Command(BaseCommand):
                 self.run_quietly(env, "migrate", "--noinput")
             self.log(f"migrate: {time.monotonic() - started:.1f}s")
 
-            build_args = ["--lots", str(options["lots"])] + (["--rebuild"] if options["rebuild"] else [])
+            build_args = ["--lots", str(options["lots"]), "--bids", str(options["bids"])]
+            build_args += ["--rebuild"] if options["rebuild"] else []
+            build_args += ["--rebuild-bids"] if options["rebuild_bids"] else []
             built = self.run_stage(env, "build", *build_args)
             if not built["open_lot"]:
                 raise CommandError("The benchmark data has no open lot closing in more than a week: use --rebuild.")
             self.log(
-                f"data: {built['lots']} bench lots ({built['open_lots']} open), "
-                + (f"built in {built['build_seconds']}s" if built["built"] else "already there")
+                f"data: {built['lots']} bench lots ({built['open_lots']} open), {built['bids']} bids, "
+                + (f"built in {built['build_seconds']}s" if built["built"] or built["bids_built"] else "already there")
             )
-            context = {"open_lot": built["open_lot"]}
-            for endpoint in endpoints:
-                endpoint["url_path"] = endpoint["path"].format(**context)
-                endpoint["expect"] = [text.format(**context) for text in endpoint.get("expect", [])]
+            self.log(
+                f"bids page: {built['bids_lot']} ({built['bids_lot_bids']} bids) and {built['bids_lot_small']} "
+                f"({built['bids_lot_small_bids']}) of {built['plant']}; my bids: {built['bidder']} "
+                f"({built['bidder_bids']} bids) and {built['few_bidder']} ({built['few_bidder_bids']}); "
+                f"placing on {built['place_lot']} as {len(built['placers'])} processors"
+            )
+            endpoints = [resolve(endpoint, built) for endpoint in endpoints]
 
             started = time.monotonic()
             self.run_quietly(env, "collectstatic", "--noinput")
             self.log(f"collectstatic: {time.monotonic() - started:.1f}s")
 
-            prepare_args = ["--open-lot", built["open_lot"]] + (["--show-queries"] if options["show_queries"] else [])
-            prepared = self.run_stage(env, "prepare", *prepare_args, *[f"--only={e['name']}" for e in endpoints])
-            cookie = f"{prepared['session_cookie']}={prepared['session_key']}; {prepared['language_cookie']}={LANGUAGE}"
+            prepare_args = ["--context", json.dumps(built), *[f"--only={e['name']}" for e in endpoints]]
+            for flag in ("show_queries", "explain", "profile"):
+                if options[flag]:
+                    prepare_args.append("--" + flag.replace("_", "-"))
+            prepared = self.run_stage(env, "prepare", *prepare_args)
+            cookies = {
+                auth: self.cookie(prepared, key) for auth, key in prepared["sessions"].items() if auth != "placers"
+            }
 
             busy = cpu_busy()
             if busy is not None and busy > 0.2:
                 self.log(f"warning: the CPUs are {busy:.0%} busy before the server starts: other work skews results")
             port = free_port()
             server = self.start_server(env, port, workdir / "gunicorn.log")
-            for endpoint in endpoints:
-                check_page(endpoint, *fetch(port, endpoint["url_path"], cookie if endpoint["auth"] else None))
+            gets = [e for e in endpoints if e.get("method", "GET") == "GET"]
+            for endpoint in gets:
+                check_page(endpoint, *fetch(port, endpoint["path"], cookies.get(endpoint["auth"])))
 
-            results = []
+            results, failures = [], []
             for endpoint in endpoints:
-                measured = self.measure(wrk, port, endpoint, cookie, options["seconds"])
-                check_page(endpoint, *fetch(port, endpoint["url_path"], cookie if endpoint["auth"] else None))
-                results.append(
-                    {
-                        **measured,
-                        "queries": prepared["queries"][endpoint["name"]],
-                        "queries_first": prepared["queries_first"][endpoint["name"]],
-                    }
+                if endpoint["name"] == "bid-place":
+                    measured = self.measure_bid_placing(env, port, endpoint, built, prepared, options, failures)
+                else:
+                    cookie = cookies.get(endpoint["auth"])
+                    measured = self.measure(wrk, port, endpoint, cookie, options["seconds"])
+                    check_page(endpoint, *fetch(port, endpoint["path"], cookie))
+                name = endpoint["name"]
+                measured.update(
+                    queries=prepared["queries"][name],
+                    queries_first=prepared["queries_first"][name],
+                    queries_small=prepared["queries_small"].get(name),
                 )
+                results.append(measured)
             floor = results[0]["rps"]
             for endpoint, result in zip(endpoints, results, strict=True):
                 line = {
-                    "endpoint": endpoint["url_path"],
+                    "endpoint": endpoint["path"],
                     "name": endpoint["name"],
                     "rps": round(result["rps"], 1),
                     "p50_ms": result["p50_ms"],
@@ -298,7 +483,18 @@ class Command(BaseCommand):
                     "requests": result["requests"],
                     "socket_errors": result["socket_errors"],
                 }
+                if result["queries_small"] is not None:
+                    line["queries_small_data"] = result["queries_small"]
+                    line["queries_constant"] = result["queries_small"] == result["queries"]
+                    if not line["queries_constant"]:
+                        self.log(
+                            f"warning: {endpoint['name']} makes {result['queries']} queries on the big data and "
+                            f"{result['queries_small']} on {endpoint['small']['path']}: not constant"
+                        )
+                line.update(result.get("extra", {}))
                 self.stdout.write(json.dumps(line))
+            if failures:
+                raise CommandError("\n".join(failures))
         except KeyboardInterrupt:
             raise CommandError("Interrupted.") from None
         finally:
@@ -306,6 +502,9 @@ class Command(BaseCommand):
             if server is not None:
                 self.stop_server(server)
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def cookie(self, prepared: dict, session_key: str) -> str:
+        return f"{prepared['session_cookie']}={session_key}; {prepared['language_cookie']}={LANGUAGE}"
 
     def terminated(self, signum, frame):
         raise SystemExit(128 + signum)  # runs the `finally` that stops gunicorn
@@ -409,9 +608,9 @@ class Command(BaseCommand):
         if errors:
             self.log(f"gunicorn logged {len(errors)} traceback(s):\n{server.log_path.read_text()[-5000:]}")
 
-    def measure(self, wrk: str, port: int, endpoint: dict, cookie: str, seconds: int) -> dict:
-        url = f"http://127.0.0.1:{port}{endpoint['url_path']}"
-        headers = ["-H", f"Cookie: {cookie}"] if endpoint["auth"] else []
+    def measure(self, wrk: str, port: int, endpoint: dict, cookie: str | None, seconds: int) -> dict:
+        url = f"http://127.0.0.1:{port}{endpoint['path']}"
+        headers = ["-H", f"Cookie: {cookie}"] if cookie else []
 
         def run(duration: int) -> dict:
             command = [
@@ -424,16 +623,104 @@ class Command(BaseCommand):
             result = parse_wrk(done.stdout)
             if result["non_2xx"]:
                 raise CommandError(
-                    f"{result['non_2xx']} responses of {endpoint['url_path']} were not 2xx/3xx: the measurement is "
+                    f"{result['non_2xx']} responses of {endpoint['path']} were not 2xx/3xx: the measurement is "
                     f"wrong.\n{done.stdout}"
                 )
             if result["socket_errors"]:
-                self.log(f"warning: socket errors on {endpoint['url_path']}:\n{done.stdout}")
+                self.log(f"warning: socket errors on {endpoint['path']}:\n{done.stdout}")
+            self.drain(port)
             return result
 
-        self.log(f"{endpoint['name']}: warm-up {WARMUP_SECONDS}s, then {seconds}s on {endpoint['url_path']}")
+        self.log(f"{endpoint['name']}: warm-up {WARMUP_SECONDS}s, then {seconds}s on {endpoint['path']}")
         run(WARMUP_SECONDS)
         return run(seconds)
+
+    def drain(self, port: int) -> None:
+        """Wait until the server has worked off what wrk left behind: wrk drops its requests in flight when its
+        time is up, but gunicorn's sync workers still serve each of them (16 × 0.6 s on the 500-bid page), and
+        that backlog would eat into the next measurement. A request queued behind them returns once they are
+        done."""
+        started = time.monotonic()
+        fetch(port, "/robots.txt", None, timeout=120)
+        waited = time.monotonic() - started
+        if waited > 0.5:
+            self.log(f"waited {waited:.1f}s for the server to finish the requests wrk left behind")
+
+    def measure_bid_placing(self, env, port, endpoint, built, prepared, options, failures: list[str]) -> dict:
+        """POST bids at WRK_CONNECTIONS connections, each its own processor, then compare every 302 answer with
+        what the database holds: one bid revision per 302, one live bid per processor that got a 302."""
+        path, lot_path = endpoint["path"], f"/lots/{built['place_lot']}/"
+        clients = []
+        for email, key in zip(built["placers"], prepared["sessions"]["placers"], strict=True):
+            cookie = self.cookie(prepared, key)
+            status, body, set_cookies = fetch_form(port, lot_path, cookie)
+            token = CSRF_INPUT.search(body)
+            csrf = set_cookies.get(prepared["csrf_cookie"])
+            if status != 200 or 'name="price_per_unit"' not in body or not token or not csrf:
+                raise CommandError(f"{email} gets no bid form on {lot_path} (status {status}):\n{body[:2000]}")
+            clients.append(
+                {
+                    "email": email,
+                    "fields": {**prepared["place_fields"], "csrfmiddlewaretoken": token.group(1)},
+                    "headers": {
+                        "Cookie": f"{cookie}; {prepared['csrf_cookie']}={csrf}",
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                }
+            )
+        before = prepared["place_before"]
+        self.log(
+            f"bid-place: {len(clients)} processors, one connection each; warm-up {WARMUP_SECONDS}s, then "
+            f"{options['seconds']}s of POST {path} (before: {before['revisions']} revisions, {before['bids']} bids)"
+        )
+        warmup = post_load(port, path, clients, WARMUP_SECONDS)
+        measured = post_load(port, path, clients, options["seconds"])
+        after = self.run_stage(env, "place-check", "--context", json.dumps(built))
+
+        ok = sum(run["statuses"].get("302", 0) for run in (warmup, measured))
+        answered = sum(run["requests"] for run in (warmup, measured))
+        errors = sum(run["socket_errors"] for run in (warmup, measured))
+        added = after["revisions"] - before["revisions"]
+        placed = sorted({clients[i]["email"] for run in (warmup, measured) for i in run["placed_by"]})
+        lost = max(ok - added, 0)
+        extra = {
+            "method": "POST",
+            "load_generator": "python threads, http.client, one processor per connection",
+            "connections": len(clients),
+            "client_cpu": round(measured["client_cpu"], 3),
+            "statuses": measured["statuses"],
+            "posts_with_warmup": answered,
+            "posts_302_with_warmup": ok,
+            "non_302_with_warmup": answered - ok,
+            "revisions_added": added,
+            "live_bids": after["live_bids"],
+            "processors_with_302": len(placed),
+            "lost_bids": lost,
+        }
+        for run in (warmup, measured):
+            for status, text in run["samples"].items():
+                self.log(f"warning: bid-place got {status}:\n{text[:1500]}")
+        if errors:
+            self.log(f"warning: {errors} POSTs failed at the socket: each may or may not have been placed")
+        if lost:
+            failures.append(f"{lost} bids answered 302 are not in the database ({ok} × 302, {added} revisions).")
+        elif added > ok:
+            self.log(f"warning: {added - ok} revisions more than 302 answers (from the {errors} socket errors?)")
+        if after["live_bidders"] != placed:
+            failures.append(
+                f"The live bids on {built['place_lot']} are {after['live_bidders']}, but these processors got a "
+                f"302: {placed}."
+            )
+        if after["revision_sum"] != added + before["revision_sum"] or after["inconsistent_bids"]:
+            failures.append(
+                f"Bid revision numbers do not match their history on {built['place_lot']}: revision sum "
+                f"{after['revision_sum']}, {added} revisions added, bids out of step {after['inconsistent_bids']}."
+            )
+        self.log(
+            f"bid-place: {ok} × 302 of {answered} POSTs, {added} revisions added, {after['live_bids']} live bids "
+            f"of {len(placed)} processors: {lost or 'no'} lost bids"
+        )
+        return {**measured, "extra": extra}
 
     # ---- stages, in a subprocess with the benchmark's environment --------------------------------------------
 
@@ -443,48 +730,135 @@ class Command(BaseCommand):
     def stage_build(self, options):
         from wastex import benchdata
 
-        self.result(benchdata.build(options["lots"], rebuild=options["rebuild"], log=self.log))
+        self.result(
+            benchdata.build(
+                options["lots"],
+                options["bids"],
+                rebuild=options["rebuild"],
+                rebuild_bids=options["rebuild_bids"],
+                log=self.log,
+            )
+        )
 
     def stage_prepare(self, options):
-        """A session for wrk, and the SQL queries of one request per endpoint (the second, after a warm-up)."""
-        from django.db import connection
+        """Sessions for wrk and the load generator, and the SQL queries of one request per endpoint (the second,
+        after a warm-up; and one over little data for the pages that have a `small` variant)."""
+        from django.contrib.auth import get_user_model
         from django.test import Client
-        from django.test.utils import CaptureQueriesContext
 
-        from members.models import User
+        from listings.models import WasteLot
         from wastex import benchdata
 
-        user = User.objects.get(email=benchdata.VIEWER_EMAIL)
+        context = json.loads(options["context"])
+        users = {user.email: user for user in get_user_model().objects.filter(email__in=self.emails(context))}
         # The first request of each endpoint then renders afresh (a page cache miss), the second as served
         # at steady state.
         benchdata.invalidate_page_cache()
-        queries, queries_first = {}, {}
+        queries, queries_first, queries_small = {}, {}, {}
+        place_lot = WasteLot.objects.get(reference=context["place_lot"])
         for endpoint in self.selected_endpoints(options["only"]):
-            path = endpoint["path"].format(open_lot=options["open_lot"])
-            client = Client(HTTP_HOST="127.0.0.1")
-            client.cookies[settings.LANGUAGE_COOKIE_NAME] = LANGUAGE
-            if endpoint["auth"]:
-                client.force_login(user)
-            with CaptureQueriesContext(connection) as first:
-                client.get(path)
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(path)
-            endpoint["expect"] = [text.format(open_lot=options["open_lot"]) for text in endpoint.get("expect", [])]
-            check_page({**endpoint, "path": path}, response.status_code, response.content.decode())
-            queries[endpoint["name"]] = len(captured.captured_queries)
-            queries_first[endpoint["name"]] = len(first.captured_queries)
-            if options["show_queries"]:
-                self.log(f"{path}: {len(captured.captured_queries)} queries")
-                for number, query in enumerate(captured.captured_queries, 1):
-                    self.log(f"  {number}. ({query['time']}s) {query['sql']}")
-        session = Client(HTTP_HOST="127.0.0.1")
-        session.force_login(user)
+            endpoint = resolve(endpoint, context)
+            name = endpoint["name"]
+            if name == "bid-place":
+                user = users[context["placers"][0]]
+                fields = benchdata.place_fields(place_lot)
+                benchdata.reset_place_lot(place_lot)
+                queries_first[name], response = self.count_queries(user, endpoint, options, data=fields)
+                queries[name], second = self.count_queries(user, endpoint, options, data=fields, profile=True)
+                for answer in (response, second):
+                    if answer.status_code != 302:
+                        raise CommandError(f"POST {endpoint['path']} answered {answer.status_code}, not 302.")
+                continue
+            user = users[context[AUTH_PEOPLE[endpoint["auth"]]]] if endpoint["auth"] else None
+            queries_first[name], _response = self.count_queries(user, endpoint, options, show=False)
+            detail = name != FLOOR  # no SQL to explain or time to profile there
+            queries[name], response = self.count_queries(user, endpoint, options, show=detail, profile=detail)
+            check_page(endpoint, response.status_code, response.content.decode())
+            if "small" in endpoint:
+                small = endpoint["small"]
+                small_user = users[context[AUTH_PEOPLE[small["auth"]]]]
+                self.count_queries(small_user, small, options, show=False)
+                queries_small[name], response = self.count_queries(small_user, small, options)
+                check_page(small, response.status_code, response.content.decode())
+        # The placing lot starts empty whether or not it was measured above.
+        benchdata.reset_place_lot(place_lot)
+        sessions = {}
+        for auth, key in AUTH_PEOPLE.items():
+            session = Client(HTTP_HOST="127.0.0.1")
+            session.force_login(users[context[key]])
+            sessions[auth] = session.cookies[settings.SESSION_COOKIE_NAME].value
+        sessions["placers"] = []
+        for email in context["placers"]:
+            session = Client(HTTP_HOST="127.0.0.1")
+            session.force_login(users[email])
+            sessions["placers"].append(session.cookies[settings.SESSION_COOKIE_NAME].value)
         self.result(
             {
                 "queries": queries,
                 "queries_first": queries_first,
+                "queries_small": queries_small,
+                "sessions": sessions,
                 "session_cookie": settings.SESSION_COOKIE_NAME,
-                "session_key": session.cookies[settings.SESSION_COOKIE_NAME].value,
                 "language_cookie": settings.LANGUAGE_COOKIE_NAME,
+                "csrf_cookie": settings.CSRF_COOKIE_NAME,
+                "place_fields": benchdata.place_fields(place_lot),
+                "place_before": benchdata.place_check(place_lot),
             }
         )
+
+    def emails(self, context: dict) -> list[str]:
+        return [context[key] for key in AUTH_PEOPLE.values()] + context["placers"]
+
+    def count_queries(self, user, endpoint: dict, options, *, data=None, show=True, profile=False):
+        """One request as `user` through the test client: (number of queries, response). With --show-queries
+        and --explain the queries are printed (with EXPLAIN ANALYZE); with --profile, the request is made once
+        more under cProfile."""
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = LANGUAGE
+        if user is not None:
+            client.force_login(user)
+
+        def request():
+            if data is None:
+                return client.get(endpoint["path"])
+            return client.post(endpoint["path"], data)
+
+        with CaptureQueriesContext(connection) as captured:
+            response = request()
+        count = len(captured.captured_queries)
+        if show and (options["show_queries"] or options["explain"]):
+            self.log(f"{endpoint['path']} as {getattr(user, 'email', 'nobody')}: {count} queries")
+            for number, query in enumerate(captured.captured_queries, 1):
+                self.log(f"  {number}. ({query['time']}s) {query['sql']}")
+                if options["explain"] and query["sql"].lstrip().upper().startswith("SELECT"):
+                    with connection.cursor() as cursor:
+                        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                        self.log("\n".join("      " + row[0] for row in cursor.fetchall()))
+        if profile and options["profile"]:
+            import cProfile
+            import io
+            import pstats
+
+            profiler = cProfile.Profile()
+            started = time.perf_counter()
+            profiler.enable()
+            request()
+            profiler.disable()
+            elapsed = time.perf_counter() - started
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(35)
+            stats.sort_stats("tottime").print_stats(20)
+            self.log(f"profile of {endpoint['path']} ({elapsed * 1000:.0f} ms under the profiler):\n{out.getvalue()}")
+        return count, response
+
+    def stage_place_check(self, options):
+        from listings.models import WasteLot
+        from wastex import benchdata
+
+        context = json.loads(options["context"])
+        self.result(benchdata.place_check(WasteLot.objects.get(reference=context["place_lot"])))
