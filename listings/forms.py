@@ -223,7 +223,7 @@ class BidForm(forms.Form):
 
 
 class AwardForm(forms.Form):
-    bid = forms.IntegerField(widget=forms.HiddenInput)
+    bid = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose a bid to award.")})
     reason = forms.ChoiceField(label=_("Why this bid?"), choices=Award.Reason.choices, required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 

@@ -46,9 +46,15 @@ def notify_award(award_id: int) -> None:
 
 
 @shared_task
-def notify_unawarded(lot_id: int, bid_ids: list[int]) -> None:
-    lot = WasteLot.objects.select_related("category").filter(pk=lot_id, status=WasteLot.Status.UNAWARDED).first()
+def notify_bidders_lot_ended(lot_id: int, bid_ids: list[int]) -> None:
+    """The lot was cancelled, or closed without an award: the bidders whose bids ended are told."""
+    lot = (
+        WasteLot.objects.select_related("category")
+        .filter(pk=lot_id, status__in=[WasteLot.Status.UNAWARDED, WasteLot.Status.CANCELLED])
+        .first()
+    )
     if lot is None:
         return
     bidders = set(Bid.objects.filter(pk__in=bid_ids).values_list("bidder_id", flat=True))
-    email_people(_people_of(bidders), "lot_unawarded", {"lot": lot})
+    template = "lot_cancelled" if lot.status == WasteLot.Status.CANCELLED else "lot_unawarded"
+    email_people(_people_of(bidders), template, {"lot": lot})

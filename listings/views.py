@@ -452,6 +452,11 @@ def lot_bids(request, reference):
         "can_decide": services.can_manage_lot(request.user, lot)
         and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED),
         "live_count": lot.bids.live().count() if sealed else None,
+        # Said once, not once per row: a lot may have hundreds of bids.
+        "unit": lot.get_unit_display(),
+        "licence_valid": _("valid"),
+        "licence_invalid": _("not valid on pickup"),
+        "licence_none": _("none"),
     }
     return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
 

@@ -284,6 +284,6 @@ def lot_close_unawarded(*, lot: WasteLot, acting_user: User, reason: str) -> Was
         lot_transition(lot=locked, to_status=WasteLot.Status.UNAWARDED, acting_user=acting_user, note=reason.strip())
         rejected = list(locked.bids.live().values_list("pk", flat=True))
         locked.bids.live().update(status=Bid.Status.REJECTED, updated_at=timezone.now())
-        transaction.on_commit(lambda: tasks.notify_unawarded.delay(locked.pk, rejected), robust=True)
+        transaction.on_commit(lambda: tasks.notify_bidders_lot_ended.delay(locked.pk, rejected), robust=True)
     lot.refresh_from_db()
     return lot

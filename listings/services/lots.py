@@ -163,10 +163,19 @@ def lot_publish(*, lot: WasteLot, acting_user: User) -> WasteLot:
 
 
 def lot_cancel(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:
+    """Cancel before an award; live bids end with it and their bidders are told."""
+    from .. import tasks
+
     _require_manager(acting_user, lot)
     if not (reason or "").strip():
         raise ValidationError(_("Say why the lot is cancelled: it stays on the lot's timeline."))
-    return lot_transition(lot=lot, to_status=WasteLot.Status.CANCELLED, acting_user=acting_user, note=reason.strip())
+    with transaction.atomic():
+        lot_transition(lot=lot, to_status=WasteLot.Status.CANCELLED, acting_user=acting_user, note=reason.strip())
+        ended = list(lot.bids.filter(status="live").values_list("pk", flat=True))
+        lot.bids.filter(pk__in=ended).update(status="rejected", updated_at=timezone.now())
+        if ended:
+            transaction.on_commit(lambda: tasks.notify_bidders_lot_ended.delay(lot.pk, ended), robust=True)
+    return lot
 
 
 def lot_close_early(*, lot: WasteLot, acting_user: User, note: str = "") -> WasteLot:

@@ -66,7 +66,7 @@ def test_bid_revise_withdraw_then_award_handover_and_ratings(page: Page, live_se
     page.locator("[data-testid=choose-winner]").click()
     expect(page.locator("[data-testid=bid-row]")).to_have_count(1)
     expect(page.locator("[data-testid=bid-row]")).to_contain_text("CV Olah Lelang")
-    page.locator("[data-testid=bid-row] summary").click()
+    page.locator("[data-testid=bid-row] input[name=bid]").check()
     page.locator("[data-testid=award]").click()
     expect(page.locator("[data-testid=lot-status]")).to_have_text("Awarded")
 

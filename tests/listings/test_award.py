@@ -291,3 +291,24 @@ def test_bid_form_errors_are_shown_not_500(client, plant, bidders):
         assert response.status_code == 400
     assert not Bid.objects.exists()
     assert client.get(url).status_code == 405
+
+
+def test_cancelling_a_lot_ends_its_bids_and_tells_the_bidders(
+    auction, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    lot, _bids = auction
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lot_cancel(lot=lot, acting_user=plant_admin, reason="Dijual ke pihak lain")
+    assert not Bid.objects.filter(lot=lot, status="live").exists()
+    assert sorted(m.to[0] for m in mailoutbox) == ["alfa@bid.test", "bravo@bid.test", "charlie@bid.test"]
+    assert all("was cancelled" in m.subject for m in mailoutbox)
+
+
+def test_award_page_without_a_choice_explains(client, auction, plant_admin):
+    lot, _bids = auction
+    close(lot)
+    client.force_login(plant_admin)
+    response = client.post(reverse("listings:lot_bids", kwargs={"reference": lot.reference}), {"reason": ""})
+    assert response.status_code == 400
+    assert "Choose a bid to award" in response.content.decode()
+    assert not Award.objects.exists()
