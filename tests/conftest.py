@@ -104,3 +104,15 @@ def client(client):
     """Tests read English messages; the Indonesian default is tested on its own (tests/test_i18n.py)."""
     client.cookies["django_language"] = "en"
     return client
+
+
+@pytest.fixture
+def frozen_ratelimit_clock(monkeypatch):
+    """django-ratelimit counts in fixed windows: a test that crosses a window's edge would start again at 0."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))

@@ -23,7 +23,7 @@ def test_login_with_wrong_password_says_so(client, plant_admin):
     assert "_auth_user_id" not in client.session
 
 
-def test_login_is_rate_limited(client, plant_admin):
+def test_login_is_rate_limited(client, plant_admin, frozen_ratelimit_clock):
     for _ in range(20):
         client.post(reverse("login"), {"username": plant_admin.email, "password": "guess-guess-1"})
     response = client.post(reverse("login"), {"username": plant_admin.email, "password": PASSWORD})

@@ -155,7 +155,7 @@ def test_too_many_fields_is_refused_with_400(client):
     assert not Organisation.objects.exists()
 
 
-def test_signup_is_rate_limited_per_address(client):
+def test_signup_is_rate_limited_per_address(client, frozen_ratelimit_clock):
     for _ in range(10):
         client.post(SIGNUP, signup_data(nib="12"))
     response = client.post(SIGNUP, signup_data())
