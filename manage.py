@@ -8,6 +8,9 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wastex.settings")
+    # manage.py is the developer's tool: on a checkout it runs in debug mode unless told otherwise.
+    # Production sets DEBUG=false (gunicorn and Celery, which do not come through here, default to it).
+    os.environ.setdefault("DEBUG", "true")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:
