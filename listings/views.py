@@ -35,6 +35,7 @@ from .models import CatalogueSource, LotAttachment, WasteCategory, WasteLot
 PAGE_SIZE = 24
 # Beyond this, a person should narrow the filters; a deep OFFSET is slow and nobody reads page 400.
 MAX_PAGE = 400
+BIDS_PAGE_SIZE = 50
 # Whole-request limit for the lot form, checked before Django reads the body (files stream to disk).
 MAX_LOT_FORM_BYTES = services.MAX_BYTES_PER_LOT + 5 * 1024 * 1024
 
@@ -435,18 +436,27 @@ def lot_bids(request, reference):
             else:
                 messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
                 return redirect(lot)
-    bids = [] if sealed else list(selectors.bids_for_plant(lot, sort=sort))
-    for bid in bids:
-        bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
-    best = max((b.price_per_unit for b in bids if b.status == b.Status.LIVE), default=None)
-    if request.GET.get("format") == "csv" and not sealed:
-        return _bids_csv(lot, bids)
+    bids, best, page_number, has_next = [], None, 1, False
+    if not sealed:
+        ranked = selectors.bids_for_plant(lot, sort=sort)
+        if request.GET.get("format") == "csv":
+            return _bids_csv(lot, _with_licence_check(ranked))
+        best = services.best_live_price(lot)
+        # Ranked and paginated: the best bids come first, and a lot with hundreds stays quick to open.
+        page_number = _page_number(request.GET.get("page"))
+        offset = (page_number - 1) * BIDS_PAGE_SIZE
+        rows = _with_licence_check(ranked[offset : offset + BIDS_PAGE_SIZE + 1])
+        bids, has_next = rows[:BIDS_PAGE_SIZE], len(rows) > BIDS_PAGE_SIZE
     context = {
         "lot": lot,
         "sealed": sealed,
         "bids": bids,
         "best_price": best,
         "sort": sort,
+        "page_number": page_number,
+        "has_next": has_next,
+        "has_previous": page_number > 1,
+        "query_without_page": selectors.query_without(request.GET, "page"),
         "award_form": award_form,
         "unawarded_form": UnawardedForm(),
         "can_decide": services.can_manage_lot(request.user, lot)
@@ -459,6 +469,13 @@ def lot_bids(request, reference):
         "licence_none": _("none"),
     }
     return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
+
+
+def _with_licence_check(bids) -> list:
+    bids = list(bids)
+    for bid in bids:
+        bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
+    return bids
 
 
 def _bids_csv(lot, bids):

@@ -312,3 +312,21 @@ def test_award_page_without_a_choice_explains(client, auction, plant_admin):
     assert response.status_code == 400
     assert "Choose a bid to award" in response.content.decode()
     assert not Award.objects.exists()
+
+
+def test_bids_page_is_ranked_and_paginated_the_csv_has_all(client, plant, plant_admin):
+    from listings.views import BIDS_PAGE_SIZE
+
+    lot = LotFactory(plant=plant, bidding_mode="open")
+    for price in range(BIDS_PAGE_SIZE + 5):
+        place(lot, member_of(OrganisationFactory(processor=True)), price * 100)
+    client.force_login(plant_admin)
+    url = reverse("listings:lot_bids", kwargs={"reference": lot.reference})
+    first = client.get(url)
+    prices = [b.price_per_unit for b in first.context["bids"]]
+    assert len(prices) == BIDS_PAGE_SIZE and prices == sorted(prices, reverse=True)
+    assert first.context["has_next"] and first.context["best_price"] == (BIDS_PAGE_SIZE + 4) * 100
+    second = client.get(url, {"page": 2})
+    assert [b.price_per_unit for b in second.context["bids"]] == [400, 300, 200, 100, 0]
+    csv = client.get(url, {"format": "csv"}).content.decode().strip().splitlines()
+    assert len(csv) == BIDS_PAGE_SIZE + 5 + 1

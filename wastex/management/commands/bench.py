@@ -60,12 +60,13 @@ ENDPOINTS = [
         "expect": ["{open_lot}", 'data-testid="timeline"'],
     },
     {
-        # The plant compares the 500 bids of its open lot (open bidding: the bids are visible as they come).
+        # The plant compares the 500 bids of its open lot (open bidding: the bids are visible as they come),
+        # ranked, 50 to a page: the first page.
         "name": "bids-page",
         "path": "/lots/{bids_lot}/bids/",
         "auth": "plant",
         "expect": ['data-testid="bids-table"', "{bids_lot}"],
-        "rows": ['data-testid="bid-row"', "{bids_lot_bids}"],
+        "rows": ['data-testid="bid-row"', "50"],
         "small": {
             "path": "/lots/{bids_lot_small}/bids/",
             "auth": "plant",
