@@ -70,13 +70,29 @@ def apply_search(queryset, value: str):
     return queryset.filter(condition).annotate(search_rank=Value(1.0, output_field=FloatField()))
 
 
+# Distances are equirectangular approximations, good to a few per cent across Banten: in SQL to sort and
+# annotate rows, in Python for one pair of points. Both use the same constants.
+
+
+def _km_per_degree_longitude(latitude) -> float:
+    return KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(float(latitude)))
+
+
+def distance_km_expression(latitude, longitude, lat_field: str = "latitude", lon_field: str = "longitude"):
+    """Distance in km from a fixed point to the point in two fields of the row."""
+    dx = (F(lon_field) - Value(float(longitude))) * Value(_km_per_degree_longitude(latitude))
+    dy = (F(lat_field) - Value(float(latitude))) * Value(KM_PER_DEGREE_LATITUDE)
+    return Sqrt(dx * dx + dy * dy, output_field=FloatField())
+
+
+def distance_km(latitude, longitude, other_latitude, other_longitude) -> float:
+    dx = (float(other_longitude) - float(longitude)) * _km_per_degree_longitude(latitude)
+    dy = (float(other_latitude) - float(latitude)) * KM_PER_DEGREE_LATITUDE
+    return math.hypot(dx, dy)
+
+
 def annotate_distance(queryset, latitude, longitude):
-    """Distance in km from a point: an equirectangular approximation, good to a few per cent across Banten."""
-    lat0, lon0 = float(latitude), float(longitude)
-    kx = KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(lat0))
-    dx = (F("longitude") - Value(lon0)) * Value(kx)
-    dy = (F("latitude") - Value(lat0)) * Value(KM_PER_DEGREE_LATITUDE)
-    return queryset.annotate(distance_km=Sqrt(dx * dx + dy * dy, output_field=FloatField()))
+    return queryset.annotate(distance_km=distance_km_expression(latitude, longitude))
 
 
 class LotFilter(django_filters.FilterSet):

@@ -1,14 +1,11 @@
 """Reads of lots, scoped to who asks."""
 
-import math
-
-from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Value, When
-from django.db.models.functions import Sqrt
+from django.db.models import Avg, Case, Count, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404, QueryDict
 
 from members.selectors import user_membership
 
-from .filters import KM_PER_DEGREE_LATITUDE, KM_PER_DEGREE_LONGITUDE_AT_EQUATOR
+from .filters import distance_km, distance_km_expression
 from .models import ROUTE_RANK, Bid, Handover, LotAttachment, Rating, WasteLot
 
 
@@ -81,10 +78,7 @@ def distance_to_viewer(user, lot: WasteLot) -> float | None:
     organisation = membership.organisation if membership else None
     if not organisation or organisation.latitude is None or lot.latitude is None:
         return None
-    kx = KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(float(organisation.latitude)))
-    dx = (float(lot.longitude) - float(organisation.longitude)) * kx
-    dy = (float(lot.latitude) - float(organisation.latitude)) * KM_PER_DEGREE_LATITUDE
-    return math.hypot(dx, dy)
+    return distance_km(organisation.latitude, organisation.longitude, lot.latitude, lot.longitude)
 
 
 def query_without(query: QueryDict, *names: str) -> str:
@@ -93,14 +87,6 @@ def query_without(query: QueryDict, *names: str) -> str:
     for name in names:
         copy.pop(name, None)
     return copy.urlencode()
-
-
-def distance_km_expression(latitude, longitude, lat_field: str, lon_field: str):
-    """Distance in km from a fixed point to the point in two fields (equirectangular, fine across Banten)."""
-    kx = KM_PER_DEGREE_LONGITUDE_AT_EQUATOR * math.cos(math.radians(float(latitude)))
-    dx = (F(lon_field) - Value(float(longitude))) * Value(kx)
-    dy = (F(lat_field) - Value(float(latitude))) * Value(KM_PER_DEGREE_LATITUDE)
-    return Sqrt(dx * dx + dy * dy, output_field=FloatField())
 
 
 def rating_average(organisation_field: str):

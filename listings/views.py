@@ -4,7 +4,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.selectors import user_membership
+from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 
 from . import cache as lots_cache
@@ -47,6 +48,21 @@ def _page_number(value) -> int:
         return 1
 
 
+def offset_page(request, queryset, size: int = PAGE_SIZE) -> dict:
+    """One page of a list without a COUNT: one row more than the page tells whether a next page exists.
+    Returns the context partials/prev_next.html reads, with the rows under "items"."""
+    page_number = _page_number(request.GET.get("page"))
+    offset = (page_number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return {
+        "items": rows[:size],
+        "page_number": page_number,
+        "has_next": len(rows) > size and page_number < MAX_PAGE,
+        "has_previous": page_number > 1,
+        "query_without_page": selectors.query_without(request.GET, "page"),
+    }
+
+
 def lot_list(request):
     """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
     exists). Whole rendered pages are cached (listings.cache) and invalidated by any change to a lot."""
@@ -68,17 +84,12 @@ def lot_list(request):
             return HttpResponse(html.replace(lots_cache.CSRF_PLACEHOLDER, get_token(request)))
         version = lots_cache.current_version()
     filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
-    page_number = _page_number(request.GET.get("page"))
-    offset = (page_number - 1) * PAGE_SIZE
-    rows = list(filterset.qs[offset : offset + PAGE_SIZE + 1])
+    page = offset_page(request, filterset.qs)
     context = {
+        **page,
         "filter": filterset,
-        "lots": rows[:PAGE_SIZE],
-        "page_number": page_number,
-        "has_next": len(rows) > PAGE_SIZE and page_number < MAX_PAGE,
-        "has_previous": page_number > 1,
+        "lots": page["items"],
         "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
-        "query_without_page": selectors.query_without(request.GET, "page"),
     }
     template = "listings/partials/lot_results.html" if partial else "listings/lot_list.html"
     if not cacheable:
@@ -181,7 +192,7 @@ def lot_detail(request, reference):
 def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form=None, rating_form=None, status=200):
     """The lot page, with what this person may do on it now (forms bound when a POST came back invalid)."""
     attachments = list(lot.attachments.all())
-    organisation = services.bids.bidder_organisation(request.user)
+    organisation = services.bidder_organisation(request.user)
     can_manage = services.can_manage_lot(request.user, lot)
     mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
     award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
@@ -283,21 +294,14 @@ def lot_close(request, reference):
 
 
 def _serve(attachment: LotAttachment, field: str):
-    stored = getattr(attachment, field)
-    if not stored:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    is_image = field == "thumbnail" or attachment.kind == LotAttachment.Kind.PHOTO
-    content_type = "image/jpeg" if field == "thumbnail" else attachment.content_type
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not is_image, attachment.original_name)
-    # Served files can never run anything in our origin, whatever they contain.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    thumbnail = field == "thumbnail"
+    return private_file_response(
+        getattr(attachment, field),
+        content_type="image/jpeg" if thumbnail else attachment.content_type,
+        filename=attachment.original_name,
+        inline=thumbnail or attachment.kind == LotAttachment.Kind.PHOTO,
+        cache_seconds=3600,
+    )
 
 
 def attachment(request, reference, pk):
@@ -331,18 +335,13 @@ def my_lots(request):
     if status not in WasteLot.Status.values:
         status = ""
     lots, counts = selectors.lots_of_plant(membership.organisation, status=status)
-    page_number = _page_number(request.GET.get("page"))
-    offset = (page_number - 1) * PAGE_SIZE
-    rows = list(lots[offset : offset + PAGE_SIZE + 1])
+    page = offset_page(request, lots)
     context = {
-        "lots": rows[:PAGE_SIZE],
+        **page,
+        "lots": page["items"],
         "counts": counts,
         "status": status,
         "statuses": WasteLot.Status.choices,
-        "page_number": page_number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "has_previous": page_number > 1,
-        "query_without_page": selectors.query_without(request.GET, "page"),
         "can_post": services.can_post_lots(request.user),
     }
     return render(request, "listings/my_lots.html", context)
@@ -367,7 +366,7 @@ def catalogue(request):
 def bid_submit(request, reference):
     """Place a bid, or revise the organisation's live one (the history keeps every version)."""
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
-    organisation = services.bids.bidder_organisation(request.user)
+    organisation = services.bidder_organisation(request.user)
     reason = services.why_cannot_bid(request.user, lot)
     if reason:
         messages.error(request, reason)
@@ -391,7 +390,7 @@ def bid_submit(request, reference):
 @require_POST
 def bid_withdraw(request, reference):
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
-    organisation = services.bids.bidder_organisation(request.user)
+    organisation = services.bidder_organisation(request.user)
     mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
     if mine is None:
         messages.error(request, _("Your organisation has no live bid on this lot."))
@@ -436,27 +435,22 @@ def lot_bids(request, reference):
             else:
                 messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
                 return redirect(lot)
-    bids, best, page_number, has_next = [], None, 1, False
+    bids, best, page = [], None, {}
     if not sealed:
         ranked = selectors.bids_for_plant(lot, sort=sort)
         if request.GET.get("format") == "csv":
             return _bids_csv(lot, _with_licence_check(ranked))
         best = services.best_live_price(lot)
         # Ranked and paginated: the best bids come first, and a lot with hundreds stays quick to open.
-        page_number = _page_number(request.GET.get("page"))
-        offset = (page_number - 1) * BIDS_PAGE_SIZE
-        rows = _with_licence_check(ranked[offset : offset + BIDS_PAGE_SIZE + 1])
-        bids, has_next = rows[:BIDS_PAGE_SIZE], len(rows) > BIDS_PAGE_SIZE
+        page = offset_page(request, ranked, BIDS_PAGE_SIZE)
+        bids = _with_licence_check(page["items"])
     context = {
         "lot": lot,
         "sealed": sealed,
         "bids": bids,
         "best_price": best,
         "sort": sort,
-        "page_number": page_number,
-        "has_next": has_next,
-        "has_previous": page_number > 1,
-        "query_without_page": selectors.query_without(request.GET, "page"),
+        **page,
         "award_form": award_form,
         "unawarded_form": UnawardedForm(),
         "can_decide": services.can_manage_lot(request.user, lot)
@@ -616,30 +610,21 @@ def proof(request, reference):
     allowed = (
         services.can_manage_lot(request.user, lot) or services.is_winner(request.user, lot) or request.user.is_staff
     )
-    if handover is None or not handover.proof or not allowed:
+    if handover is None or not allowed:
         raise Http404
-    response = FileResponse(handover.proof.open("rb"), content_type=handover.proof_content_type or "application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"{lot.reference}-proof")
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        handover.proof,
+        content_type=handover.proof_content_type or "application/pdf",
+        filename=f"{lot.reference}-proof",
+    )
 
 
 def my_bids(request):
-    organisation = services.bids.bidder_organisation(request.user)
+    organisation = services.bidder_organisation(request.user)
     if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
         raise PermissionDenied(_("“My bids” is for people of processing businesses."))
-    page_number = _page_number(request.GET.get("page"))
-    offset = (page_number - 1) * PAGE_SIZE
-    rows = list(selectors.bids_of_organisation(organisation)[offset : offset + PAGE_SIZE + 1])
-    context = {
-        "bids": rows[:PAGE_SIZE],
-        "page_number": page_number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "has_previous": page_number > 1,
-        "query_without_page": selectors.query_without(request.GET, "page"),
-    }
-    return render(request, "listings/my_bids.html", context)
+    page = offset_page(request, selectors.bids_of_organisation(organisation))
+    return render(request, "listings/my_bids.html", {**page, "bids": page["items"]})
 
 
 def staff_handovers(request):

@@ -6,14 +6,14 @@ from django.contrib.auth.decorators import login_not_required, user_passes_test
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 from wastex.middleware import set_language_cookie
 
@@ -306,11 +306,7 @@ def licence_document(request, pk):
     membership = selectors.user_membership(request.user)
     if not (request.user.is_staff or (membership and membership.organisation_id == licence.organisation_id)):
         raise Http404
-    response = FileResponse(licence.document.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"licence-{licence.pk}.pdf")
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(licence.document, content_type="application/pdf", filename=f"licence-{licence.pk}.pdf")
 
 
 @staff_required

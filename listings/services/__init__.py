@@ -6,6 +6,7 @@ from .bids import (  # noqa: F401
     bid_place,
     bid_revise,
     bid_withdraw,
+    bidder_organisation,
     bids_are_open_to_plant,
     can_bid,
     lot_award,

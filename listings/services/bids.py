@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Licence, Organisation, User
+from members.selectors import user_membership
 
 from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
 from .lots import _require_manager, lot_transition
@@ -32,7 +33,7 @@ class BidOffer:
 
 
 def bidder_organisation(user: User) -> Organisation | None:
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    membership = user_membership(user)
     return membership.organisation if membership else None
 
 
