@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wastex",
     "members",
     "listings",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +130,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
 # Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
 LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
+# Rendered /dashboard/ pages are cached this long at most (0: off); any change to a deal invalidates them.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 # Languages: Bahasa Indonesia by default, English one click away (wastex.middleware.LanguageMiddleware).
 LANGUAGE_CODE = "id"

@@ -1,0 +1,97 @@
+"""Rendered dashboard pages, cached under a version that any change to a deal bumps: never stale.
+
+A page depends on the query, the language, who asks (the navigation names the person; the scope decides
+the figures) and the data behind it: lots, bids, awards, handovers, timelines, ratings, organisations,
+capabilities and the catalogue. A save or delete of any of them writes a new version once its transaction
+commits; the next request misses and renders afresh. DASHBOARD_CACHE_SECONDS bounds the age anyway (0: off).
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+VERSION_KEY = "dashboard:version"
+# Stands in for the CSRF token in a cached page; each response gets the asker's own token.
+CSRF_PLACEHOLDER = "__wastex_dashboard_csrf_placeholder__"
+
+
+def enabled() -> bool:
+    return settings.DASHBOARD_CACHE_SECONDS > 0
+
+
+def bump_version() -> None:
+    cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def page_key(*, request, scope_key: str, query: str, language: str, partial: bool) -> str:
+    user = request.user
+    membership = getattr(user, "_membership_cache", None)
+    organisation = membership.organisation if membership else None
+    viewer = "|".join(
+        str(part)
+        for part in (
+            user.pk,
+            user.get_short_name(),
+            user.is_staff,
+            organisation.slug if organisation else "-",
+            organisation.verification_status if organisation else "-",
+            organisation.name if organisation else "-",
+            scope_key,
+        )
+    )
+    digest = hashlib.sha256(f"{viewer}\n{language}\n{int(partial)}\n{query}".encode()).hexdigest()
+    return f"dashboard:page:{digest}"
+
+
+def get_page(key: str) -> tuple[str | None, str]:
+    """(the page, or None; the current version): one round trip when the page is there."""
+    found = cache.get_many([VERSION_KEY, key])
+    version, stored = found.get(VERSION_KEY), found.get(key)
+    if version is None:
+        cache.add(VERSION_KEY, str(time.time_ns()), None)
+        return None, cache.get(VERSION_KEY)
+    if stored is None or stored[0] != version:
+        return None, version
+    return stored[1], version
+
+
+def set_page(key: str, version: str, html: str) -> None:
+    cache.set(key, (version, html), settings.DASHBOARD_CACHE_SECONDS)
+
+
+def _changed(sender, **kwargs):
+    transaction.on_commit(bump_version)
+
+
+def connect_signals():
+    from listings.models import (
+        Award,
+        Bid,
+        Capability,
+        CatalogueSource,
+        Handover,
+        LotTransition,
+        Rating,
+        WasteCategory,
+        WasteLot,
+    )
+    from members.models import Organisation
+
+    for model in (
+        WasteLot,
+        Bid,
+        Award,
+        Handover,
+        LotTransition,
+        Rating,
+        Organisation,
+        Capability,
+        WasteCategory,
+        CatalogueSource,
+    ):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"dashboard-cache-save-{model.__name__}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-cache-delete-{model.__name__}")

@@ -1,0 +1,73 @@
+// Dashboard charts: the numbers come from the json_script element the page renders (the same numbers as the
+// tables beside the charts); series names from the canvases' data-* attributes (translated by the server).
+// Charts are drawn again after every htmx swap of the dashboard's body.
+(() => {
+  const charts = [];
+
+  const draw = () => {
+    const source = document.getElementById("dashboard-data");
+    charts.splice(0).forEach((chart) => chart.destroy());
+    if (!source || typeof Chart === "undefined") return;
+    const data = JSON.parse(source.textContent);
+    const green = "#1b7a4a";
+    const amber = "#e0a100";
+    const blue = "#2f6fb0";
+    const grey = "#8a8f98";
+
+    const trend = document.getElementById("chart-trend");
+    if (trend) {
+      charts.push(
+        new Chart(trend, {
+          data: {
+            labels: data.trend.labels,
+            datasets: [
+              { type: "bar", label: trend.dataset.awarded, data: data.trend.awarded, backgroundColor: blue, yAxisID: "t" },
+              { type: "bar", label: trend.dataset.completed, data: data.trend.completed, backgroundColor: green, yAxisID: "t" },
+              { type: "line", label: trend.dataset.banten, data: data.trend.banten, borderColor: amber, yAxisID: "pct", spanGaps: true },
+              { type: "line", label: trend.dataset.japnas, data: data.trend.japnas, borderColor: grey, yAxisID: "pct", spanGaps: true },
+            ],
+          },
+          options: {
+            maintainAspectRatio: false,
+            scales: {
+              t: { position: "left", beginAtZero: true },
+              pct: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } },
+            },
+          },
+        }),
+      );
+    }
+    const routes = document.getElementById("chart-routes");
+    if (routes) {
+      charts.push(
+        new Chart(routes, {
+          type: "bar",
+          data: { labels: data.routes.labels, datasets: [{ label: routes.dataset.tonnes, data: data.routes.tonnes, backgroundColor: green }] },
+          options: { indexAxis: "y", maintainAspectRatio: false, plugins: { legend: { display: false } } },
+        }),
+      );
+    }
+    const categories = document.getElementById("chart-categories");
+    if (categories) {
+      charts.push(
+        new Chart(categories, {
+          type: "bar",
+          data: {
+            labels: data.categories.labels,
+            datasets: [
+              { label: categories.dataset.listed, data: data.categories.listed, backgroundColor: grey },
+              { label: categories.dataset.awarded, data: data.categories.awarded, backgroundColor: blue },
+              { label: categories.dataset.completed, data: data.categories.completed, backgroundColor: green },
+            ],
+          },
+          options: { maintainAspectRatio: false },
+        }),
+      );
+    }
+  };
+
+  document.addEventListener("DOMContentLoaded", draw);
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.target && event.target.id === "dashboard-body") draw();
+  });
+})();
