@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header
 from members.choices import Province
 
 from . import selectors
-from .expressions import grams, tonnes
+from .expressions import kilograms, tonnes
 from .filters import Selection
 from .selectors import Scope
 
@@ -158,19 +158,19 @@ def gap_rows(selection, scope):
 def no_bid_rows(selection, scope) -> Iterator[list]:
     lots = (
         selectors.open_lots_without_bids(selection, scope, limit=None)
-        .annotate(grams=grams("quantity", "unit"))
+        .annotate(kg=kilograms("quantity", "unit"))
         .values_list(
-            "reference", "category__code", "site_kecamatan", "quantity", "unit", "grams", "published_at", "closes_at"
+            "reference", "category__code", "site_kecamatan", "quantity", "unit", "kg", "published_at", "closes_at"
         )
     )
-    for reference, code, kecamatan, quantity, unit, gram_count, published, closes in lots.iterator(CHUNK):
+    for reference, code, kecamatan, quantity, unit, kg_count, published, closes in lots.iterator(CHUNK):
         yield [
             reference,
             code,
             kecamatan,
             quantity,
             unit,
-            tonnes(gram_count) if gram_count is not None else None,
+            tonnes(kg_count) if kg_count is not None else None,
             timezone.localtime(published) if published else None,
             timezone.localtime(closes),
         ]
@@ -196,7 +196,7 @@ def deal_rows(selection, scope) -> Iterator[list]:
     """Every completed deal of the period: what officials may read, and each firm its own."""
     transitions = (
         selectors._completions(selection, scope)
-        .annotate(route_used=selectors.ROUTE_USED, grams=selectors.COMPLETED_GRAMS)
+        .annotate(route_used=selectors.ROUTE_USED, kg=selectors.COMPLETED_KG)
         .order_by("created_at", "pk")
         .values_list(
             "lot__reference",
@@ -212,13 +212,13 @@ def deal_rows(selection, scope) -> Iterator[list]:
             "lot__award__bid__quantity",
             "lot__handover__quantity_sent",
             "lot__handover__quantity_received",
-            "grams",
+            "kg",
             "lot__award__bid__price_per_unit",
         )
     )
     for row in transitions.iterator(CHUNK):
         (reference, when, code, kecamatan, plant, processor, province, japnas, route, unit) = row[:10]
-        awarded, sent, received, gram_count, price = row[10:]
+        awarded, sent, received, kg_count, price = row[10:]
         value = (Decimal(price) * awarded).quantize(Decimal(1)) if price is not None and awarded is not None else None
         yield [
             reference,
@@ -234,7 +234,7 @@ def deal_rows(selection, scope) -> Iterator[list]:
             awarded,
             sent,
             received,
-            tonnes(gram_count) if gram_count is not None else None,
+            tonnes(kg_count) if kg_count is not None else None,
             price,
             value,
         ]

@@ -1,8 +1,9 @@
 """Exact arithmetic in SQL, the same on PostgreSQL and SQLite.
 
 Quantities are Decimal(12, 3) in the lot's unit; SQLite keeps decimals as floating point, so sums are taken
-over integers: grams for tonnages (t and kg convert; L, m³ and units do not, and are counted apart) and
-thousandths of a rupiah for values (price per unit, an integer, times the quantity in thousandths). Python
+over integers: whole kilograms for tonnages (each row rounded to the kilogram; t and kg convert, L, m³ and
+units do not and are counted apart), so that every breakdown adds up exactly to its total, and thousandths
+of a rupiah for values (price per unit, an integer, times the quantity in thousandths). Python
 turns the integer sums back into Decimal tonnes and rupiah.
 """
 
@@ -11,18 +12,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
 
-GRAMS_PER_TONNE = Decimal(1_000_000)
+KG_PER_TONNE = Decimal(1000)
 MILLI = Decimal(1000)
 # Units that convert to tonnes; the others (L, m³, unit) are left out of every tonnage and said so.
 MASS_UNITS = ("t", "kg")
 
 
-def grams(quantity, unit: str):
-    """The quantity (a field name or an expression) in whole grams, or NULL when its unit is not a mass."""
+def kilograms(quantity, unit: str):
+    """The quantity (a field name or an expression) in whole kilograms, or NULL when its unit is not a mass."""
     quantity = F(quantity) if isinstance(quantity, str) else quantity
     return Case(
-        When(**{unit: "t"}, then=Cast(Round(quantity * Value(1_000_000)), BigIntegerField())),
-        When(**{unit: "kg"}, then=Cast(Round(quantity * Value(1000)), BigIntegerField())),
+        When(**{unit: "t"}, then=Cast(Round(quantity * Value(1000)), BigIntegerField())),
+        When(**{unit: "kg"}, then=Cast(Round(quantity), BigIntegerField())),
         default=Value(None),
         output_field=BigIntegerField(),
     )
@@ -33,8 +34,9 @@ def value_milli(price: str, quantity: str):
     return F(price) * Cast(Round(F(quantity) * Value(1000)), BigIntegerField())
 
 
-def tonnes(gram_sum) -> Decimal:
-    return (Decimal(gram_sum or 0) / GRAMS_PER_TONNE).quantize(Decimal("0.001"))
+def tonnes(kg_sum) -> Decimal:
+    """Tonnes with three decimals (exact: a sum of whole kilograms)."""
+    return (Decimal(kg_sum or 0) / KG_PER_TONNE).quantize(Decimal("0.001"))
 
 
 def rupiah(milli_sum) -> Decimal:

@@ -26,7 +26,7 @@ from listings.models import Award, Bid, Capability, Handover, LotTransition, Rat
 from members.choices import Province
 from members.models import Organisation
 
-from .expressions import grams, rupiah, tonnes, value_milli
+from .expressions import kilograms, rupiah, tonnes, value_milli
 from .filters import Selection
 
 BIDDING_CLOSED = (
@@ -109,7 +109,7 @@ def listed_figures(selection: Selection, scope: Scope) -> dict:
     )
     row = lots.aggregate(
         lots=Count("pk"),
-        grams=Sum(grams("quantity", "unit")),
+        kg=Sum(kilograms("quantity", "unit")),
         recurring=Count("pk", filter=Q(is_recurring=True)),
         bidding_closed=Count("pk", filter=Q(status__in=BIDDING_CLOSED)),
         other_unit_lots=Count("pk", filter=~Q(unit__in=("t", "kg"))),
@@ -117,7 +117,7 @@ def listed_figures(selection: Selection, scope: Scope) -> dict:
         cubic_metres=Sum("quantity", filter=Q(unit="m3")),
         units=Sum("quantity", filter=Q(unit="unit")),
     )
-    row["tonnes"] = tonnes(row.pop("grams"))
+    row["tonnes"] = tonnes(row.pop("kg"))
     return row
 
 
@@ -148,28 +148,28 @@ def _awards(selection: Selection, scope: Scope, *, since=None):
     )
 
 
-AWARD_GRAMS = grams("bid__quantity", "lot__unit")
+AWARD_KG = kilograms("bid__quantity", "lot__unit")
 AWARD_VALUE = value_milli("bid__price_per_unit", "bid__quantity")
 
 
 def awarded_figures(selection: Selection, scope: Scope) -> dict:
     row = _awards(selection, scope).aggregate(
         deals=Count("pk"),
-        grams=Sum(AWARD_GRAMS),
-        banten=Sum(AWARD_GRAMS, filter=_banten("bid__bidder__")),
-        japnas=Sum(AWARD_GRAMS, filter=_japnas("bid__bidder__")),
+        kg=Sum(AWARD_KG),
+        banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")),
+        japnas=Sum(AWARD_KG, filter=_japnas("bid__bidder__")),
         other_unit_deals=Count("pk", filter=~Q(lot__unit__in=("t", "kg"))),
         processors_paid=Sum(AWARD_VALUE, filter=Q(bid__price_per_unit__gt=0)),
         plants_paid=Sum(AWARD_VALUE, filter=Q(bid__price_per_unit__lt=0)),
     )
     return {
         "deals": row["deals"],
-        "tonnes": tonnes(row["grams"]),
+        "tonnes": tonnes(row["kg"]),
         "banten_tonnes": tonnes(row["banten"]),
         "japnas_tonnes": tonnes(row["japnas"]),
-        "leaving_tonnes": tonnes((row["grams"] or 0) - (row["banten"] or 0)),
-        "banten_share": _share(row["banten"], row["grams"]),
-        "japnas_share": _share(row["japnas"], row["grams"]),
+        "leaving_tonnes": tonnes((row["kg"] or 0) - (row["banten"] or 0)),
+        "banten_share": _share(row["banten"], row["kg"]),
+        "japnas_share": _share(row["japnas"], row["kg"]),
         "other_unit_deals": row["other_unit_deals"],
         "processors_paid": rupiah(row["processors_paid"]),
         "plants_paid": -rupiah(row["plants_paid"]),
@@ -212,7 +212,7 @@ def _completions(selection: Selection, scope: Scope, *, since=None):
 COMPLETED_QUANTITY = Coalesce(
     "lot__handover__quantity_received", "lot__handover__quantity_sent", "lot__award__bid__quantity"
 )
-COMPLETED_GRAMS = grams(COMPLETED_QUANTITY, "lot__unit")
+COMPLETED_KG = kilograms(COMPLETED_QUANTITY, "lot__unit")
 ROUTE_USED = Coalesce(NullIf("lot__handover__route_used", Value("")), "lot__award__bid__route")
 
 
@@ -222,11 +222,11 @@ def completed_figures(selection: Selection, scope: Scope) -> dict:
         .annotate(route_used=ROUTE_USED)
         .aggregate(
             deals=Count("pk"),
-            grams=Sum(COMPLETED_GRAMS),
-            banten=Sum(COMPLETED_GRAMS, filter=_banten("lot__award__bid__bidder__")),
-            japnas=Sum(COMPLETED_GRAMS, filter=_japnas("lot__award__bid__bidder__")),
-            co2e_grams=Sum(
-                COMPLETED_GRAMS * F("lot__category__co2e_t_per_t"),
+            kg=Sum(COMPLETED_KG),
+            banten=Sum(COMPLETED_KG, filter=_banten("lot__award__bid__bidder__")),
+            japnas=Sum(COMPLETED_KG, filter=_japnas("lot__award__bid__bidder__")),
+            co2e_kg=Sum(
+                COMPLETED_KG * F("lot__category__co2e_t_per_t"),
                 filter=Q(route_used__in=CO2E_ROUTES, lot__category__co2e_source__isnull=False),
                 output_field=DecimalField(max_digits=30, decimal_places=6),
             ),
@@ -239,13 +239,13 @@ def completed_figures(selection: Selection, scope: Scope) -> dict:
     )
     return {
         "deals": row["deals"],
-        "tonnes": tonnes(row["grams"]),
+        "tonnes": tonnes(row["kg"]),
         "banten_tonnes": tonnes(row["banten"]),
         "japnas_tonnes": tonnes(row["japnas"]),
-        "leaving_tonnes": tonnes((row["grams"] or 0) - (row["banten"] or 0)),
-        "banten_share": _share(row["banten"], row["grams"]),
-        "japnas_share": _share(row["japnas"], row["grams"]),
-        "co2e_tonnes": (Decimal(str(row["co2e_grams"] or 0)) / Decimal(1_000_000)).quantize(Decimal("0.1")),
+        "leaving_tonnes": tonnes((row["kg"] or 0) - (row["banten"] or 0)),
+        "banten_share": _share(row["banten"], row["kg"]),
+        "japnas_share": _share(row["japnas"], row["kg"]),
+        "co2e_tonnes": (Decimal(str(row["co2e_kg"] or 0)) / Decimal(1000)).quantize(Decimal("0.1")),
         "without_factor": row["without_factor"],
         "other_route": row["other_route"],
     }
@@ -270,9 +270,9 @@ def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
         .annotate(month=TruncMonth("awarded_at"))
         .values("month")
         .annotate(
-            grams=Sum(AWARD_GRAMS),
-            banten=Sum(AWARD_GRAMS, filter=_banten("bid__bidder__")),
-            japnas=Sum(AWARD_GRAMS, filter=_japnas("bid__bidder__")),
+            kg=Sum(AWARD_KG),
+            banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")),
+            japnas=Sum(AWARD_KG, filter=_japnas("bid__bidder__")),
         )
         .order_by("month")
     }
@@ -282,26 +282,26 @@ def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
         .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(
-            grams=Sum(COMPLETED_GRAMS),
-            banten=Sum(COMPLETED_GRAMS, filter=_banten("lot__award__bid__bidder__")),
-            japnas=Sum(COMPLETED_GRAMS, filter=_japnas("lot__award__bid__bidder__")),
+            kg=Sum(COMPLETED_KG),
+            banten=Sum(COMPLETED_KG, filter=_banten("lot__award__bid__bidder__")),
+            japnas=Sum(COMPLETED_KG, filter=_japnas("lot__award__bid__bidder__")),
         )
         .order_by("month")
     }
     rows = []
-    empty = {"grams": 0, "banten": 0, "japnas": 0}
+    empty = {"kg": 0, "banten": 0, "japnas": 0}
     for month in _months(selection.trend_first, selection.last):
         a = awarded.get(_month_key(month, awarded), empty)
         c = completed.get(_month_key(month, completed), empty)
         rows.append(
             {
                 "month": month,
-                "awarded_tonnes": tonnes(a["grams"]),
-                "awarded_banten_share": _share(a["banten"], a["grams"]),
-                "awarded_japnas_share": _share(a["japnas"], a["grams"]),
-                "completed_tonnes": tonnes(c["grams"]),
-                "completed_banten_share": _share(c["banten"], c["grams"]),
-                "completed_japnas_share": _share(c["japnas"], c["grams"]),
+                "awarded_tonnes": tonnes(a["kg"]),
+                "awarded_banten_share": _share(a["banten"], a["kg"]),
+                "awarded_japnas_share": _share(a["japnas"], a["kg"]),
+                "completed_tonnes": tonnes(c["kg"]),
+                "completed_banten_share": _share(c["banten"], c["kg"]),
+                "completed_japnas_share": _share(c["japnas"], c["kg"]),
             }
         )
     return rows
@@ -323,7 +323,7 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
         _awards(selection, scope)
         .values("bid__route")
-        .annotate(deals=Count("pk"), grams=Sum(AWARD_GRAMS), value=Sum(AWARD_VALUE))
+        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
         .order_by()
     )
     found = {row["bid__route"]: row for row in rows}
@@ -335,7 +335,7 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
                 "route": route.value,
                 "label": route.label,
                 "deals": row["deals"] if row else 0,
-                "awarded_tonnes": tonnes(row["grams"] if row else 0),
+                "awarded_tonnes": tonnes(row["kg"] if row else 0),
                 "value": rupiah(row["value"] if row else 0),
             }
         )
@@ -350,14 +350,14 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
             selection.lot_q(), scope.lots(), published_at__gte=selection.start, published_at__lt=selection.end
         )
         .values("category")
-        .annotate(lots=Count("pk"), grams=Sum(grams("quantity", "unit")))
+        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity", "unit")))
         .order_by()
     }
     awarded = {
         row["lot__category"]: row
         for row in _awards(selection, scope)
         .values("lot__category")
-        .annotate(deals=Count("pk"), grams=Sum(AWARD_GRAMS), value=Sum(AWARD_VALUE))
+        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
         .order_by()
     }
     completed = {
@@ -367,9 +367,9 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
         .values("lot__category")
         .annotate(
             deals=Count("pk"),
-            grams=Sum(COMPLETED_GRAMS),
-            co2e_grams=Sum(
-                COMPLETED_GRAMS * F("lot__category__co2e_t_per_t"),
+            kg=Sum(COMPLETED_KG),
+            co2e_kg=Sum(
+                COMPLETED_KG * F("lot__category__co2e_t_per_t"),
                 filter=Q(route_used__in=CO2E_ROUTES, lot__category__co2e_source__isnull=False),
                 output_field=DecimalField(max_digits=30, decimal_places=6),
             ),
@@ -387,16 +387,14 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
                 "name": category.name,
                 "group": category.get_group_display(),
                 "lots": lrow.get("lots", 0),
-                "listed_tonnes": tonnes(lrow.get("grams")),
+                "listed_tonnes": tonnes(lrow.get("kg")),
                 "deals": arow.get("deals", 0),
-                "awarded_tonnes": tonnes(arow.get("grams")),
+                "awarded_tonnes": tonnes(arow.get("kg")),
                 "value": rupiah(arow.get("value")),
-                "completed_tonnes": tonnes(crow.get("grams")),
+                "completed_tonnes": tonnes(crow.get("kg")),
                 "co2e_factor": category.co2e_t_per_t if category.co2e_source_id else None,
                 "co2e_source": category.co2e_source.key if category.co2e_source_id else "",
-                "co2e_tonnes": (Decimal(str(crow.get("co2e_grams") or 0)) / Decimal(1_000_000)).quantize(
-                    Decimal("0.1")
-                ),
+                "co2e_tonnes": (Decimal(str(crow.get("co2e_kg") or 0)) / Decimal(1000)).quantize(Decimal("0.1")),
             }
         )
     rows.sort(key=lambda row: (-row["awarded_tonnes"], -row["listed_tonnes"], row["code"]))
@@ -407,8 +405,8 @@ def top_processors(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
         _awards(selection, scope)
         .values("bid__bidder", "bid__bidder__name", "bid__bidder__province", "bid__bidder__japnas_number")
-        .annotate(deals=Count("pk"), grams=Sum(AWARD_GRAMS), value=Sum(AWARD_VALUE))
-        .order_by(F("grams").desc(nulls_last=True), "bid__bidder__name")[:TOP]
+        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
+        .order_by(F("kg").desc(nulls_last=True), "bid__bidder__name")[:TOP]
     )
     return [
         {
@@ -416,7 +414,7 @@ def top_processors(selection: Selection, scope: Scope) -> list[dict]:
             "banten": row["bid__bidder__province"] == Province.BANTEN,
             "japnas": bool(row["bid__bidder__japnas_number"]),
             "deals": row["deals"],
-            "awarded_tonnes": tonnes(row["grams"]),
+            "awarded_tonnes": tonnes(row["kg"]),
             "value": rupiah(row["value"]),
         }
         for row in rows
@@ -469,7 +467,7 @@ def supply_gaps(selection: Selection) -> list[dict]:
             unit__in=("t", "kg"),
         )
         .values("category", "frequency")
-        .annotate(lots=Count("pk"), grams=Sum(grams("quantity_per_period", "unit")))
+        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity_per_period", "unit")))
         .order_by()
     )
     # At most three rows per category (one per frequency): a monthly figure per category.
@@ -477,7 +475,7 @@ def supply_gaps(selection: Selection) -> list[dict]:
     for row in supply:
         entry = per_category.setdefault(row["category"], {"lots": 0, "monthly": Decimal(0)})
         entry["lots"] += row["lots"]
-        entry["monthly"] += tonnes(row["grams"]) * PERIODS_PER_MONTH.get(row["frequency"], Decimal(1))
+        entry["monthly"] += tonnes(row["kg"]) * PERIODS_PER_MONTH.get(row["frequency"], Decimal(1))
     capacity = {
         row["category"]: row
         for row in Capability.objects.filter(
@@ -559,12 +557,12 @@ def public_figures() -> dict:
     selection = Selection(first=date(today.year - 1, today.month, 1), last=today, period="custom")
     city = Scope("city")
     awarded = _awards(selection, city).aggregate(
-        grams=Sum(AWARD_GRAMS), banten=Sum(AWARD_GRAMS, filter=_banten("bid__bidder__")), deals=Count("pk")
+        kg=Sum(AWARD_KG), banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")), deals=Count("pk")
     )
     completed = completed_figures(selection, city)
     return {
-        "awarded_tonnes": tonnes(awarded["grams"]),
-        "banten_share": _share(awarded["banten"], awarded["grams"]),
+        "awarded_tonnes": tonnes(awarded["kg"]),
+        "banten_share": _share(awarded["banten"], awarded["kg"]),
         "deals": awarded["deals"],
         "completed_tonnes": completed["tonnes"],
         "co2e_tonnes": completed["co2e_tonnes"],

@@ -1,0 +1,208 @@
+"""On generated data: the dashboard's totals equal the sums over the lots and bids behind them, for several
+periods and filters; the exports hold the page's numbers."""
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from dashboard.filters import Selection
+from dashboard.selectors import Scope, by_category, by_route, dashboard_figures, monthly_trend, top_processors
+from listings.models import Award, Bid, LotTransition, WasteLot
+from tests.factories import LotFactory, OrganisationFactory, category
+
+from .conftest import at, make_deal
+
+CODES = ["steel-slag", "ferrous-scrap", "used-lube-oil", "fly-ash-pltu", "plastic-film", "b3-packaging"]
+
+
+def as_tonnes(quantity: Decimal, unit: str) -> Decimal:
+    """Tonnes as the dashboard counts them: each row to the whole kilogram."""
+    kg = quantity * 1000 if unit == "t" else quantity
+    return kg.quantize(Decimal(1), rounding=ROUND_HALF_UP) / 1000
+
+
+@pytest.fixture
+def generated(db):
+    rng = random.Random(6)  # noqa: S311 - test data
+    plants = [OrganisationFactory(kecamatan=k) for k in ("ciwandan", "grogol", "cibeber")]
+    processors = [
+        OrganisationFactory(processor=True, province=province, japnas_number=japnas, kecamatan="")
+        for province, japnas in (("banten", "J1"), ("banten", ""), ("jawa-barat", ""), ("dki-jakarta", "J2"))
+    ]
+    for n in range(60):
+        code = rng.choice(CODES)
+        unit = {"used-lube-oil": "L", "b3-packaging": "unit", "plastic-film": "kg"}.get(code, "t")
+        quantity = Decimal(rng.randint(1, 900_000)) / 1000
+        awarded = at(2024 + n % 2, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23))
+        completed = awarded + timedelta(days=rng.randint(1, 60)) if rng.random() < 0.6 else None
+        sent = quantity - Decimal(rng.randint(0, 50)) / 1000 if completed else None
+        make_deal(
+            plant=rng.choice(plants),
+            processor=rng.choice(processors),
+            code=code,
+            unit=unit,
+            quantity=str(quantity),
+            bidder_quantity=str((quantity * Decimal(rng.choice([1, 1, "0.5"]))).quantize(Decimal("0.001"))),
+            price=rng.choice([-1, 1]) * rng.randint(0, 5_000_000),
+            published=awarded - timedelta(hours=rng.randint(1, 900)),
+            awarded=awarded,
+            completed=completed,
+            sent=str(sent) if sent else None,
+            received=str(sent - Decimal(rng.randint(0, 3000)) / 1000) if sent else None,
+            route=rng.choice(["reuse", "recycling", "treatment", "energy-recovery"]),
+            kecamatan=rng.choice(["ciwandan", "grogol"]),
+        )
+    for _ in range(15):  # listed, not awarded
+        LotFactory(
+            plant=rng.choice(plants),
+            category=category(rng.choice(CODES[:2])),
+            quantity=Decimal(rng.randint(1, 90_000)) / 1000,
+            status=rng.choice(["closed", "unawarded", "cancelled"]),
+            published_at=at(2025, rng.randint(1, 12), 3),
+        )
+    return plants, processors
+
+
+SELECTIONS = [
+    Selection(first=date(2025, 1, 1), last=date(2025, 12, 31), period="year"),
+    Selection(first=date(2024, 4, 1), last=date(2024, 6, 30), period="quarter"),
+    Selection(first=date(2024, 3, 1), last=date(2025, 8, 15), period="custom", kecamatan="grogol"),
+    Selection(first=date(2024, 1, 1), last=date(2025, 12, 31), period="custom", group="slags-and-ashes"),
+]
+
+
+def _in(selection, when):
+    return selection.start <= when < selection.end
+
+
+def _matches(selection, lot):
+    return (
+        (not selection.group or lot.category.group == selection.group)
+        and (selection.category is None or lot.category_id == selection.category.pk)
+        and (not selection.kecamatan or lot.site_kecamatan == selection.kecamatan)
+    )
+
+
+@pytest.mark.parametrize("index", range(len(SELECTIONS)))
+@pytest.mark.parametrize("scope_kind", ["city", "plant", "processor"])
+def test_totals_equal_the_sums_behind_them(generated, index, scope_kind):
+    plants, processors = generated
+    selection = SELECTIONS[index]
+    scope = {"city": Scope("city"), "plant": Scope("plant", plants[1]), "processor": Scope("processor", processors[0])}[
+        scope_kind
+    ]
+    figures = dashboard_figures(selection, scope)
+
+    def in_scope(award):
+        return scope.is_city or (
+            award.lot.plant_id == scope.organisation.pk
+            if scope.is_plant
+            else award.bid.bidder_id == scope.organisation.pk
+        )
+
+    awards = [
+        a
+        for a in Award.objects.select_related("lot__category", "bid__bidder")
+        if _in(selection, a.awarded_at) and _matches(selection, a.lot) and in_scope(a)
+    ]
+    tonnes = sum((as_tonnes(a.bid.quantity, a.lot.unit) for a in awards if a.lot.unit in ("t", "kg")), Decimal(0))
+    banten = sum(
+        (as_tonnes(a.bid.quantity, a.lot.unit) for a in awards if a.lot.unit in ("t", "kg") and a.bid.bidder.is_banten),
+        Decimal(0),
+    )
+    assert figures["awarded"]["deals"] == len(awards)
+    assert figures["awarded"]["tonnes"] == tonnes.quantize(Decimal("0.001"))
+    assert figures["awarded"]["leaving_tonnes"] == (tonnes - banten).quantize(Decimal("0.001"))
+    assert figures["awarded"]["processors_paid"] == sum(
+        (a.bid.total for a in awards if a.bid.price_per_unit > 0), Decimal(0)
+    ).quantize(Decimal(1))
+    assert figures["awarded"]["plants_paid"] == sum(
+        (-a.bid.total for a in awards if a.bid.price_per_unit < 0), Decimal(0)
+    ).quantize(Decimal(1))
+    # The breakdowns add up to the totals.
+    assert sum(row["deals"] for row in by_route(selection, scope)) == len(awards)
+    assert sum(row["awarded_tonnes"] for row in by_category(selection, scope)) == figures["awarded"]["tonnes"]
+    if scope.is_city:
+        assert sum(row["awarded_tonnes"] for row in top_processors(selection, scope)) == figures["awarded"]["tonnes"]
+
+    completions = [
+        t
+        for t in LotTransition.objects.filter(to_status="completed").select_related(
+            "lot__category", "lot__handover", "lot__award__bid__bidder"
+        )
+        if _in(selection, t.created_at) and _matches(selection, t.lot) and in_scope(t.lot.award)
+    ]
+    completed = sum(
+        (as_tonnes(t.lot.handover.quantity_received, t.lot.unit) for t in completions if t.lot.unit in ("t", "kg")),
+        Decimal(0),
+    )
+    assert figures["completed"]["deals"] == len(completions)
+    assert figures["completed"]["tonnes"] == completed.quantize(Decimal("0.001"))
+
+    listed = [
+        lot
+        for lot in WasteLot.objects.select_related("category")
+        if lot.published_at and _in(selection, lot.published_at) and _matches(selection, lot)
+        and (scope.is_city or (scope.is_plant and lot.plant_id == scope.organisation.pk))
+    ]  # fmt: skip
+    if not scope.is_processor:
+        assert figures["listed"]["lots"] == len(listed)
+        assert figures["listed"]["tonnes"] == sum(
+            (as_tonnes(lot.quantity, lot.unit) for lot in listed if lot.unit in ("t", "kg")), Decimal(0)
+        ).quantize(Decimal("0.001"))
+        closed = [lot for lot in listed if lot.status not in ("open", "draft", "cancelled")]
+        bids = Bid.objects.filter(lot__in=closed).exclude(status="withdrawn").count()
+        assert figures["bids"]["bids"] == bids
+    # The trend over the months of the period adds up to the period's totals when the period is whole months.
+    months = [row for row in monthly_trend(selection, scope) if selection.first <= row["month"] <= selection.last]
+    if selection.last.day > 27 and selection.first.day == 1:
+        assert sum(row["awarded_tonnes"] for row in months) == figures["awarded"]["tonnes"]
+        assert sum(row["completed_tonnes"] for row in months) == figures["completed"]["tonnes"]
+
+
+def _csv(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, response.content
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_csv_equals_the_page(client, official, generated):
+    client.force_login(official)
+    query = "?period=year&start=2025-01-01&kecamatan=grogol"
+    response = client.get("/dashboard/" + query)
+    context = response.context
+    headline = {row[0]: row[1] for row in _csv(client, "/dashboard/export/summary.csv" + query)[1:]}
+    for key, value, _unit in context["headline"]:
+        assert headline[key] == ("" if value is None else f"{value:f}" if isinstance(value, Decimal) else str(value))
+    figures = context["figures"]
+    assert Decimal(headline["tonnes_awarded"]) == figures["awarded"]["tonnes"]
+
+    categories = _csv(client, "/dashboard/export/categories.csv" + query)
+    assert [row[0] for row in categories[1:]] == [row["code"] for row in figures["categories"]]
+    assert sum(Decimal(row[4]) for row in categories[1:]) == figures["awarded"]["tonnes"]
+
+    trend = _csv(client, "/dashboard/export/trend.csv" + query)
+    assert [Decimal(row[1]) for row in trend[1:]] == [row["awarded_tonnes"] for row in figures["trend"]]
+
+    routes = _csv(client, "/dashboard/export/routes.csv" + query)
+    assert [int(row[3]) for row in routes[1:]] == [row["value"] for row in figures["routes"]]
+
+    deals = _csv(client, "/dashboard/export/deals.csv" + query)
+    assert len(deals) - 1 == figures["completed"]["deals"]
+    assert sum(Decimal(row[13]) for row in deals[1:] if row[13]) == figures["completed"]["tonnes"]
+    # What the page prints is the same number, formatted.
+    assert f'data-figure="tonnes_awarded">{_formatted(figures["awarded"]["tonnes"])} t<' in response.content.decode()
+
+
+def _formatted(value: Decimal) -> str:
+    """The `quantity` filter in English: 1,234.5 with no trailing zeros."""
+    from django.utils import translation
+
+    from wastex.templatetags.wastex import quantity
+
+    with translation.override("en"):
+        return quantity(value)

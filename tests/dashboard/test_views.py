@@ -1,0 +1,179 @@
+"""Who may see what, bad input, the page's query count, htmx, the cache."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from listings.models import Bid
+from tests.factories import LotFactory, OrganisationFactory, member_of
+
+from .conftest import at, make_deal
+
+YEAR_2025 = "?period=year&start=2025-01-01"
+
+
+@pytest.fixture
+def deals(plant, banten_japnas, outside):
+    make_deal(plant=plant, processor=banten_japnas, quantity="100", price=-15_000, awarded=at(2025, 3, 11),
+              completed=at(2025, 3, 20))  # fmt: skip
+    other_plant = OrganisationFactory(name="PT Pabrik Lain", slug="pabrik-lain")
+    make_deal(plant=other_plant, processor=outside, quantity="300", price=25_000, awarded=at(2025, 8, 1))
+
+
+def figure(response, name):
+    match = re.search(rf'data-figure="{name}">([^<]*)<', response.content.decode())
+    return match.group(1).strip() if match else None
+
+
+def test_visitor_is_sent_to_log_in(client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get("/dashboard/export/deals.csv").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["official", "staff"])
+def test_officials_and_staff_see_the_city(client, deals, who, request):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get("/dashboard/" + YEAR_2025)
+    assert response.status_code == 200
+    assert figure(response, "tonnes_awarded") == "400 t"
+    assert "PT Luar Banten" in response.content.decode()  # top processors: officials read every deal
+    assert (
+        'data-testid="table-gaps"' in response.content.decode()
+        or 'data-testid="empty-gaps"' in response.content.decode()
+    )
+
+
+def test_plant_sees_only_its_own(client, deals, plant_admin):
+    client.force_login(plant_admin)
+    response = client.get("/dashboard/" + YEAR_2025)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert figure(response, "tonnes_awarded") == "100 t"
+    assert "PT Luar Banten" not in body and "PT Pabrik Lain" not in body
+    assert "table-processors" not in body and "table-gaps" not in body
+    assert client.get("/dashboard/export/processors.csv").status_code == 404
+    rows = b"".join(client.get("/dashboard/export/deals.csv" + YEAR_2025).streaming_content).decode()
+    assert "PT Baja Uji" in rows and "PT Pabrik Lain" not in rows
+
+
+def test_processor_sees_only_its_own(client, deals, outside):
+    client.force_login(member_of(outside, email="luar@test.test"))
+    response = client.get("/dashboard/" + YEAR_2025)
+    body = response.content.decode()
+    assert figure(response, "tonnes_awarded") == "300 t"
+    assert "PT Baja Uji" not in body and "CV Banten Japnas" not in body
+    assert 'data-figure="tonnes_listed"' not in body  # a processor lists nothing
+    assert client.get("/dashboard/export/no-bids.csv").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["plant", "processor", "authority"])
+def test_unverified_organisations_see_nothing(client, deals, kind):
+    organisation = OrganisationFactory(
+        unverified=True, processor=kind == "processor", authority=kind == "authority", slug=f"unv-{kind}"
+    )
+    client.force_login(member_of(organisation, email=f"unv-{kind}@test.test"))
+    assert client.get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/export/summary.csv").status_code == 403
+
+
+def test_a_person_without_organisation_sees_nothing(client, django_user_model):
+    person = django_user_model.objects.create_user("alone@test.test", "a-Long-test-password-7", full_name="Alone")
+    client.force_login(person)
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_sealed_bids_of_open_lots_never_show(client, official, plant, outside):
+    lot = LotFactory(plant=plant, bidding_mode="sealed", closes_at=timezone.now() + timedelta(days=3))
+    Bid.objects.create(
+        lot=lot, bidder=outside, price_per_unit=987_654, quantity=5, pickup_date=timezone.localdate(), route="reuse"
+    )
+    client.force_login(official)
+    body = client.get("/dashboard/").content.decode()
+    assert "987" not in body and "PT Luar Banten" not in body
+    for table in ("summary", "routes", "categories", "processors", "deals", "no-bids"):
+        content = b"".join(client.get(f"/dashboard/export/{table}.csv").streaming_content).decode()
+        assert "987654" not in content and "PT Luar Banten" not in content
+    assert figure(client.get("/dashboard/"), "bids_per_lot") == "—"  # no lot whose bidding has closed
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?period=decade",
+        "?period=custom&start=2025-01-01",
+        "?period=custom&start=2025-02-01&end=2025-01-01",
+        "?period=custom&start=2015-01-01&end=2025-01-01",
+        "?start=2025-13-45",
+        "?start=99999-01-01",
+        "?category=no-such-thing",
+        "?group=metals&category=steel-slag",
+        "?kecamatan=jakarta",
+        "?start=%00",
+    ],
+)
+def test_bad_parameters_get_a_clear_message(client, official, query):
+    client.force_login(official)
+    response = client.get("/dashboard/" + query)
+    assert response.status_code == 400
+    assert 'data-testid="filter-errors"' in response.content.decode()
+    export = client.get("/dashboard/export/summary.csv" + query)
+    assert export.status_code == 400 and "not understood" in export.content.decode()
+
+
+def test_unknown_table_or_format_is_404(client, official):
+    client.force_login(official)
+    assert client.get("/dashboard/export/secrets.csv").status_code == 404
+    assert client.get("/dashboard/export/summary.pdf").status_code == 404
+
+
+def test_htmx_gets_the_body_only(client, official, deals):
+    client.force_login(official)
+    response = client.get("/dashboard/" + YEAR_2025, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body and 'data-figure="tonnes_awarded"' in body
+    assert 'id="dashboard-data"' in body  # the charts' numbers travel with the swapped body
+
+
+def test_no_inline_script_but_json_data(client, official, deals):
+    client.force_login(official)
+    body = client.get("/dashboard/" + YEAR_2025).content.decode()
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", body)
+    assert scripts and all('type="application/json"' in attributes for attributes in scripts)
+
+
+def test_query_count_does_not_grow_with_data(client, official, plant, banten_japnas, django_assert_max_num_queries):
+    client.force_login(official)
+    make_deal(plant=plant, processor=banten_japnas, awarded=at(2025, 3, 11), completed=at(2025, 3, 20))
+    with django_assert_max_num_queries(30) as few:
+        client.get("/dashboard/" + YEAR_2025)
+    for month in range(1, 13):
+        make_deal(plant=plant, processor=banten_japnas, code="ferrous-scrap", awarded=at(2025, month, 11),
+                  completed=at(2025, month, 20), sent="10", received="9")  # fmt: skip
+        LotFactory(plant=plant)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/dashboard/" + YEAR_2025)
+
+
+@override_settings(DASHBOARD_CACHE_SECONDS=60)
+def test_cached_page_is_dropped_when_a_deal_changes(
+    client, official, plant, banten_japnas, django_capture_on_commit_callbacks
+):
+    client.force_login(official)
+    assert figure(client.get("/dashboard/" + YEAR_2025), "tonnes_awarded") == "0 t"
+    with django_capture_on_commit_callbacks(execute=True):
+        make_deal(plant=plant, processor=banten_japnas, awarded=at(2025, 3, 11))
+    response = client.get("/dashboard/" + YEAR_2025)
+    assert figure(response, "tonnes_awarded") == "100 t"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+    assert "placeholder" not in token
+
+
+def test_nav_shows_the_dashboard_to_those_who_may_open_it(client, official, unverified_admin):
+    client.force_login(official)
+    assert 'data-nav="dashboard"' in client.get("/home/").content.decode()
+    client.force_login(unverified_admin)
+    assert 'data-nav="dashboard"' not in client.get("/home/").content.decode()
