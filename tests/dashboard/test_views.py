@@ -177,3 +177,19 @@ def test_nav_shows_the_dashboard_to_those_who_may_open_it(client, official, unve
     assert 'data-nav="dashboard"' in client.get("/home/").content.decode()
     client.force_login(unverified_admin)
     assert 'data-nav="dashboard"' not in client.get("/home/").content.decode()
+
+
+def test_landing_shows_public_aggregates_without_names_or_prices(client, plant, banten_japnas, outside):
+    now = timezone.now()
+    make_deal(plant=plant, processor=banten_japnas, quantity="100", price=-15_000, awarded=now - timedelta(days=30),
+              completed=now - timedelta(days=20))  # fmt: skip
+    make_deal(plant=plant, processor=outside, quantity="300", price=987_654, awarded=now - timedelta(days=10))
+    client.logout()
+    response = client.get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert figure(response, "awarded_tonnes") == "400 t"
+    assert figure(response, "banten_share") == "25 %"
+    assert figure(response, "completed_tonnes") == "100 t"
+    for secret in ("CV Banten Japnas", "PT Luar Banten", "PT Baja Uji", "987.654", "15.000", "Rp"):
+        assert secret not in body
