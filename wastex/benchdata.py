@@ -51,6 +51,9 @@ VIEWER_EMAIL = f"processor@{EMAIL_DOMAIN}"
 BIDDER_EMAIL = f"bidder@{EMAIL_DOMAIN}"
 FEW_BIDS_EMAIL = f"few-bids@{EMAIL_DOMAIN}"
 PLANT_EMAIL = f"plant@{EMAIL_DOMAIN}"
+# The official who opens the dashboard: a verified authority of its own (made apart, after the others).
+OFFICIAL_EMAIL = f"official@{EMAIL_DOMAIN}"
+AUTHORITY_SLUG = f"{SLUG_PREFIX}authority"
 # Whose administrator gets which pinned address (the others are <slug without the prefix>@bench.test).
 PINNED_PEOPLE = {
     f"{SLUG_PREFIX}plant-0001": PLANT_EMAIL,
@@ -124,17 +127,23 @@ PLACE_WORDS = ["Nusantara", "Selat Sunda", "Krakatau", "Anyer", "Banten Raya", "
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Rina", "Dedi", "Maya", "Yusuf", "Lina", "Hendra", "Dewi", "Fajar", "Nurul"]
 LAST_NAMES = ["Santoso", "Rahmawati", "Salim", "Hartono", "Kurniawan", "Lestari", "Hidayat", "Wijaya", "Nugroho"]
 
-# How often each status appears: most lots are open, the rest spread over the lot life.
+# How often each status appears besides the completed deals: most lots are open, the rest spread over the
+# lot life.
 STATUS_WEIGHTS = [
     (WasteLot.Status.OPEN, 60),
     (WasteLot.Status.DRAFT, 8),
     (WasteLot.Status.CLOSED, 7),
     (WasteLot.Status.AWARDED, 6),
     (WasteLot.Status.COLLECTED, 4),
-    (WasteLot.Status.COMPLETED, 8),
     (WasteLot.Status.CANCELLED, 4),
     (WasteLot.Status.UNAWARDED, 3),
 ]
+# The dashboard's history (issue 6): 30 % of the lots are completed deals (30,000 of 100,000), awarded and
+# completed over the last DEAL_MONTHS months.
+COMPLETED_SHARE = 0.3
+DEAL_MONTHS = 24
+# Every MISMATCH_EVERY-th completed deal lost 5 % on the way (the handover is flagged); the others 0.5 %.
+MISMATCH_EVERY = 20
 # Cilegon's heavy industry: slag, scrap, ash and oil are common; the rest less so (default weight 2).
 CATEGORY_WEIGHTS = {
     "steel-slag": 9,
@@ -200,6 +209,9 @@ def why_build(target_lots: int) -> str | None:
     count = bench_lot_count()
     if count < target_lots:
         return f"{count} benchmark lots, {target_lots} wanted"
+    completed = WasteLot.objects.filter(plant__slug__startswith=SLUG_PREFIX, status=WasteLot.Status.COMPLETED).count()
+    if completed < round(target_lots * COMPLETED_SHARE):
+        return f"{completed} completed deals, {round(target_lots * COMPLETED_SHARE)} wanted (the dashboard's history)"
     age = timezone.now() - viewer.date_joined
     if age > MAX_AGE:
         return f"the data was built {age.days} day(s) ago"
@@ -443,6 +455,10 @@ def _timeline(rng, status, now):
         published, closes = None, now + rng.uniform(3, 45) * DAY
     elif status == S.CANCELLED and rng.random() < 0.5:
         published, closes = None, now + rng.uniform(-20, 30) * DAY
+    elif status == S.COMPLETED:
+        # Completed (up to about 18 days after closing) at any time over the last DEAL_MONTHS months.
+        closes = now - rng.uniform(19, DEAL_MONTHS * 30.4) * DAY
+        published = closes - rng.uniform(3, 30) * DAY
     else:
         closes = now - rng.uniform(1 / 24, 90) * DAY
         published = closes - rng.uniform(3, 30) * DAY
@@ -564,7 +580,10 @@ def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transi
     lot_rows, transition_rows = [], []
     transition_id = first_transition_id
     chosen_categories = rng.choices(categories, category_weights, k=count)
-    chosen_statuses = rng.choices(statuses, status_weights, k=count)
+    completed = round(count * COMPLETED_SHARE)
+    chosen_statuses = rng.choices(statuses, status_weights, k=count - completed)
+    chosen_statuses += [WasteLot.Status.COMPLETED] * completed
+    rng.shuffle(chosen_statuses)
     for n in range(count):
         category, status, plant = chosen_categories[n], chosen_statuses[n], rng.choice(plants)
         lot_id = first_id + n
@@ -1196,6 +1215,9 @@ def build(
             # A seed of their own: the same bids whether or not the lots were built in this run.
             rng = random.Random(SEED + 1)  # noqa: S311 - reproducible fake data
             _bids(rng, timezone.now(), target_bids, log, bulk=not others)
+            t1 = time.monotonic()
+            handovers = _handovers()
+            log(f"{handovers} handovers of collected and completed lots in {time.monotonic() - t1:.1f}s")
         log(f"bids committed, {time.monotonic() - t0:.1f}s in all")
     if reason or bids_reason:
         t0 = time.monotonic()
@@ -1212,6 +1234,7 @@ def build(
     )
     pinned = pinned_lots()
     bidder, few = organisation_of(BIDDER_EMAIL), organisation_of(FEW_BIDS_EMAIL)
+    ensure_official()
     return {
         "built": bool(reason),
         "bids_built": bool(bids_reason),
@@ -1233,4 +1256,61 @@ def build(
         "few_bidder": FEW_BIDS_EMAIL,
         "few_bidder_bids": Bid.objects.filter(bidder=few).count(),
         "placers": placer_emails(),
+        "official": OFFICIAL_EMAIL,
+        "last_year": timezone.localdate().year - 1,
+        "completed_deals": WasteLot.objects.filter(
+            plant__slug__startswith=SLUG_PREFIX, status=WasteLot.Status.COMPLETED
+        ).count(),
     }
+
+
+def ensure_official() -> User:
+    """A verified authority with one official (idempotent): who opens /dashboard/ in the benchmark."""
+    authority, _created = Organisation.objects.get_or_create(
+        slug=AUTHORITY_SLUG,
+        defaults={
+            "name": "Dinas Lingkungan Hidup (Bench)",
+            "kind": Organisation.Kind.AUTHORITY,
+            "address": "Jl. Jend. Sudirman, Cilegon",
+            "kecamatan": Kecamatan.CIBEBER,
+            "verification_status": Organisation.Status.VERIFIED,
+            "verified_at": timezone.now(),
+        },
+    )
+    official, _created = User.objects.get_or_create(
+        email=OFFICIAL_EMAIL, defaults={"full_name": "Ibu Pejabat Bench", "password": make_password(None)}
+    )
+    Membership.objects.get_or_create(user=official, defaults={"organisation": authority})
+    return official
+
+
+HANDOVERS_SQL = """
+INSERT INTO listings_handover (
+    lot_id, pickup_date, carrier, vehicle, manifest_number, quantity_sent, pickup_recorded_by_id, pickup_recorded_at,
+    quantity_received, route_used, proof, proof_content_type, processing_recorded_by_id, processing_recorded_at,
+    mismatch
+)
+SELECT l.id, (t.created_at AT TIME ZONE 'Asia/Jakarta')::date, 'PT Angkut Bench', 'A 1234 BX', '', b.quantity,
+    b.placed_by_id, t.created_at,
+    CASE WHEN l.status = 'completed' THEN
+        ROUND(b.quantity * CASE WHEN l.id %% %(every)s = 0 THEN 0.95 ELSE 0.995 END, 3) END,
+    CASE WHEN l.status = 'completed' THEN b.route ELSE '' END, '', '',
+    CASE WHEN l.status = 'completed' THEN b.placed_by_id END,
+    CASE WHEN l.status = 'completed' THEN t.created_at + INTERVAL '1 day' END,
+    l.status = 'completed' AND l.id %% %(every)s = 0
+FROM listings_wastelot l
+JOIN members_organisation o ON o.id = l.plant_id
+JOIN listings_award a ON a.lot_id = l.id
+JOIN listings_bid b ON b.id = a.bid_id
+JOIN listings_lottransition t ON t.lot_id = l.id AND t.to_status = 'collected'
+WHERE o.slug LIKE %(pattern)s AND l.status IN ('collected', 'completed')
+"""
+
+
+def _handovers() -> int:
+    """The handover of every collected and completed bench lot (weighed out = the accepted bid's quantity,
+    received 0.5 % less, or 5 % less for every MISMATCH_EVERY-th lot: flagged), in one INSERT ... SELECT."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM listings_handover WHERE lot_id IN ({BENCH_LOTS_SQL})", [SLUG_PREFIX + "%"])  # noqa: S608
+        cursor.execute(HANDOVERS_SQL, {"every": MISMATCH_EVERY, "pattern": SLUG_PREFIX + "%"})
+        return cursor.rowcount

@@ -83,6 +83,22 @@ ENDPOINTS = [
         "small": {"path": "/my/bids/", "auth": "few_bidder"},
     },
     {
+        # The officials' dashboard for last year (12 of the 24 months of completed deals), everything.
+        "name": "dashboard-year",
+        "path": "/dashboard/?period=year&start={last_year}-01-01",
+        "auth": "official",
+        "expect": ['data-figure="tonnes_completed"', 'id="dashboard-data"', 'data-testid="table-categories"'],
+        "reject": ['data-testid="filter-errors"', 'data-testid="empty-categories"'],
+    },
+    {
+        # The same year for one category.
+        "name": "dashboard-category",
+        "path": "/dashboard/?period=year&start={last_year}-01-01&category=steel-slag",
+        "auth": "official",
+        "expect": ['data-figure="tonnes_completed"', "Slag baja"],
+        "reject": ['data-testid="filter-errors"', 'data-testid="empty-categories"'],
+    },
+    {
         # 16 processors bid on one lot at once (see the module's docstring). Last: it writes.
         "name": "bid-place",
         "method": "POST",
@@ -92,7 +108,15 @@ ENDPOINTS = [
 ]
 FLOOR = "floor"
 # Who each `auth` signs in as: the e-mail address under this key in the data build's result.
-AUTH_PEOPLE = {"viewer": "viewer", "plant": "plant", "bidder": "bidder", "few_bidder": "few_bidder"}
+AUTH_PEOPLE = {
+    "viewer": "viewer",
+    "plant": "plant",
+    "bidder": "bidder",
+    "few_bidder": "few_bidder",
+    "official": "official",
+}
+# The CSV export of completed deals, streamed: memory measured over a month and over a year of them.
+CSV_EXPORT = "/dashboard/export/deals.csv?period={period}&start={start}"
 POST_TIMEOUT = 60
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/wastex_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -366,7 +390,9 @@ class Command(BaseCommand):
             "--profile", action="store_true", help="Print a cProfile of one request per endpoint (in-process)."
         )
         # Internal: the steps that run inside the benchmark's environment.
-        parser.add_argument("--stage", choices=["build", "prepare", "place-check"], help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--stage", choices=["build", "prepare", "place-check", "csv-memory"], help=argparse.SUPPRESS
+        )
         parser.add_argument("--context", default="{}", help=argparse.SUPPRESS)
 
     def handle(self, *args, **options):
@@ -376,6 +402,8 @@ class Command(BaseCommand):
             return self.stage_prepare(options)
         if options["stage"] == "place-check":
             return self.stage_place_check(options)
+        if options["stage"] == "csv-memory":
+            return self.stage_csv_memory(options)
         return self.benchmark(options)
 
     # ---- the benchmark, in this process ---------------------------------------------------------------------
@@ -494,6 +522,11 @@ class Command(BaseCommand):
                         )
                 line.update(result.get("extra", {}))
                 self.stdout.write(json.dumps(line))
+            if not options["only"] or any("dashboard" in name for name in options["only"]):
+                csv_line = self.run_stage(env, "csv-memory", "--context", json.dumps(built))
+                self.stdout.write(json.dumps(csv_line))
+                if not csv_line["flat"]:
+                    failures.append(f"The CSV export's memory grows with its rows: {csv_line}")
             if failures:
                 raise CommandError("\n".join(failures))
         except KeyboardInterrupt:
@@ -863,3 +896,52 @@ class Command(BaseCommand):
 
         context = json.loads(options["context"])
         self.result(benchdata.place_check(WasteLot.objects.get(reference=context["place_lot"])))
+
+    def stage_csv_memory(self, options):
+        """The completed deals of a month and of a year as CSV, through the view, read as a client would read
+        the stream: rows, bytes, seconds and the peak of Python memory allocated (tracemalloc) while streaming.
+        Flat: the year's peak stays within twice the month's although it has about twelve times the rows."""
+        import tracemalloc
+
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        context = json.loads(options["context"])
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(email=context["official"]))
+        year = context["last_year"]
+        runs = {}
+        for name, period, start in (("month", "month", f"{year}-06-01"), ("year", "year", f"{year}-01-01")):
+            client.get(CSV_EXPORT.format(period=period, start=start))  # warm: imports, caches, plans
+            tracemalloc.start()
+            started = time.perf_counter()
+            response = client.get(CSV_EXPORT.format(period=period, start=start))
+            rows = size = 0
+            first_byte = None
+            for chunk in response.streaming_content:
+                if first_byte is None:
+                    first_byte = time.perf_counter() - started
+                rows += chunk.count(b"\n")
+                size += len(chunk)
+            seconds = time.perf_counter() - started
+            _current, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            runs[name] = {
+                "rows": rows - 1,
+                "bytes": size,
+                "seconds": round(seconds, 2),
+                "first_byte_ms": round((first_byte or 0) * 1000, 1),
+                "peak_kib": round(peak / 1024),
+                "streaming": response.streaming,
+            }
+        self.result(
+            {
+                "endpoint": CSV_EXPORT.format(period="year", start=f"{year}-01-01"),
+                "name": "dashboard-csv",
+                "month": runs["month"],
+                "year": runs["year"],
+                "peak_ratio_year_to_month": round(runs["year"]["peak_kib"] / max(runs["month"]["peak_kib"], 1), 2),
+                "rows_ratio_year_to_month": round(runs["year"]["rows"] / max(runs["month"]["rows"], 1), 1),
+                "flat": runs["year"]["streaming"] and runs["year"]["peak_kib"] <= 2 * max(runs["month"]["peak_kib"], 1),
+            }
+        )
