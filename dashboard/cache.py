@@ -63,6 +63,23 @@ def set_page(key: str, version: str, html: str) -> None:
     cache.set(key, (version, html), settings.DASHBOARD_CACHE_SECONDS)
 
 
+def remember(name: str, compute):
+    """A value computed from the same data as the pages (e.g. the landing page's public figures), kept under
+    the same version and for the same time."""
+    if not enabled():
+        return compute()
+    found = cache.get_many([VERSION_KEY, f"dashboard:value:{name}"])
+    version, stored = found.get(VERSION_KEY), found.get(f"dashboard:value:{name}")
+    if version is not None and stored is not None and stored[0] == version:
+        return stored[1]
+    if version is None:
+        cache.add(VERSION_KEY, str(time.time_ns()), None)
+        version = cache.get(VERSION_KEY)
+    value = compute()
+    cache.set(f"dashboard:value:{name}", (version, value), settings.DASHBOARD_CACHE_SECONDS)
+    return value
+
+
 def _changed(sender, **kwargs):
     transaction.on_commit(bump_version)
 

@@ -10,11 +10,12 @@ import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 
 from members.choices import Province
 
@@ -49,36 +50,48 @@ def _plain(value):
 
 def summary_rows(selection: Selection, scope: Scope) -> list[list]:
     """The headline figures, one per row: what the cards at the top of the page say."""
-    figures = {
-        "listed": selectors.listed_figures(selection, scope) if not scope.is_processor else None,
-        "awarded": selectors.awarded_figures(selection, scope),
-        "completed": selectors.completed_figures(selection, scope),
-        "median": selectors.median_days_to_award(selection, scope),
-    }
-    return headline_rows(figures, selection, scope)
+    return headline_rows(selectors.headline_figures(selection, scope))
 
 
-def headline_rows(figures: dict, selection: Selection, scope: Scope) -> list[list]:
+# The headline figures' names in the summary export, and on the page (its table of headline figures).
+HEADLINE_LABELS = {
+    "lots_listed": _("Lots listed"),
+    "tonnes_listed": _("Tonnes listed"),
+    "lots_listed_in_other_units": _("Lots listed in litres, m³ or units (not in tonnages)"),
+    "bids_per_lot": _("Bids per lot (lots whose bidding has closed)"),
+    "deals_awarded": _("Deals awarded"),
+    "tonnes_awarded": _("Tonnes awarded"),
+    "median_days_to_award": _("Median days from publication to award"),
+    "processors_paid_plants": _("Processors paid plants"),
+    "plants_paid_processors": _("Plants paid processors (gate fees)"),
+    "awarded_banten_share": _("Share of awarded tonnage to Banten businesses"),
+    "awarded_japnas_share": _("Share of awarded tonnage to Japnas members"),
+    "awarded_tonnes_leaving_banten": _("Awarded tonnes leaving Banten"),
+    "deals_completed": _("Deals completed"),
+    "tonnes_completed": _("Tonnes completed"),
+    "completed_banten_share": _("Share of completed tonnage processed by Banten businesses"),
+    "completed_japnas_share": _("Share of completed tonnage processed by Japnas members"),
+    "completed_tonnes_leaving_banten": _("Completed tonnes processed outside Banten"),
+    "co2e_avoided": _("CO2e avoided (t)"),
+}
+
+
+def headline_rows(figures: dict) -> list[list]:
+    """[name, value, unit] of each headline figure (a processor lists nothing: no listing figures)."""
     rows = []
-    listed = figures.get("listed")
+    listed = figures["listed"]
     if listed is not None:
-        bids = figures.get("bids") or selectors.bid_figures(selection, scope)
-        per_lot = (
-            (Decimal(bids["bids"]) / Decimal(listed["bidding_closed"])).quantize(Decimal("0.1"))
-            if listed["bidding_closed"]
-            else None
-        )
         rows += [
             ["lots_listed", listed["lots"], "lots"],
             ["tonnes_listed", listed["tonnes"], "t"],
             ["lots_listed_in_other_units", listed["other_unit_lots"], "lots"],
-            ["bids_per_lot", per_lot, "bids"],
+            ["bids_per_lot", figures["bids_per_lot"], "bids"],
         ]
     awarded, completed = figures["awarded"], figures["completed"]
     rows += [
         ["deals_awarded", awarded["deals"], "deals"],
         ["tonnes_awarded", awarded["tonnes"], "t"],
-        ["median_days_to_award", figures.get("median", figures.get("median_days_to_award")), "days"],
+        ["median_days_to_award", figures["median_days_to_award"], "days"],
         ["processors_paid_plants", awarded["processors_paid"], "Rp"],
         ["plants_paid_processors", awarded["plants_paid"], "Rp"],
         ["awarded_banten_share", awarded["banten_share"], "%"],
@@ -219,7 +232,9 @@ def deal_rows(selection, scope) -> Iterator[list]:
     for row in transitions.iterator(CHUNK):
         (reference, when, code, kecamatan, plant, processor, province, japnas, route, unit) = row[:10]
         awarded, sent, received, kg_count, price = row[10:]
-        value = (Decimal(price) * awarded).quantize(Decimal(1)) if price is not None and awarded is not None else None
+        value = None
+        if price is not None and awarded is not None:
+            value = (Decimal(price) * awarded).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         yield [
             reference,
             timezone.localtime(when),

@@ -516,27 +516,30 @@ def rating_figures(scope: Scope) -> dict:
     return Rating.objects.filter(rated=scope.organisation).aggregate(average=Avg("stars"), count=Count("pk"))
 
 
-def open_lot_count(selection: Selection, scope: Scope) -> int:
-    return WasteLot.objects.open().filter(selection.lot_q(), scope.lots()).count()
-
-
 # ---- the whole page ----------------------------------------------------------------------------------------
 
 
-def dashboard_figures(selection: Selection, scope: Scope) -> dict:
-    """Everything the page shows, for a scope: a fixed number of queries."""
+def headline_figures(selection: Selection, scope: Scope) -> dict:
+    """The figures at the top of the page (and in the summary export)."""
     listed = listed_figures(selection, scope) if not scope.is_processor else None
     bids = bid_figures(selection, scope) if listed else None
     bids_per_lot = None
     if listed and listed["bidding_closed"]:
         bids_per_lot = (Decimal(bids["bids"]) / Decimal(listed["bidding_closed"])).quantize(Decimal("0.1"))
-    figures = {
+    return {
         "listed": listed,
         "bids": bids,
         "bids_per_lot": bids_per_lot,
         "awarded": awarded_figures(selection, scope),
         "median_days_to_award": median_days_to_award(selection, scope),
         "completed": completed_figures(selection, scope),
+    }
+
+
+def dashboard_figures(selection: Selection, scope: Scope) -> dict:
+    """Everything the page shows, for a scope: a fixed number of queries."""
+    figures = {
+        **headline_figures(selection, scope),
         "trend": monthly_trend(selection, scope),
         "routes": by_route(selection, scope),
         "categories": by_category(selection, scope),

@@ -64,7 +64,9 @@ def dashboard(request):
         context.update(
             selection=selection,
             figures=figures,
-            headline=exports.headline_rows(figures, selection, scope),
+            headline=[
+                (key, exports.HEADLINE_LABELS[key], value, unit) for key, value, unit in exports.headline_rows(figures)
+            ],
             chart_data=charts.chart_data(figures),
             group_label=WasteCategory.Group(selection.group).label if selection.group else "",
         )

@@ -176,8 +176,10 @@ def test_csv_equals_the_page(client, official, generated):
     response = client.get("/dashboard/" + query)
     context = response.context
     headline = {row[0]: row[1] for row in _csv(client, "/dashboard/export/summary.csv" + query)[1:]}
-    for key, value, _unit in context["headline"]:
+    assert len(headline) == len(context["headline"])
+    for key, _label, value, _unit in context["headline"]:
         assert headline[key] == ("" if value is None else f"{value:f}" if isinstance(value, Decimal) else str(value))
+        assert f'data-key="{key}"' in response.content.decode()
     figures = context["figures"]
     assert Decimal(headline["tonnes_awarded"]) == figures["awarded"]["tonnes"]
 

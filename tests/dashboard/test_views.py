@@ -193,3 +193,16 @@ def test_landing_shows_public_aggregates_without_names_or_prices(client, plant, 
     assert figure(response, "completed_tonnes") == "100 t"
     for secret in ("CV Banten Japnas", "PT Luar Banten", "PT Baja Uji", "987.654", "15.000", "Rp"):
         assert secret not in body
+
+
+@override_settings(DASHBOARD_CACHE_SECONDS=60)
+def test_landing_figures_are_cached_until_a_deal_changes(
+    client, plant, banten_japnas, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    now = timezone.now()
+    assert figure(client.get("/"), "awarded_tonnes") == "0 t"
+    with django_assert_max_num_queries(1):  # the platform's organisation counts; the flows come from the cache
+        client.get("/")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_deal(plant=plant, processor=banten_japnas, awarded=now - timedelta(days=3))
+    assert figure(client.get("/"), "awarded_tonnes") == "100 t"
