@@ -1,4 +1,5 @@
-"""Rendered dashboard pages, cached under a version that any change to a deal bumps: never stale.
+"""The dashboard's signals: the deals rollup follows each award, handover and completion; rendered pages are
+cached under a version that any change to a deal bumps: never stale.
 
 A page depends on the query, the language, who asks (the navigation names the person; the scope decides
 the figures) and the data behind it: lots, bids, awards, handovers, timelines, ratings, organisations,
@@ -84,6 +85,21 @@ def _changed(sender, **kwargs):
     transaction.on_commit(bump_version)
 
 
+def _deal_changed(sender, instance, **kwargs):
+    """The rollup row of the lot follows its award, handover and completion in the same transaction."""
+    from .services import deal_refresh
+
+    if sender.__name__ == "LotTransition" and instance.to_status != "completed":
+        return
+    deal_refresh(lot_ids=[instance.lot_id])
+
+
+def _organisation_changed(sender, instance, **kwargs):
+    from .services import processor_flags_refresh
+
+    processor_flags_refresh(organisation=instance)
+
+
 def connect_signals():
     from listings.models import (
         Award,
@@ -112,3 +128,6 @@ def connect_signals():
     ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"dashboard-cache-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-cache-delete-{model.__name__}")
+    for model in (Award, Handover, LotTransition):
+        post_save.connect(_deal_changed, sender=model, dispatch_uid=f"dashboard-deal-{model.__name__}")
+    post_save.connect(_organisation_changed, sender=Organisation, dispatch_uid="dashboard-deal-organisation")

@@ -10,17 +10,15 @@ import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from members.choices import Province
-
 from . import selectors
-from .expressions import kilograms, tonnes
+from .expressions import kilograms, rupiah, tonnes
 from .filters import Selection
 from .selectors import Scope
 
@@ -207,34 +205,31 @@ def mismatch_rows(selection, scope) -> Iterator[list]:
 
 def deal_rows(selection, scope) -> Iterator[list]:
     """Every completed deal of the period: what officials may read, and each firm its own."""
-    transitions = (
-        selectors._completions(selection, scope)
-        .annotate(route_used=selectors.ROUTE_USED, kg=selectors.COMPLETED_KG)
-        .order_by("created_at", "pk")
+    deals = (
+        selectors._deals(selection, scope, on="completed_at")
+        .order_by("completed_at", "pk")
         .values_list(
             "lot__reference",
-            "created_at",
-            "lot__category__code",
-            "lot__site_kecamatan",
+            "completed_at",
+            "category__code",
+            "kecamatan",
             "lot__plant__name",
-            "lot__award__bid__bidder__name",
-            "lot__award__bid__bidder__province",
-            "lot__award__bid__bidder__japnas_number",
+            "processor__name",
+            "processor_banten",
+            "processor_japnas",
             "route_used",
-            "lot__unit",
-            "lot__award__bid__quantity",
+            "unit",
+            "quantity",
             "lot__handover__quantity_sent",
             "lot__handover__quantity_received",
-            "kg",
-            "lot__award__bid__price_per_unit",
+            "kg_completed",
+            "price_per_unit",
+            "value_milli",
         )
     )
-    for row in transitions.iterator(CHUNK):
-        (reference, when, code, kecamatan, plant, processor, province, japnas, route, unit) = row[:10]
-        awarded, sent, received, kg_count, price = row[10:]
-        value = None
-        if price is not None and awarded is not None:
-            value = (Decimal(price) * awarded).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    for row in deals.iterator(CHUNK):
+        (reference, when, code, kecamatan, plant, processor, banten, japnas, route, unit) = row[:10]
+        awarded, sent, received, kg_count, price, value = row[10:]
         yield [
             reference,
             timezone.localtime(when),
@@ -242,8 +237,8 @@ def deal_rows(selection, scope) -> Iterator[list]:
             kecamatan,
             plant,
             processor,
-            province == Province.BANTEN,
-            bool(japnas),
+            banten,
+            japnas,
             route,
             unit,
             awarded,
@@ -251,7 +246,7 @@ def deal_rows(selection, scope) -> Iterator[list]:
             received,
             tonnes(kg_count) if kg_count is not None else None,
             price,
-            value,
+            rupiah(value),
         ]
 
 

@@ -71,6 +71,17 @@ class Selection:
             q &= Q(**{f"{prefix}site_kecamatan": self.kecamatan})
         return q
 
+    def deal_q(self) -> Q:
+        """The same filters on the deals rollup (dashboard.models.Deal)."""
+        q = Q()
+        if self.group:
+            q &= Q(group=self.group)
+        if self.category is not None:
+            q &= Q(category=self.category)
+        if self.kecamatan:
+            q &= Q(kecamatan=self.kecamatan)
+        return q
+
     def describe(self) -> dict:
         """The filters in plain values, for the exports' first lines."""
         return {

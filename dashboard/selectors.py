@@ -6,6 +6,7 @@ Which date each figure belongs to (all in Asia/Jakarta):
 - awarded: the award; tonnage, value and processor shares are those of the accepted bid;
 - completed: the plant's confirmation of processing (the lot's timeline); tonnage is the quantity the
   processor weighed in (the quantity weighed out, or the awarded quantity, when it was not recorded);
+  awarded and completed figures are summed from the deals rollup (dashboard.models.Deal, one row per award);
 - CO2e avoided: completed tonnage × the catalogue's factor, counted only for reuse, recycling and recovery as
   material (the routes the factors describe) and only for categories whose factor has a source;
 - handover mismatches: the pickup date.
@@ -18,16 +19,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce, NullIf, RowNumber, TruncMonth
+from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from listings.models import Award, Bid, Capability, Handover, LotTransition, Rating, Route, WasteCategory, WasteLot
+from listings.models import Bid, Capability, Handover, Rating, Route, WasteCategory, WasteLot
 from members.choices import Province
 from members.models import Organisation
 
-from .expressions import kilograms, rupiah, tonnes, value_milli
+from .expressions import kilograms, rupiah, tonnes
 from .filters import Selection
+from .models import Deal
 
 BIDDING_CLOSED = (
     WasteLot.Status.CLOSED,
@@ -77,21 +79,20 @@ class Scope:
             return Q(pk__in=[])  # a processor lists nothing
         return Q()
 
-    def deals(self, award_prefix: str) -> Q:
-        """Awards (reached through `award_prefix`, e.g. "" from Award, "lot__award__" from a lot) in scope."""
+    def deals(self) -> Q:
+        """Deals (dashboard.models.Deal) in scope: a plant's own lots, a processor's own wins."""
         if self.is_plant:
-            return Q(**{f"{award_prefix}lot__plant": self.organisation})
+            return Q(plant=self.organisation)
         if self.is_processor:
-            return Q(**{f"{award_prefix}bid__bidder": self.organisation})
+            return Q(processor=self.organisation)
         return Q()
 
-
-def _banten(prefix: str) -> Q:
-    return Q(**{f"{prefix}province": Province.BANTEN})
-
-
-def _japnas(prefix: str) -> Q:
-    return ~Q(**{f"{prefix}japnas_number": ""})
+    def handovers(self) -> Q:
+        if self.is_plant:
+            return Q(lot__plant=self.organisation)
+        if self.is_processor:
+            return Q(lot__award__bid__bidder=self.organisation)
+        return Q()
 
 
 def _share(part, whole) -> Decimal | None:
@@ -136,31 +137,40 @@ def bid_figures(selection: Selection, scope: Scope) -> dict:
     )
 
 
-# ---- awarded -----------------------------------------------------------------------------------------------
+# ---- awarded and completed: the deals rollup --------------------------------------------------------------
 
 
-def _awards(selection: Selection, scope: Scope, *, since=None):
-    return Award.objects.filter(
-        selection.lot_q("lot__"),
-        scope.deals(""),
-        awarded_at__gte=since or selection.start,
-        awarded_at__lt=selection.end,
+def _deals(selection: Selection, scope: Scope, *, on: str = "awarded_at", since=None):
+    """Deals (dashboard.models.Deal) awarded, or completed (`on="completed_at"`), in the period."""
+    return Deal.objects.filter(
+        selection.deal_q(),
+        scope.deals(),
+        **{f"{on}__gte": since or selection.start, f"{on}__lt": selection.end},
     )
 
 
-AWARD_KG = kilograms("bid__quantity", "lot__unit")
-AWARD_VALUE = value_milli("bid__price_per_unit", "bid__quantity")
+BANTEN = Q(processor_banten=True)
+JAPNAS = Q(processor_japnas=True)
+CO2E_KG = Sum(
+    F("kg_completed") * F("category__co2e_t_per_t"),
+    filter=Q(route_used__in=CO2E_ROUTES, category__co2e_source__isnull=False),
+    output_field=DecimalField(max_digits=30, decimal_places=3),
+)
+
+
+def _co2e_tonnes(kg) -> Decimal:
+    return (Decimal(str(kg or 0)) / Decimal(1000)).quantize(Decimal("0.1"))
 
 
 def awarded_figures(selection: Selection, scope: Scope) -> dict:
-    row = _awards(selection, scope).aggregate(
+    row = _deals(selection, scope).aggregate(
         deals=Count("pk"),
-        kg=Sum(AWARD_KG),
-        banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")),
-        japnas=Sum(AWARD_KG, filter=_japnas("bid__bidder__")),
-        other_unit_deals=Count("pk", filter=~Q(lot__unit__in=("t", "kg"))),
-        processors_paid=Sum(AWARD_VALUE, filter=Q(bid__price_per_unit__gt=0)),
-        plants_paid=Sum(AWARD_VALUE, filter=Q(bid__price_per_unit__lt=0)),
+        kg=Sum("kg_awarded"),
+        banten=Sum("kg_awarded", filter=BANTEN),
+        japnas=Sum("kg_awarded", filter=JAPNAS),
+        other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
+        processors_paid=Sum("value_milli", filter=Q(price_per_unit__gt=0)),
+        plants_paid=Sum("value_milli", filter=Q(price_per_unit__lt=0)),
     )
     return {
         "deals": row["deals"],
@@ -178,10 +188,10 @@ def awarded_figures(selection: Selection, scope: Scope) -> dict:
 
 def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
     """Median of (award − publication) in days: the middle one or two rows, found by a window in SQL."""
-    waited = F("awarded_at") - F("lot__published_at")
+    waited = F("awarded_at") - F("published_at")
     rows = list(
-        _awards(selection, scope)
-        .filter(lot__published_at__isnull=False)
+        _deals(selection, scope)
+        .filter(published_at__isnull=False)
         .annotate(
             waited=waited,
             position=Window(RowNumber(), order_by=[waited.asc(), F("pk").asc()]),
@@ -196,46 +206,17 @@ def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.1"))
 
 
-# ---- completed ---------------------------------------------------------------------------------------------
-
-
-def _completions(selection: Selection, scope: Scope, *, since=None):
-    return LotTransition.objects.filter(
-        selection.lot_q("lot__"),
-        scope.deals("lot__award__"),
-        to_status=WasteLot.Status.COMPLETED,
-        created_at__gte=since or selection.start,
-        created_at__lt=selection.end,
-    )
-
-
-COMPLETED_QUANTITY = Coalesce(
-    "lot__handover__quantity_received", "lot__handover__quantity_sent", "lot__award__bid__quantity"
-)
-COMPLETED_KG = kilograms(COMPLETED_QUANTITY, "lot__unit")
-ROUTE_USED = Coalesce(NullIf("lot__handover__route_used", Value("")), "lot__award__bid__route")
-
-
 def completed_figures(selection: Selection, scope: Scope) -> dict:
-    row = (
-        _completions(selection, scope)
-        .annotate(route_used=ROUTE_USED)
-        .aggregate(
-            deals=Count("pk"),
-            kg=Sum(COMPLETED_KG),
-            banten=Sum(COMPLETED_KG, filter=_banten("lot__award__bid__bidder__")),
-            japnas=Sum(COMPLETED_KG, filter=_japnas("lot__award__bid__bidder__")),
-            co2e_kg=Sum(
-                COMPLETED_KG * F("lot__category__co2e_t_per_t"),
-                filter=Q(route_used__in=CO2E_ROUTES, lot__category__co2e_source__isnull=False),
-                output_field=DecimalField(max_digits=30, decimal_places=6),
-            ),
-            without_factor=Count(
-                "pk",
-                filter=Q(lot__category__co2e_t_per_t__isnull=True) | Q(lot__category__co2e_source__isnull=True),
-            ),
-            other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
-        )
+    row = _deals(selection, scope, on="completed_at").aggregate(
+        deals=Count("pk"),
+        kg=Sum("kg_completed"),
+        banten=Sum("kg_completed", filter=BANTEN),
+        japnas=Sum("kg_completed", filter=JAPNAS),
+        co2e_kg=CO2E_KG,
+        without_factor=Count(
+            "pk", filter=Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
+        ),
+        other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
     )
     return {
         "deals": row["deals"],
@@ -245,7 +226,7 @@ def completed_figures(selection: Selection, scope: Scope) -> dict:
         "leaving_tonnes": tonnes((row["kg"] or 0) - (row["banten"] or 0)),
         "banten_share": _share(row["banten"], row["kg"]),
         "japnas_share": _share(row["japnas"], row["kg"]),
-        "co2e_tonnes": (Decimal(str(row["co2e_kg"] or 0)) / Decimal(1000)).quantize(Decimal("0.1")),
+        "co2e_tonnes": _co2e_tonnes(row["co2e_kg"]),
         "without_factor": row["without_factor"],
         "other_route": row["other_route"],
     }
@@ -262,37 +243,31 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
+def _by_month(deals, on: str, kg: str) -> dict:
+    rows = (
+        deals.annotate(month=TruncMonth(on))
+        .values("month")
+        .annotate(kg=Sum(kg), banten=Sum(kg, filter=BANTEN), japnas=Sum(kg, filter=JAPNAS))
+        .order_by("month")
+    )
+    found = {}
+    for row in rows:
+        month = row["month"]
+        day = timezone.localtime(month).date() if hasattr(month, "hour") else month
+        found[(day.year, day.month)] = row
+    return found
+
+
 def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
-    """Awarded and completed tonnes per month, with the Banten and Japnas parts: two queries."""
-    awarded = {
-        row["month"]: row
-        for row in _awards(selection, scope, since=selection.trend_start)
-        .annotate(month=TruncMonth("awarded_at"))
-        .values("month")
-        .annotate(
-            kg=Sum(AWARD_KG),
-            banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")),
-            japnas=Sum(AWARD_KG, filter=_japnas("bid__bidder__")),
-        )
-        .order_by("month")
-    }
-    completed = {
-        row["month"]: row
-        for row in _completions(selection, scope, since=selection.trend_start)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(
-            kg=Sum(COMPLETED_KG),
-            banten=Sum(COMPLETED_KG, filter=_banten("lot__award__bid__bidder__")),
-            japnas=Sum(COMPLETED_KG, filter=_japnas("lot__award__bid__bidder__")),
-        )
-        .order_by("month")
-    }
-    rows = []
+    """Awarded and completed tonnes per month, with the Banten and Japnas shares: two queries."""
+    since = selection.trend_start
+    awarded = _by_month(_deals(selection, scope, since=since), "awarded_at", "kg_awarded")
+    completed = _by_month(_deals(selection, scope, on="completed_at", since=since), "completed_at", "kg_completed")
     empty = {"kg": 0, "banten": 0, "japnas": 0}
+    rows = []
     for month in _months(selection.trend_first, selection.last):
-        a = awarded.get(_month_key(month, awarded), empty)
-        c = completed.get(_month_key(month, completed), empty)
+        a = awarded.get((month.year, month.month), empty)
+        c = completed.get((month.year, month.month), empty)
         rows.append(
             {
                 "month": month,
@@ -307,26 +282,17 @@ def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
     return rows
 
 
-def _month_key(month: date, rows: dict):
-    """TruncMonth gives aware datetimes (PostgreSQL, SQLite) or dates; find the row of a calendar month."""
-    for key in rows:
-        day = timezone.localtime(key).date() if hasattr(key, "hour") else key
-        if (day.year, day.month) == (month.year, month.month):
-            return key
-    return None
-
-
 # ---- breakdowns --------------------------------------------------------------------------------------------
 
 
 def by_route(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
-        _awards(selection, scope)
-        .values("bid__route")
-        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
+        _deals(selection, scope)
+        .values("route")
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
         .order_by()
     )
-    found = {row["bid__route"]: row for row in rows}
+    found = {row["route"]: row for row in rows}
     result = []
     for route in Route:
         row = found.get(route.value)
@@ -354,26 +320,17 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
         .order_by()
     }
     awarded = {
-        row["lot__category"]: row
-        for row in _awards(selection, scope)
-        .values("lot__category")
-        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
+        row["category"]: row
+        for row in _deals(selection, scope)
+        .values("category")
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
         .order_by()
     }
     completed = {
-        row["lot__category"]: row
-        for row in _completions(selection, scope)
-        .annotate(route_used=ROUTE_USED)
-        .values("lot__category")
-        .annotate(
-            deals=Count("pk"),
-            kg=Sum(COMPLETED_KG),
-            co2e_kg=Sum(
-                COMPLETED_KG * F("lot__category__co2e_t_per_t"),
-                filter=Q(route_used__in=CO2E_ROUTES, lot__category__co2e_source__isnull=False),
-                output_field=DecimalField(max_digits=30, decimal_places=6),
-            ),
-        )
+        row["category"]: row
+        for row in _deals(selection, scope, on="completed_at")
+        .values("category")
+        .annotate(deals=Count("pk"), kg=Sum("kg_completed"), co2e_kg=CO2E_KG)
         .order_by()
     }
     ids = set(listed) | set(awarded) | set(completed)
@@ -394,7 +351,7 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
                 "completed_tonnes": tonnes(crow.get("kg")),
                 "co2e_factor": category.co2e_t_per_t if category.co2e_source_id else None,
                 "co2e_source": category.co2e_source.key if category.co2e_source_id else "",
-                "co2e_tonnes": (Decimal(str(crow.get("co2e_kg") or 0)) / Decimal(1000)).quantize(Decimal("0.1")),
+                "co2e_tonnes": _co2e_tonnes(crow.get("co2e_kg")),
             }
         )
     rows.sort(key=lambda row: (-row["awarded_tonnes"], -row["listed_tonnes"], row["code"]))
@@ -403,16 +360,16 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
 
 def top_processors(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
-        _awards(selection, scope)
-        .values("bid__bidder", "bid__bidder__name", "bid__bidder__province", "bid__bidder__japnas_number")
-        .annotate(deals=Count("pk"), kg=Sum(AWARD_KG), value=Sum(AWARD_VALUE))
-        .order_by(F("kg").desc(nulls_last=True), "bid__bidder__name")[:TOP]
+        _deals(selection, scope)
+        .values("processor", "processor__name", "processor_banten", "processor_japnas")
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
+        .order_by(F("kg").desc(nulls_last=True), "processor__name")[:TOP]
     )
     return [
         {
-            "name": row["bid__bidder__name"],
-            "banten": row["bid__bidder__province"] == Province.BANTEN,
-            "japnas": bool(row["bid__bidder__japnas_number"]),
+            "name": row["processor__name"],
+            "banten": row["processor_banten"],
+            "japnas": row["processor_japnas"],
             "deals": row["deals"],
             "awarded_tonnes": tonnes(row["kg"]),
             "value": rupiah(row["value"]),
@@ -432,7 +389,9 @@ def open_lots_without_bids(selection: Selection, scope: Scope, *, limit: int | N
         .filter(selection.lot_q(), scope.lots())
         .filter(~Exists(live))
         .annotate(total=Window(Count("pk")))
-        .select_related("category", "plant")
+        .select_related("category")
+        # Narrow rows: the window counts every matching lot before the first ones are taken.
+        .only("reference", "title", "quantity", "unit", "closes_at", "category__name_id", "category__name_en")
         .order_by("closes_at", "pk")
     )
     return lots[:limit] if limit else lots
@@ -442,7 +401,7 @@ def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None
     handovers = (
         Handover.objects.filter(
             selection.lot_q("lot__"),
-            scope.deals("lot__award__"),
+            scope.handovers(),
             mismatch=True,
             pickup_date__gte=selection.first,
             pickup_date__lte=selection.last,
@@ -559,13 +518,11 @@ def public_figures() -> dict:
     today = timezone.localdate()
     selection = Selection(first=date(today.year - 1, today.month, 1), last=today, period="custom")
     city = Scope("city")
-    awarded = _awards(selection, city).aggregate(
-        kg=Sum(AWARD_KG), banten=Sum(AWARD_KG, filter=_banten("bid__bidder__")), deals=Count("pk")
-    )
+    awarded = awarded_figures(selection, city)
     completed = completed_figures(selection, city)
     return {
-        "awarded_tonnes": tonnes(awarded["kg"]),
-        "banten_share": _share(awarded["banten"], awarded["kg"]),
+        "awarded_tonnes": awarded["tonnes"],
+        "banten_share": awarded["banten_share"],
         "deals": awarded["deals"],
         "completed_tonnes": completed["tonnes"],
         "co2e_tonnes": completed["co2e_tonnes"],

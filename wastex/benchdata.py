@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from dashboard.services import deals_refresh_all
 from listings.models import (
     Award,
     Bid,
@@ -264,6 +265,7 @@ def wipe() -> None:
         else:
             wipe_bids()
             for table, column in (
+                ("dashboard_deal", "lot_id"),
                 ("listings_handover", "lot_id"),
                 ("listings_lottransition", "lot_id"),
                 ("listings_lotattachment", "lot_id"),
@@ -1218,6 +1220,9 @@ def build(
             t1 = time.monotonic()
             handovers = _handovers()
             log(f"{handovers} handovers of collected and completed lots in {time.monotonic() - t1:.1f}s")
+            t1 = time.monotonic()
+            deals = deals_refresh_all()  # written around the services: the rollup is rebuilt whole
+            log(f"{deals} rows of the dashboard's deals rollup in {time.monotonic() - t1:.1f}s")
         log(f"bids committed, {time.monotonic() - t0:.1f}s in all")
     if reason or bids_reason:
         t0 = time.monotonic()

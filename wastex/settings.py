@@ -186,6 +186,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "close-overdue-lots": {"task": "listings.tasks.close_overdue_lots", "schedule": 60},
+    # The dashboard's deals rollup follows every award and completion; the hourly rebuild mends any drift.
+    "refresh-dashboard-deals": {"task": "dashboard.tasks.refresh_deals", "schedule": 60 * 60},
     "purge-expired-invitations": {
         "task": "members.tasks.purge_expired_invitations",
         "schedule": 60 * 60 * 6,
