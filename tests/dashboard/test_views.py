@@ -206,3 +206,14 @@ def test_landing_figures_are_cached_until_a_deal_changes(
     with django_capture_on_commit_callbacks(execute=True):
         make_deal(plant=plant, processor=banten_japnas, awarded=now - timedelta(days=3))
     assert figure(client.get("/"), "awarded_tonnes") == "100 t"
+
+
+def test_open_lots_without_bids_show_the_first_twenty_and_the_export_all(client, official, plant):
+    now = timezone.now()
+    for hours in range(1, 23):
+        LotFactory(plant=plant, closes_at=now + timedelta(hours=hours))
+    client.force_login(official)
+    body = client.get("/dashboard/").content.decode()
+    assert body.count("WX-2026-") >= 20 and "The first 20 to close" in body
+    rows = b"".join(client.get("/dashboard/export/no-bids.csv").streaming_content).decode().splitlines()
+    assert len(rows) == 23
