@@ -17,6 +17,8 @@ from members.choices import Kecamatan
 
 # A custom period longer than this is refused: the monthly trend would be unreadable and the page slow.
 MAX_CUSTOM_DAYS = 366 * 5
+# Dates outside these years mean a typing slip (and would overflow the date arithmetic at the ends).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class Period:
@@ -147,6 +149,10 @@ class DashboardFilter(django_filters.FilterSet):
         data = form.cleaned_data
         period = data.get("period") or Period.YEAR
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                form.add_error(name, _("Choose a date between 2000 and 2100."))
+                return data
         if period == Period.CUSTOM:
             if not start or not end:
                 form.add_error("end" if start else "start", _("Custom dates need both a first and a last day."))

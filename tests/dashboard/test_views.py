@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from listings.models import Bid
 from tests.factories import LotFactory, OrganisationFactory, member_of
@@ -109,6 +111,9 @@ def test_sealed_bids_of_open_lots_never_show(client, official, plant, outside):
         "?period=custom&start=2015-01-01&end=2025-01-01",
         "?start=2025-13-45",
         "?start=99999-01-01",
+        "?period=year&start=9999-12-31",
+        "?period=month&start=0001-01-01",
+        "?period=custom&start=2025-01-01&end=9999-12-31",
         "?category=no-such-thing",
         "?group=metals&category=steel-slag",
         "?kecamatan=jakarta",
@@ -217,3 +222,20 @@ def test_open_lots_without_bids_show_the_first_twenty_and_the_export_all(client,
     assert body.count("WX-2026-") >= 20 and "The first 20 to close" in body
     rows = b"".join(client.get("/dashboard/export/no-bids.csv").streaming_content).decode().splitlines()
     assert len(rows) == 23
+
+
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+nasty = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        ["", "0", "-1", "month", "custom", "2025-02-30", "0001-01-01", "9999-12-31", "\x00", "' OR 1=1 --", "metals"]
+    ),
+)
+
+
+@FUZZ
+@given(params=st.dictionaries(st.sampled_from(["period", "start", "end", "group", "category", "kecamatan"]), nasty))
+def test_fuzzed_filters_answer_200_or_400_never_500(client, official, params):
+    client.force_login(official)
+    assert client.get("/dashboard/", params).status_code in (200, 400)
+    assert client.get("/dashboard/export/summary.csv", params).status_code in (200, 400)
