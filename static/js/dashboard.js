@@ -9,6 +9,11 @@
     charts.splice(0).forEach((chart) => chart.destroy());
     if (!source || typeof Chart === "undefined") return;
     const data = JSON.parse(source.textContent);
+    // No animation: the numbers are what matters, and a chart redrawn after each filter change should not
+    // move (nor catch a screenshot or a reader mid-way).
+    Chart.defaults.animation = false;
+    // Numbers on the axes the page's way: 5.000 in Indonesian, 5,000 in English.
+    Chart.defaults.locale = document.documentElement.lang || "id";
     const green = "#1b7a4a";
     const amber = "#e0a100";
     const blue = "#2f6fb0";
