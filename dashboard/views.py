@@ -71,9 +71,11 @@ def dashboard(request):
             group_label=WasteCategory.Group(selection.group).label if selection.group else "",
         )
     else:
-        status = 400
+        # A 400 with the reasons; htmx swaps only 2xx answers, so its request gets them with a 200 (typically
+        # "custom dates" chosen before the last day is filled in).
+        status = 200 if partial else 400
     template = "dashboard/partials/body.html" if partial else "dashboard/dashboard.html"
-    if not cacheable or status != 200:
+    if not cacheable or not filterset.is_valid():
         return render(request, template, context, status=status)
     html = render_to_string(template, {**context, "csrf_token": page_cache.CSRF_PLACEHOLDER}, request)
     page_cache.set_page(key, version, html)

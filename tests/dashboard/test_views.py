@@ -129,6 +129,13 @@ def test_bad_parameters_get_a_clear_message(client, official, query):
     assert export.status_code == 400 and "not understood" in export.content.decode()
 
 
+def test_htmx_gets_the_reasons_with_a_200_so_that_it_swaps_them_in(client, official):
+    client.force_login(official)
+    response = client.get("/dashboard/?period=custom&start=2025-01-01", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'data-testid="filter-errors"' in response.content.decode() and "<html" not in response.content.decode()
+
+
 def test_unknown_table_or_format_is_404(client, official):
     client.force_login(official)
     assert client.get("/dashboard/export/secrets.csv").status_code == 404
