@@ -586,6 +586,11 @@ def _lots(rng, now, count, plants, user_of, first_number, first_id, first_transi
     chosen_statuses = rng.choices(statuses, status_weights, k=count - completed)
     chosen_statuses += [WasteLot.Status.COMPLETED] * completed
     rng.shuffle(chosen_statuses)
+    # The pinned lots (the first ones) are open whatever was drawn: keep the completed deals off them.
+    for n in range(min(len(PINNED_LOTS), count)):
+        if chosen_statuses[n] == WasteLot.Status.COMPLETED:
+            swap = next(i for i in range(len(PINNED_LOTS), count) if chosen_statuses[i] != WasteLot.Status.COMPLETED)
+            chosen_statuses[n], chosen_statuses[swap] = chosen_statuses[swap], chosen_statuses[n]
     for n in range(count):
         category, status, plant = chosen_categories[n], chosen_statuses[n], rng.choice(plants)
         lot_id = first_id + n
