@@ -14,6 +14,7 @@
 
 import contextlib
 import logging
+import math
 import smtplib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -300,6 +301,13 @@ def send_pending_emails(key: str = "", limit: int = EMAIL_BATCH) -> dict:
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
+    if counts["retry"]:
+        waiting = Notification.objects.filter(email_status=Notification.Email.PENDING)
+        if key:
+            waiting = waiting.filter(key=key)
+        next_due = waiting.order_by("email_next_attempt_at").values_list("email_next_attempt_at", flat=True).first()
+        if next_due is not None:
+            counts["retry_in"] = max(1, math.ceil((next_due - timezone.now()).total_seconds()))
     return counts
 
 

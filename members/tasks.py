@@ -146,8 +146,8 @@ def send_notification_emails(key: str = "") -> dict:
     counts = notifications.send_pending_emails(key)
     if counts["more"]:
         notifications.queue_emails(key)
-    if counts["retry"]:
-        notifications.queue_emails(key, countdown=settings.NOTIFICATION_EMAIL_RETRY_SECONDS)
+    if counts.get("retry_in"):  # the next try of what failed, when it is due (beat is the safety net)
+        notifications.queue_emails(key, countdown=counts["retry_in"])
     return counts
 
 
