@@ -179,6 +179,12 @@ def redispatch_outbox(older_than: timedelta = timedelta(seconds=30)) -> int:
     return sum(dispatch(pk) for pk in list(waiting))
 
 
+def purge_outbox(days: int = 30) -> int:
+    """Processed events are kept a month for tracing, then deleted (the inbox rows stay)."""
+    deleted, _ = OutboxEvent.objects.filter(processed_at__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted
+
+
 # --- Fan-out into inboxes -----------------------------------------------------------------------------------
 
 

@@ -138,6 +138,14 @@ def redispatch_outbox() -> int:
     return notifications.redispatch_outbox()
 
 
+@shared_task
+def purge_outbox() -> int:
+    """Daily: processed outbox events older than a month go."""
+    from . import notifications
+
+    return notifications.purge_outbox()
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_notification_emails(key: str = "") -> dict:
     """Send the e-mails due (of one event, or all): one SMTP connection per batch; failures retried later."""

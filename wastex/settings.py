@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Notifications: nothing stays in the outbox after a broker outage; failed e-mails are retried.
     "redispatch-outbox": {"task": "members.tasks.redispatch_outbox", "schedule": 60},
+    "purge-outbox": {"task": "members.tasks.purge_outbox", "schedule": 60 * 60 * 24},
     "retry-notification-emails": {"task": "members.tasks.retry_notification_emails", "schedule": 60},
     "send-notification-digests": {
         "task": "members.tasks.send_notification_digests",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from listings import services
 from listings.models import Bid
 from listings.services import BidOffer
+from listings.uploads import CleanUpload
 from members import notifications
 from members.models import Event, Notification, NotificationPreference, OutboxEvent
 from tests.factories import LotFactory, OrganisationFactory, member_of
@@ -263,3 +264,99 @@ def test_award_tells_the_winner_and_the_others_the_winning_price_only(
     assert lost.recipient == processor_admin
     text = notifications.message(lost)
     assert "150.000" in text and "CV Pesaing" not in text
+
+
+def test_a_handler_that_dies_half_way_leaves_nothing_and_runs_again_once(processor_admin, monkeypatch):
+    """What a worker killed mid-task looks like to the database: the transaction never commits."""
+    notifications.notify_later(Event.NEW_MATCH, "crash-test", [processor_admin.pk], {"reference": "X", "title": "Y"})
+    event = OutboxEvent.objects.get(key="crash-test")
+    real_deliver = notifications.deliver
+
+    def dies_after_inserting(*args, **kwargs):
+        real_deliver(*args, **kwargs)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(notifications, "deliver", dies_after_inserting)
+    with pytest.raises(SystemExit):
+        notifications.process(event.pk)
+    assert Notification.objects.count() == 0  # rolled back with the event's row
+    event.refresh_from_db()
+    assert event.processed_at is None
+    monkeypatch.setattr(notifications, "deliver", real_deliver)
+    assert notifications.process(event.pk) is True
+    assert notifications.process(event.pk) is False
+    assert Notification.objects.count() == 1
+
+
+def test_old_processed_events_are_purged(processor_admin):
+    notifications.notify_later(Event.NEW_MATCH, "old", [processor_admin.pk], {"reference": "X", "title": "Y"})
+    notifications.notify_later(Event.NEW_MATCH, "waiting", [processor_admin.pk], {"reference": "X", "title": "Y"})
+    OutboxEvent.objects.filter(key="old").update(processed_at=timezone.now() - timedelta(days=31))
+    assert notifications.purge_outbox() == 1
+    assert list(OutboxEvent.objects.values_list("key", flat=True)) == ["waiting"]
+
+
+def test_closing_soon_tells_bidders_and_matched_processors_once(
+    open_lot, plant_admin, processor_admin, django_capture_on_commit_callbacks
+):
+    from listings import matching, notify
+    from tests.listings.test_matching import capable
+
+    watcher = member_of(OrganisationFactory(processor=True, name="CV Pengamat"), email="amat@olah.test")
+    capable(watcher.membership.organisation)
+    matching.match_lot(open_lot.pk)
+    services.bid_place(lot=open_lot, acting_user=processor_admin, offer=offer(10_000))
+    far_off = LotFactory(plant=open_lot.plant, closes_at=timezone.now() + timedelta(days=5))
+    services.bid_place(lot=far_off, acting_user=processor_admin, offer=offer(10_000))
+    assert notify.warn_lots_closing_soon() == 0  # nothing within 24 hours yet
+    open_lot.closes_at = timezone.now() + timedelta(hours=20)
+    open_lot.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify.warn_lots_closing_soon() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notify.warn_lots_closing_soon()  # the next run, ten minutes later
+    told = Notification.objects.filter(event="closing_soon")
+    assert sorted(told.values_list("recipient__email", flat=True)) == sorted(["amat@olah.test", processor_admin.email])
+    assert plant_admin.pk not in told.values_list("recipient", flat=True)
+    assert "closes on" in notifications.message(told.first())
+
+
+def test_pickup_and_processing_tell_the_other_side(
+    open_lot, plant_admin, processor_admin, django_capture_on_commit_callbacks
+):
+    bid = services.bid_place(lot=open_lot, acting_user=processor_admin, offer=offer(10_000))
+    open_lot.closes_at = timezone.now() - timedelta(minutes=1)
+    open_lot.save()
+    services.lot_close_if_overdue(open_lot)
+    services.lot_award(lot=open_lot, bid=bid, acting_user=plant_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pickup_record(
+            lot=open_lot,
+            acting_user=plant_admin,
+            pickup_date=timezone.localdate(),
+            carrier="PT Angkut",
+            vehicle="A 1234 BC",
+            manifest_number="",
+            quantity_sent=Decimal("50"),
+        )
+    pickup = Notification.objects.get(event="pickup_recorded")
+    assert pickup.recipient == processor_admin  # not the plant person who recorded it
+    proof = CleanUpload(
+        content=b"%PDF-1.4\n%%EOF\n",
+        extension="pdf",
+        content_type="application/pdf",
+        thumbnail=None,
+        width=None,
+        height=None,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.processing_record(
+            lot=open_lot,
+            acting_user=processor_admin,
+            quantity_received=Decimal("50"),
+            route_used="recycling",
+            proof=proof,
+        )
+    processing = Notification.objects.get(event="processing_recorded")
+    assert processing.recipient == plant_admin
+    assert "Processing of lot" in notifications.message(processing)

@@ -49,8 +49,9 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("bench_matching runs on PostgreSQL only.")
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-        sizes = [int(size) for size in options["sizes"].split(",") if size]
+        sizes = sorted(int(size) for size in options["sizes"].split(",") if size)
         plant = self._plant()
+        self._shrink_to(sizes[0])
         self._searches(options["searches"])
         for size in sizes:
             self._processors(size)
@@ -81,6 +82,16 @@ class Command(BaseCommand):
             },
         )
         return plant
+
+    def _shrink_to(self, size: int) -> None:
+        """Sizes grow from the smallest: processors left by an earlier, larger run are removed first."""
+        from members.models import Organisation, User
+
+        extra = Organisation.objects.filter(slug__startswith="bench-proc-").order_by("pk")[size:]
+        ids = list(extra.values_list("pk", flat=True))
+        if ids:
+            User.objects.filter(membership__organisation_id__in=ids).delete()
+            Organisation.objects.filter(pk__in=ids).delete()
 
     def _processors(self, size: int) -> None:
         """Grow the processors (each with one person and three capabilities) to `size`."""
@@ -220,8 +231,16 @@ class Command(BaseCommand):
         original = notifications.queue_emails
         notifications.queue_emails = lambda *args, **kwargs: None  # e-mail is timed in the fan-out
         try:
+            parts = {"find_ms": [], "saved_searches_ms": []}
             for n in range(repeat):
                 lot = self._new_lot(plant, n)
+                lot = type(lot).objects.select_related("category", "plant").get(pk=lot.pk)
+                started = time.perf_counter()
+                matching.find_matches(lot, banten_only=False)
+                parts["find_ms"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                matching.saved_search_recipients(lot, banten_only=False)
+                parts["saved_searches_ms"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 result = matching.match_lot(lot.pk)
                 timings.append(time.perf_counter() - started)
@@ -234,6 +253,7 @@ class Command(BaseCommand):
             "processors": size,
             "saved_searches": SAVED_SEARCHES,
             "ms_median": round(timings[len(timings) // 2] * 1000, 1),
+            **{name: round(sorted(values)[len(values) // 2] * 1000, 1) for name, values in parts.items()},
             "ms_max": round(timings[-1] * 1000, 1),
             "matches": result.get("matches"),
             "notified": result.get("notified"),
