@@ -14,6 +14,7 @@ import uuid
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -97,7 +98,8 @@ def worker(django_db_setup, django_db_blocker, smtp):
     yield from run_worker(smtp, os.environ["REDIS_URL"])
 
 
-def run_worker(smtp, redis_url):
+def run_worker(smtp, redis_url, include: str = ""):
+    """Start a worker; yields a handle (log lines, process, queue); stops it after."""
     queue = f"wastex-test-{uuid.uuid4().hex[:8]}"
     env = {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
@@ -125,6 +127,7 @@ def run_worker(smtp, redis_url):
             f"{queue}@%h",
             "-Q",
             queue,
+            *(["--include", include] if include else []),
         ],
         cwd=ROOT,
         env=env,
@@ -144,7 +147,7 @@ def run_worker(smtp, redis_url):
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
-    yield log
+    yield SimpleNamespace(log=log, process=process, queue=queue)
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
     process.terminate()
     try:

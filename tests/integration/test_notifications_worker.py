@@ -182,3 +182,45 @@ def test_smtp_refusing_at_first_is_retried_then_delivered_once(transactional_db,
     assert note.email_attempts == 3
     time.sleep(2)
     assert len(mailbox.messages) == 1
+
+
+def test_a_worker_killed_mid_task_leads_to_one_delivery(
+    transactional_db,
+    private_worker,
+    redis_server,
+    smtp,  # noqa: F811 - the fixture
+    mailbox,
+):
+    person = member_of(OrganisationFactory(processor=True), email="sekali@integrasi.test", language="en")
+    payload = {
+        "event": "new_match",
+        "key": "new_match:kill-test",
+        "recipients": [person.pk],
+        "params": {"reference": "WX-K", "title": "Killed"},
+        "url": "/",
+        "sleep": 30,
+    }
+    first = run_worker(smtp, redis_server.url, include="tests.integration.slow_handler")
+    handle = next(first)
+    event = notifications.publish("slow_notify", "slow:kill-test", payload)
+    assert wait_until(lambda: any("slow_notify: inserted" in line for line in handle.log), timeout=30)
+    handle.process.kill()  # SIGKILL in the middle of the task
+    handle.process.wait(timeout=10)
+    next(first, None)  # its teardown: the queue setting back
+    event.refresh_from_db()
+    assert event.processed_at is None and not Notification.objects.exists()  # rolled back, not lost
+
+    payload["sleep"] = 0
+    OutboxEvent.objects.filter(pk=event.pk).update(payload=payload)
+    second = run_worker(smtp, redis_server.url, include="tests.integration.slow_handler")
+    next(second)
+    try:
+        notifications.redispatch_outbox(older_than=timedelta(0))  # what beat does every minute
+        (message,) = mailbox.wait_for(1, timeout=60)
+        assert message["To"] == "sekali@integrasi.test"
+        assert wait_until(lambda: OutboxEvent.objects.get(pk=event.pk).processed_at is not None)
+        notifications.redispatch_outbox(older_than=timedelta(0))
+        time.sleep(2)
+        assert len(mailbox.messages) == 1 and Notification.objects.count() == 1
+    finally:
+        next(second, None)  # stop it
