@@ -2,16 +2,19 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members.models import Organisation
 from members.selectors import user_membership
 from wastex.forms import add_validation_error
 
-from . import matching
+from . import matching, selectors
+from .filters import LotFilter
 from .forms import CapabilityForm, SaveSearchForm, WantedNoticeForm
 from .models import Capability, Match, SavedSearch, WantedNotice, WasteCategory, WasteLot
 from .services import matching as services
@@ -61,7 +64,15 @@ def capabilities(request):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, _("Capability saved. %(n)d open lots match it now.") % {"n": matched})
+            messages.success(
+                request,
+                ngettext(
+                    "Capability saved. %(n)d open lot matches it now.",
+                    "Capability saved. %(n)d open lots match it now.",
+                    matched,
+                )
+                % {"n": matched},
+            )
             return redirect("listings:capabilities")
     rows = organisation.capabilities.select_related("category")
     return render(
@@ -82,7 +93,15 @@ def capability_edit(request, pk):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, _("Capability saved. %(n)d open lots match it now.") % {"n": matched})
+            messages.success(
+                request,
+                ngettext(
+                    "Capability saved. %(n)d open lot matches it now.",
+                    "Capability saved. %(n)d open lots match it now.",
+                    matched,
+                )
+                % {"n": matched},
+            )
             return redirect("listings:capabilities")
     return render(
         request,
@@ -135,7 +154,15 @@ def wanted_new(request):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, _("Wanted notice posted. %(n)d open lots match it now.") % {"n": matched})
+            messages.success(
+                request,
+                ngettext(
+                    "Wanted notice posted. %(n)d open lot matches it now.",
+                    "Wanted notice posted. %(n)d open lots match it now.",
+                    matched,
+                )
+                % {"n": matched},
+            )
             return redirect(notice)
     return render(request, "listings/wanted_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -188,8 +215,15 @@ def search_save(request):
             for error in exc.messages:
                 messages.error(request, error)
         else:
+            found = LotFilter(QueryDict(search.query), queryset=selectors.browsable_lots()).qs.count()
             messages.success(
-                request, _("Alert “%(name)s” saved: you will hear of new lots it finds.") % {"name": search.name}
+                request,
+                ngettext(
+                    "Alert “%(name)s” saved: %(n)d open lot matches it now, and you will hear of every new one.",
+                    "Alert “%(name)s” saved: %(n)d open lots match it now, and you will hear of every new one.",
+                    found,
+                )
+                % {"name": search.name, "n": found},
             )
             return redirect("listings:my_searches")
     else:

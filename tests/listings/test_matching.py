@@ -318,3 +318,29 @@ def test_publishing_matches_and_notifies_through_the_outbox(
     matching.match_lot(lot.pk)
     assert Notification.objects.filter(recipient=processor_admin).count() == 1
     assert Match.objects.filter(lot=lot).count() == 1
+
+
+def test_a_lot_answering_a_notice_matches_its_processor_even_outside_the_notices_area(
+    client, plant, plant_admin, processor, django_capture_on_commit_callbacks
+):
+    notice = WantedNotice.objects.create(
+        organisation=processor, category=category("steel-slag"), quantity_tonnes_per_month=40, kecamatan="pulomerak"
+    )
+    lot = LotFactory(plant=plant, status="draft", published_at=None, site_kecamatan="ciwandan")
+    lot.answers_notice = notice
+    lot.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.lot_publish(lot=lot, acting_user=plant_admin)
+    match = Match.objects.get(lot=lot, organisation=processor)
+    assert match.wanted_notice == notice
+    client.force_login(plant_admin)
+    # the notice's page lists the lot for its processor only
+    assert lot.reference not in client.get(notice.get_absolute_url()).content.decode()
+
+
+def test_saving_an_alert_says_how_many_open_lots_it_finds(client, plant, processor_admin):
+    LotFactory(plant=plant)
+    LotFactory(plant=plant, category=category("fly-ash-pltu"))
+    client.force_login(processor_admin)
+    response = client.post(reverse("listings:search_save"), {"query": "category=steel-slag"}, follow=True)
+    assert "1 open lot matches it now" in response.content.decode()
