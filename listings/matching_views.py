@@ -254,7 +254,7 @@ def search_delete(request, pk):
 def lot_matching_context(request, lot: WasteLot, *, can_manage: bool) -> dict:
     """For the lot page: the plant sees who was matched and which wanted notices fit; a matched processor
     sees why the lot was recommended to it. Nobody else sees any of it."""
-    if can_manage and lot.status != WasteLot.Status.DRAFT:
+    if can_manage and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED):
         matched = list(lot.matches.select_related("organisation").order_by("-score", "id")[:20])
         for match in matched:
             match.explanation = matching.explain(match.reasons)
