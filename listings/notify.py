@@ -7,10 +7,12 @@ award (issue 4's rule); sealed bids stay sealed in every notification."""
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from members import notifications
-from members.models import Event, User
+from members.models import Event, OutboxEvent, User
 
 from .models import Bid, Match, WasteLot
 
@@ -110,7 +112,12 @@ CLOSING_SOON = timedelta(hours=24)
 def warn_lots_closing_soon() -> int:
     """Bidders and matched processors hear once that an open lot closes within 24 hours."""
     now = timezone.now()
-    lots = WasteLot.objects.filter(status=WasteLot.Status.OPEN, closes_at__gt=now, closes_at__lte=now + CLOSING_SOON)
+    already = OutboxEvent.objects.filter(
+        key=Concat(Value(f"{Event.CLOSING_SOON}:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    )
+    lots = WasteLot.objects.filter(
+        status=WasteLot.Status.OPEN, closes_at__gt=now, closes_at__lte=now + CLOSING_SOON
+    ).exclude(Exists(already))
     warned = 0
     for lot in lots.only("pk", "reference", "title", "closes_at"):
         organisations = set(
