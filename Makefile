@@ -54,6 +54,8 @@ check-deploy: install
 # gunicorn (2 workers, DEBUG off) and wrk; prints one JSON line per endpoint. See README "Benchmarks".
 bench: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DEBUG=true DATABASE_URL=$${BENCH_MATCHING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wastex_bench_matching} \
+	  REDIS_URL= $(BIN)/python manage.py bench_matching $(BENCH_MATCHING_ARGS)
 
 worker: install
 	$(BIN)/celery -A wastex worker --loglevel=INFO

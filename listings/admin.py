@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import CatalogueSource, LotAttachment, LotTransition, WasteCategory, WasteLot
+from .models import (
+    Capability,
+    CatalogueSource,
+    LotAttachment,
+    LotTransition,
+    Match,
+    WantedNotice,
+    WasteCategory,
+    WasteLot,
+)
 
 
 @admin.register(CatalogueSource)
@@ -54,3 +63,34 @@ class WasteLotAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # A lot is never hard-deleted once published; cancel it instead.
         return obj is None or obj.status == WasteLot.Status.DRAFT
+
+
+@admin.register(Capability)
+class CapabilityAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "category", "route", "capacity_tonnes_per_month", "radius_km"]
+    list_filter = ["route", "category__group"]
+    search_fields = ["organisation__name", "category__name_en", "category__name_id"]
+    autocomplete_fields = ["organisation", "category"]
+
+
+@admin.register(WantedNotice)
+class WantedNoticeAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "category", "quantity_tonnes_per_month", "kecamatan", "valid_until", "is_active"]
+    list_filter = ["is_active", "category__group"]
+    search_fields = ["organisation__name"]
+    autocomplete_fields = ["organisation", "category", "created_by"]
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    """Read-only: matches are made by the match task."""
+
+    list_display = ["lot", "organisation", "score", "distance_km", "created_at"]
+    search_fields = ["lot__reference", "organisation__name"]
+    readonly_fields = ["lot", "organisation", "score", "reasons", "distance_km", "wanted_notice", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

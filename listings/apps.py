@@ -11,3 +11,4 @@ class ListingsConfig(AppConfig):
         from .cache import connect_signals
 
         connect_signals()
+        from . import matching  # noqa: F401 - registers the outbox handler that matches published lots

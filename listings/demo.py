@@ -429,3 +429,74 @@ def load_demo_deals() -> int:
             services.rating_give(lot=lot, acting_user=winner, stars=4, comment="Timbangan sesuai (demo).")
         made += 1
     return made
+
+
+# What demo processors process: (organisation slug, category, route, t/month, radius km)
+CAPABILITIES = [
+    ("daur-ulang-cibeber-demo", "mill-scale", "recycling", "600", 40),
+    ("daur-ulang-cibeber-demo", "used-lube-oil", "material-recovery", "40", 60),
+    ("daur-ulang-cibeber-demo", "ferrous-scrap", "recycling", "800", 40),
+    ("mitra-logam-jombang-demo", "ferrous-scrap", "recycling", "1500", 30),
+    ("mitra-logam-jombang-demo", "steel-slag", "recycling", "3000", 30),
+    ("semen-hijau-bojonegara-demo", "fly-ash-pltu", "recycling", "5000", 50),
+    ("semen-hijau-bojonegara-demo", "bottom-ash-pltu", "recycling", "3000", 50),
+    ("semen-hijau-bojonegara-demo", "fgd-gypsum", "recycling", "2000", 50),
+    ("b3-karawang-demo", "spent-catalyst", "treatment", "200", 150),
+    ("b3-karawang-demo", "spent-solvents", "energy-recovery", "300", 150),
+    ("olah-limbah-serang-demo", "wood-pallets", "reuse", "100", 40),
+]
+
+
+def load_demo_matching() -> int:
+    """Capabilities, a wanted notice and an alert, then the open demo lots matched (no e-mail: demo data)."""
+    from members.models import Organisation
+
+    from .matching import find_matches
+    from .models import Capability, Match, SavedSearch, WantedNotice
+
+    for slug, code, route, capacity, radius in CAPABILITIES:
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None or organisation.latitude is None:
+            continue
+        Capability.objects.get_or_create(
+            organisation=organisation,
+            category=WasteCategory.objects.get(code=code),
+            defaults={
+                "route": route,
+                "capacity_tonnes_per_month": Decimal(capacity),
+                "latitude": organisation.latitude,
+                "longitude": organisation.longitude,
+                "radius_km": radius,
+            },
+        )
+    semen = Organisation.objects.filter(slug="semen-hijau-bojonegara-demo").first()
+    if semen and not WantedNotice.objects.filter(organisation=semen).exists():
+        WantedNotice.objects.create(
+            organisation=semen,
+            created_by=User.objects.filter(membership__organisation=semen).first(),
+            category=WasteCategory.objects.get(code="spent-bleaching-earth"),
+            quantity_tonnes_per_month=Decimal("150"),
+            specification="Oil content below 20 %, no free liquid; for co-processing in our kiln.",
+            price_per_tonne=-250000,
+        )
+    watcher = User.objects.filter(email="processor@demo.test").first()
+    if watcher and not SavedSearch.objects.filter(user=watcher).exists():
+        from .services.matching import saved_search_create
+
+        saved_search_create(acting_user=watcher, query="group=metals", name="Scrap logam di Cilegon")
+    created = 0
+    for lot in WasteLot.objects.filter(status=WasteLot.Status.OPEN).select_related("category", "plant"):
+        found = find_matches(lot, banten_only=lot.is_local_first_now)
+        rows = [
+            Match(
+                lot=lot,
+                organisation_id=organisation_id,
+                score=fit["score"],
+                reasons=fit["reasons"],
+                distance_km=fit["distance_km"],
+                wanted_notice_id=fit["wanted_notice_id"],
+            )
+            for organisation_id, fit in found.items()
+        ]
+        created += len(Match.objects.bulk_create(rows, ignore_conflicts=True))
+    return created

@@ -9,7 +9,7 @@ from members.forms import CoordinateField
 from members.models import Licence
 
 from . import uploads
-from .models import Award, Route, WasteCategory, WasteLot
+from .models import Award, Capability, Route, WantedNotice, WasteCategory, WasteLot
 from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE, BidOffer
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -272,3 +272,75 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# --- Matching: capabilities, wanted notices, saved searches ------------------------------------------------
+
+
+class CapabilityForm(forms.ModelForm):
+    latitude = CoordinateField(
+        label=_("Facility latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    longitude = CoordinateField(
+        label=_("Facility longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180
+    )
+
+    class Meta:
+        model = Capability
+        fields = ["category", "route", "capacity_tonnes_per_month", "latitude", "longitude", "radius_km"]
+        help_texts = {
+            "radius_km": _("How far from the facility you collect waste. Cilegon is about 20 km across."),
+            "capacity_tonnes_per_month": _(
+                "What you can still take each month; lots larger than this are not matched."
+            ),
+        }
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["category"].queryset = WasteCategory.objects.filter(is_active=True)
+        for name in ("capacity_tonnes_per_month", "radius_km"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
+
+    def clean_category(self):
+        category = self.cleaned_data["category"]
+        taken = Capability.objects.filter(organisation=self.organisation, category=category)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("Your organisation already has a capability for this category: edit it instead."))
+        return category
+
+
+class WantedNoticeForm(forms.ModelForm):
+    class Meta:
+        model = WantedNotice
+        fields = [
+            "category",
+            "quantity_tonnes_per_month",
+            "specification",
+            "price_per_tonne",
+            "kecamatan",
+            "valid_until",
+        ]
+        widgets = {
+            "specification": forms.Textarea(attrs={"rows": 3}),
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = WasteCategory.objects.filter(is_active=True)
+        self.fields["price_per_tonne"].widget.attrs.update({"inputmode": "numeric", "data-price-input": ""})
+        self.fields["kecamatan"].choices = [("", _("Anywhere in Cilegon")), *self.fields["kecamatan"].choices[1:]]
+
+    def clean_valid_until(self):
+        value = self.cleaned_data.get("valid_until")
+        if value and value < timezone.localdate():
+            raise ValidationError(_("The notice cannot end in the past."))
+        return value
+
+
+class SaveSearchForm(forms.Form):
+    name = forms.CharField(label=_("Name of the alert"), max_length=120, required=False)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import matching_views, views
 
 app_name = "listings"
 
@@ -26,6 +26,17 @@ urlpatterns = [
     path("lots/<str:reference>/rate/", views.rate, name="rate"),
     path("my/lots/", views.my_lots, name="my_lots"),
     path("my/bids/", views.my_bids, name="my_bids"),
+    path("my/matches/", matching_views.my_matches, name="my_matches"),
+    path("my/capabilities/", matching_views.capabilities, name="capabilities"),
+    path("my/capabilities/<int:pk>/", matching_views.capability_edit, name="capability_edit"),
+    path("my/capabilities/<int:pk>/delete/", matching_views.capability_delete, name="capability_delete"),
+    path("my/alerts/", matching_views.my_searches, name="my_searches"),
+    path("my/alerts/new/", matching_views.search_save, name="search_save"),
+    path("my/alerts/<int:pk>/delete/", matching_views.search_delete, name="search_delete"),
+    path("wanted/", matching_views.wanted_list, name="wanted_list"),
+    path("wanted/new/", matching_views.wanted_new, name="wanted_new"),
+    path("wanted/<int:pk>/", matching_views.wanted_detail, name="wanted_detail"),
+    path("wanted/<int:pk>/withdraw/", matching_views.wanted_withdraw, name="wanted_withdraw"),
     path("staff/handovers/", views.staff_handovers, name="staff_handovers"),
     path("catalogue/", views.catalogue, name="catalogue"),
 ]

@@ -137,18 +137,35 @@ def lot_create(request):
         "latitude": organisation.latitude,
         "longitude": organisation.longitude,
     }
+    notice = _answered_notice(request)
+    if notice is not None:
+        initial.update(category=notice.category_id, unit="t", is_recurring=True, frequency="monthly")
+        initial["quantity_per_period"] = notice.quantity_tonnes_per_month
     form = LotForm(request.POST if request.method == "POST" else None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                lot = services.lot_create(acting_user=request.user, fields=form.lot_fields())
+                fields = form.lot_fields()
+                if notice is not None and notice.category_id == fields["category"].pk:
+                    fields["answers_notice"] = notice
+                lot = services.lot_create(acting_user=request.user, fields=fields)
                 _save_attachments(lot, request.user, form)
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
             messages.success(request, _("Draft %(ref)s saved. Check it, then publish it.") % {"ref": lot.reference})
             return redirect(lot)
-    return render(request, "listings/lot_form.html", {"form": form, "lot": None})
+    return render(request, "listings/lot_form.html", {"form": form, "lot": None, "notice": notice})
+
+
+def _answered_notice(request):
+    """`?answers=<id>`: the plant answers a live wanted notice with this lot (the notice's processor is matched)."""
+    from .models import WantedNotice
+
+    value = request.GET.get("answers") or request.POST.get("answers") or ""
+    if not value.isdigit():
+        return None
+    return WantedNotice.objects.live().select_related("category", "organisation").filter(pk=int(value)).first()
 
 
 def lot_edit(request, reference):
@@ -224,6 +241,9 @@ def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_for
         "rating_form": rating_form or RatingForm(),
         "my_rating": _my_rating(lot, organisation),
     }
+    from .matching_views import lot_matching_context
+
+    context.update(lot_matching_context(request, lot, can_manage=can_manage))
     return render(request, "listings/lot_detail.html", context, status=status)
 
 

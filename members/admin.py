@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Invitation, Membership, Organisation, User, VerificationEvent
+from .models import Invitation, Membership, Notification, Organisation, OutboxEvent, User, VerificationEvent
 
 
 class MembershipInline(admin.TabularInline):
@@ -95,4 +95,49 @@ class VerificationEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """Staff can see what is waiting to be delivered (e.g. after a broker outage). Read-only."""
+
+    list_display = ["key", "kind", "created_at", "dispatched_at", "dispatch_count", "processed_at"]
+    list_filter = ["kind"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "kind", "payload", "created_at", "dispatched_at", "dispatch_count", "processed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to whom, and why an e-mail failed."""
+
+    list_display = ["recipient", "event", "created_at", "read_at", "email_status", "email_attempts"]
+    list_filter = ["event", "email_status"]
+    search_fields = ["recipient__email", "key"]
+    readonly_fields = [
+        "recipient",
+        "event",
+        "key",
+        "params",
+        "url",
+        "created_at",
+        "read_at",
+        "email_status",
+        "email_attempts",
+        "email_next_attempt_at",
+        "email_error",
+        "emailed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -6,3 +6,6 @@ class MembersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "members"
     verbose_name = _("Members and organisations")
+
+    def ready(self):
+        from . import notifications  # noqa: F401 - registers the outbox handler for notifications

@@ -7,8 +7,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import notifications
 from .models import (
     ORGANISATION_TRANSITIONS,
+    Event,
     Invitation,
     Licence,
     Membership,
@@ -69,7 +71,6 @@ def organisation_register(
 def _organisation_transition(
     *, organisation: Organisation, to_status: str, acting_user: User, reason: str = ""
 ) -> VerificationEvent:
-    from . import tasks
 
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -88,9 +89,24 @@ def _organisation_transition(
         event = VerificationEvent.objects.create(
             organisation=locked, from_status=from_status, to_status=to_status, actor=acting_user, reason=reason
         )
-        _enqueue_on_commit(tasks.notify_organisation_decision, event.pk)
+        if to_status in (Organisation.Status.VERIFIED, Organisation.Status.REJECTED):
+            _notify_decision(locked, event)
     organisation.refresh_from_db(fields=["verification_status", "verified_at"])
     return event
+
+
+def _notify_decision(organisation: Organisation, event: VerificationEvent) -> None:
+    """The organisation's people hear of staff's decision (through the outbox, in the same transaction)."""
+    people = User.objects.filter(membership__organisation=organisation, is_active=True).values_list("pk", flat=True)
+    notifications.notify_later(
+        Event.ORGANISATION_DECISION,
+        notifications.key_for(Event.ORGANISATION_DECISION, event.pk),
+        people,
+        {"organisation": organisation.name, "decision": event.to_status, "reason": event.reason},
+        organisation.get_absolute_url(),
+    )
+    event.notified_at = timezone.now()
+    event.save(update_fields=["notified_at"])
 
 
 def _require_staff(user: User) -> None:

@@ -10,10 +10,11 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from .emails import render_email
-from .models import Invitation, Licence, Organisation, User, VerificationEvent
+from .models import Event, Invitation, Licence, Organisation, User
 
 logger = logging.getLogger(__name__)
 
@@ -44,24 +45,6 @@ def email_people(users, template: str, context: dict) -> None:
     for user in users:
         rendered = render_email(template, {**context, "recipient": user}, language=user.language)
         deliver_email.delay(to=user.email, **rendered)
-
-
-@shared_task
-def notify_organisation_decision(event_id: int) -> None:
-    """Tell an organisation's people that staff verified or rejected it (once per event)."""
-    with transaction.atomic():
-        event = (
-            VerificationEvent.objects.select_for_update()
-            .select_related("organisation")
-            .filter(pk=event_id, notified_at__isnull=True)
-            .first()
-        )
-        if event is None:  # already told, or gone
-            return
-        people = User.objects.filter(membership__organisation=event.organisation, is_active=True)
-        email_people(people, "organisation_decision", {"event": event, "organisation": event.organisation})
-        event.notified_at = timezone.now()
-        event.save(update_fields=["notified_at"])
 
 
 @shared_task
@@ -108,6 +91,8 @@ def remind_staff_of_pending_verifications() -> int:
 @shared_task
 def warn_expiring_licences(days: int = 30) -> int:
     """Daily: an organisation hears once, 30 days ahead, that a verified licence expires."""
+    from . import notifications
+
     warned = 0
     for licence in (
         Licence.objects.expiring_within(days).filter(expiry_warned_at__isnull=True).select_related("organisation")
@@ -117,8 +102,74 @@ def warn_expiring_licences(days: int = 30) -> int:
             if locked is None:
                 continue
             people = User.objects.filter(membership__organisation_id=licence.organisation_id, is_active=True)
-            email_people(people, "licence_expiring", {"licence": licence, "organisation": licence.organisation})
+            notifications.notify_later(
+                Event.LICENCE_EXPIRING,
+                notifications.key_for(Event.LICENCE_EXPIRING, licence.pk, licence.valid_until.isoformat()),
+                people.values_list("pk", flat=True),
+                {
+                    "number": licence.number,
+                    "organisation": licence.organisation.name,
+                    "valid_until": licence.valid_until.isoformat(),
+                },
+                reverse("members:licences", kwargs={"slug": licence.organisation.slug}),
+            )
             locked.expiry_warned_at = timezone.now()
             locked.save(update_fields=["expiry_warned_at"])
             warned += 1
     return warned
+
+
+# --- Notifications (members.notifications) ---------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def process_event(event_id: int) -> bool:
+    """Run one outbox event's handler, once: a duplicate message or a re-run after a crash changes nothing."""
+    from . import notifications
+
+    return notifications.process(event_id)
+
+
+@shared_task
+def redispatch_outbox() -> int:
+    """Every minute: hand the broker again what the outbox still holds (e.g. after a broker outage)."""
+    from . import notifications
+
+    return notifications.redispatch_outbox()
+
+
+@shared_task
+def purge_outbox() -> int:
+    """Daily: processed outbox events older than a month go."""
+    from . import notifications
+
+    return notifications.purge_outbox()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_notification_emails(key: str = "") -> dict:
+    """Send the e-mails due (of one event, or all): one SMTP connection per batch; failures retried later."""
+    from . import notifications
+
+    counts = notifications.send_pending_emails(key)
+    if counts["more"]:
+        notifications.queue_emails(key)
+    if counts.get("retry_in"):  # the next try of what failed, when it is due (beat is the safety net)
+        notifications.queue_emails(key, countdown=counts["retry_in"])
+    return counts
+
+
+@shared_task
+def retry_notification_emails() -> dict:
+    """Every minute: whatever is due and was not sent yet (broker down at the time, or SMTP failed)."""
+    from . import notifications
+
+    return notifications.send_pending_emails()
+
+
+@shared_task
+def send_notification_digests() -> int:
+    """Daily, in the morning (Asia/Jakarta): one digest e-mail per person who chose the digest."""
+    from . import notifications
+
+    return notifications.send_digests()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 
 app_name = "members"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("notifications/", notification_views.inbox, name="notifications"),
+    path("notifications/unread/", notification_views.unread_badge, name="notifications_unread"),
+    path("notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
+    path("notifications/<int:pk>/open/", notification_views.open_notification, name="notification_open"),
     path("org/", views.directory, name="directory"),
     path("org/<slug:slug>/", views.organisation_detail, name="organisation_detail"),
     path("org/<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),

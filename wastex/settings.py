@@ -8,6 +8,7 @@ environment variables.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -197,7 +198,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.remind_staff_of_pending_verifications",
         "schedule": 60 * 60 * 24,
     },
+    # Notifications: nothing stays in the outbox after a broker outage; failed e-mails are retried.
+    "redispatch-outbox": {"task": "members.tasks.redispatch_outbox", "schedule": 60},
+    "purge-outbox": {"task": "members.tasks.purge_outbox", "schedule": 60 * 60 * 24},
+    "retry-notification-emails": {"task": "members.tasks.retry_notification_emails", "schedule": 60},
+    "send-notification-digests": {
+        "task": "members.tasks.send_notification_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "warn-lots-closing-soon": {"task": "listings.tasks.warn_lots_closing_soon", "schedule": 60 * 10},
+    "widen-local-first-matches": {"task": "listings.tasks.widen_local_first_matches", "schedule": 60 * 5},
 }
+# First retry of a failed notification e-mail after this many seconds, doubling each time (6 tries at most).
+NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", default=60)
 
 # Security. Each defaults to the safe value when DEBUG is off; a deployment behind a TLS proxy sets
 # SECURE_PROXY_SSL_HEADER; a benchmark over plain HTTP can switch the redirect off.

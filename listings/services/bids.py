@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from members.models import Licence, Organisation, User
 from members.selectors import user_membership
 
+from .. import notify
+from ..matching import monthly_tonnes
 from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
 from .lots import _require_manager, lot_transition
 
 SNIPING_WINDOW = timedelta(minutes=5)
-MONTHLY_FACTOR = {"weekly": Decimal("4.345"), "monthly": Decimal(1), "quarterly": Decimal(1) / Decimal(3)}
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,6 @@ def can_bid(user: User, lot: WasteLot) -> bool:
     return why_cannot_bid(user, lot) is None
 
 
-def _monthly_tonnes(lot: WasteLot, quantity: Decimal) -> Decimal | None:
-    if lot.unit != "t":
-        return None
-    if lot.is_recurring and lot.quantity_per_period:
-        return lot.quantity_per_period * MONTHLY_FACTOR.get(lot.frequency, Decimal(1))
-    return quantity
-
-
 def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
     errors = {}
     if offer.quantity is None or offer.quantity <= 0:
@@ -96,7 +89,7 @@ def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> 
         elif not licence.is_valid_on(offer.pickup_date):
             errors["licence"] = _("This licence is not valid on the pickup date.")
         else:
-            needed = _monthly_tonnes(lot, offer.quantity)
+            needed = monthly_tonnes(lot, offer.quantity)
             if licence.capacity_tonnes_per_month is not None and needed and needed > licence.capacity_tonnes_per_month:
                 errors["licence"] = _("This licence's capacity (%(cap)s t per month) is below what the lot needs.") % {
                     "cap": f"{licence.capacity_tonnes_per_month.normalize():f}"
@@ -152,6 +145,7 @@ def bid_place(*, lot: WasteLot, acting_user: User, offer: BidOffer) -> Bid:
         _check_offer(locked, organisation, offer)
         if Bid.objects.filter(lot=locked, bidder=organisation, status=Bid.Status.LIVE).exists():
             raise ValidationError(_("Your organisation already has a live bid on this lot: revise it instead."))
+        previous_best = None if locked.is_sealed else best_live_price(locked)
         try:
             with transaction.atomic():
                 bid = Bid.objects.create(
@@ -171,6 +165,7 @@ def bid_place(*, lot: WasteLot, acting_user: User, offer: BidOffer) -> Bid:
             ) from exc
         _record_revision(bid, acting_user)
         _extend_if_late(locked)
+        notify.bid_arrived(locked, bid, previous_best=previous_best, placed=True)
     return bid
 
 
@@ -189,6 +184,7 @@ def bid_revise(*, bid: Bid, acting_user: User, offer: BidOffer) -> Bid:
     with transaction.atomic():
         lot, locked = _lock_own_live_bid(bid, acting_user)
         _check_offer(lot, locked.bidder, offer)
+        previous_best = None if lot.is_sealed else best_live_price(lot)
         locked.price_per_unit = offer.price_per_unit
         locked.quantity = offer.quantity
         locked.pickup_date = offer.pickup_date
@@ -201,6 +197,7 @@ def bid_revise(*, bid: Bid, acting_user: User, offer: BidOffer) -> Bid:
         locked.save()
         _record_revision(locked, acting_user)
         _extend_if_late(lot)
+        notify.bid_arrived(lot, locked, previous_best=previous_best, placed=False)
     return locked
 
 
@@ -226,8 +223,6 @@ def bids_are_open_to_plant(lot: WasteLot) -> bool:
 def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", note: str = "") -> Award:
     """The plant picks exactly one bid. A database constraint and the lot's row lock make a second award
     impossible, also when two people click at once or the bid is withdrawn at the same moment."""
-    from .. import tasks
-
     _require_manager(acting_user, lot)
     with transaction.atomic():
         locked = WasteLot.objects.select_for_update().select_related("category").get(pk=lot.pk)
@@ -257,7 +252,9 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
         chosen.status = Bid.Status.ACCEPTED
         chosen.updated_at = timezone.now()
         chosen.save(update_fields=["status", "updated_at"])
-        locked.bids.live().exclude(pk=chosen.pk).update(status=Bid.Status.REJECTED, updated_at=timezone.now())
+        others = locked.bids.live().exclude(pk=chosen.pk)
+        losers = set(others.values_list("bidder_id", flat=True))
+        others.update(status=Bid.Status.REJECTED, updated_at=timezone.now())
         award = Award.objects.create(
             lot=locked, bid=chosen, reason=reason, note=note.strip(), best_price=best, awarded_by=acting_user
         )
@@ -267,14 +264,14 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
             acting_user=acting_user,
             note=Award.Reason(reason).label + (f": {note.strip()}" if note.strip() else ""),
         )
-        transaction.on_commit(lambda: tasks.notify_award.delay(award.pk), robust=True)
+        notify.award_made(locked, award, loser_organisation_ids=losers)
+        award.notified_at = timezone.now()
+        award.save(update_fields=["notified_at"])
     lot.refresh_from_db()
     return award
 
 
 def lot_close_unawarded(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:
-    from .. import tasks
-
     _require_manager(acting_user, lot)
     if not (reason or "").strip():
         raise ValidationError(_("Say why no bid is chosen: bidders and the timeline keep the reason."))
@@ -283,8 +280,8 @@ def lot_close_unawarded(*, lot: WasteLot, acting_user: User, reason: str) -> Was
         if locked.status == WasteLot.Status.OPEN:
             lot_transition(lot=locked, to_status=WasteLot.Status.CLOSED, acting_user=acting_user)
         lot_transition(lot=locked, to_status=WasteLot.Status.UNAWARDED, acting_user=acting_user, note=reason.strip())
-        rejected = list(locked.bids.live().values_list("pk", flat=True))
+        bidders = set(locked.bids.live().values_list("bidder_id", flat=True))
         locked.bids.live().update(status=Bid.Status.REJECTED, updated_at=timezone.now())
-        transaction.on_commit(lambda: tasks.notify_bidders_lot_ended.delay(locked.pk, rejected), robust=True)
+        notify.lot_ended(locked, bidder_organisation_ids=bidders, reason=reason.strip(), cancelled=False)
     lot.refresh_from_db()
     return lot

@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import User
+from members.models import Event, User
 
-from .. import uploads
+from .. import notify, uploads
 from ..models import Handover, LotTransition, Rating, Route, WasteLot
 from .bids import bidder_organisation
 from .lots import can_manage_lot, lot_transition
@@ -68,6 +68,9 @@ def pickup_record(
                 "carrier": handover.carrier,
             },
         )
+        notify.handover_recorded(
+            locked, Event.PICKUP_RECORDED, winner_organisation_id=locked.award.bid.bidder_id, acting_user=acting_user
+        )
     return handover
 
 
@@ -113,6 +116,12 @@ def processing_record(
             note += " " + _("Sent and received differ by more than 2 %: flagged for staff.")
         LotTransition.objects.create(
             lot=locked, from_status=locked.status, to_status=locked.status, actor=acting_user, note=note
+        )
+        notify.handover_recorded(
+            locked,
+            Event.PROCESSING_RECORDED,
+            winner_organisation_id=locked.award.bid.bidder_id,
+            acting_user=acting_user,
         )
     return handover
 

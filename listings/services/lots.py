@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Organisation, User
 
-from .. import uploads
+from .. import notify, uploads
 from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
 
 MAX_ATTACHMENTS_PER_LOT = 12
@@ -81,6 +81,10 @@ def lot_transition(*, lot: WasteLot, to_status: str, acting_user: User | None, n
         LotTransition.objects.create(
             lot=locked, from_status=from_status, to_status=to_status, actor=acting_user, note=note
         )
+        if to_status == WasteLot.Status.OPEN:
+            notify.lot_published(locked)
+        elif to_status == WasteLot.Status.CLOSED and acting_user is None:
+            notify.lot_closed_by_deadline(locked)
     lot.refresh_from_db()
     return lot
 
@@ -164,17 +168,15 @@ def lot_publish(*, lot: WasteLot, acting_user: User) -> WasteLot:
 
 def lot_cancel(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:
     """Cancel before an award; live bids end with it and their bidders are told."""
-    from .. import tasks
-
     _require_manager(acting_user, lot)
     if not (reason or "").strip():
         raise ValidationError(_("Say why the lot is cancelled: it stays on the lot's timeline."))
     with transaction.atomic():
         lot_transition(lot=lot, to_status=WasteLot.Status.CANCELLED, acting_user=acting_user, note=reason.strip())
-        ended = list(lot.bids.filter(status="live").values_list("pk", flat=True))
-        lot.bids.filter(pk__in=ended).update(status="rejected", updated_at=timezone.now())
-        if ended:
-            transaction.on_commit(lambda: tasks.notify_bidders_lot_ended.delay(lot.pk, ended), robust=True)
+        ended = lot.bids.filter(status="live")
+        bidders = set(ended.values_list("bidder_id", flat=True))
+        ended.update(status="rejected", updated_at=timezone.now())
+        notify.lot_ended(lot, bidder_organisation_ids=bidders, reason=reason.strip(), cancelled=True)
     return lot
 
 

@@ -14,6 +14,7 @@ import uuid
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -94,15 +95,22 @@ def database_url() -> str:
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker, smtp):
     """A Celery worker process on its own queue, on the test database, sending mail to the loopback SMTP."""
+    yield from run_worker(smtp, os.environ["REDIS_URL"])
+
+
+def run_worker(smtp, redis_url, include: str = ""):
+    """Start a worker; yields a handle (log lines, process, queue); stops it after."""
     queue = f"wastex-test-{uuid.uuid4().hex[:8]}"
     env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "REDIS_URL")},
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
+        "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "wastex.settings",
         "DEBUG": "true",
         "DATABASE_URL": database_url(),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
         "CELERY_QUEUE": queue,
         "CONN_MAX_AGE": "0",
+        "NOTIFICATION_EMAIL_RETRY_SECONDS": "1",
     }
     process = subprocess.Popen(
         [
@@ -119,6 +127,7 @@ def worker(django_db_setup, django_db_blocker, smtp):
             f"{queue}@%h",
             "-Q",
             queue,
+            *(["--include", include] if include else []),
         ],
         cwd=ROOT,
         env=env,
@@ -138,7 +147,7 @@ def worker(django_db_setup, django_db_blocker, smtp):
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
-    yield log
+    yield SimpleNamespace(log=log, process=process, queue=queue)
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
     process.terminate()
     try:
@@ -164,7 +173,9 @@ def test_verification_email_goes_through_redis_worker_and_smtp(transactional_db,
     messages = mailbox.wait_for(2)
     by_recipient = {m["To"]: m for m in messages}
     assert set(by_recipient) == {"boss@integrasi.test", "staf@integrasi.test"}
-    assert subject_of(by_recipient["boss@integrasi.test"]) == "PT Integrasi is verified on WasteX"
+    assert (
+        subject_of(by_recipient["boss@integrasi.test"]) == "PT Integrasi: verified by platform staff: you can now trade"
+    )
     assert "/org/integrasi/" in text_of(by_recipient["boss@integrasi.test"])
     assert organisation.verification_events.first().notified_at is not None
     time.sleep(1)  # nothing more arrives: each person is told once

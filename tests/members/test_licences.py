@@ -106,12 +106,16 @@ def test_licence_documents_are_confidential(client, processor, processor_admin, 
         assert client.get(url).status_code == 404
 
 
-def test_expiring_licence_warns_once_30_days_ahead(processor, processor_admin, mailoutbox):
+def test_expiring_licence_warns_once_30_days_ahead(
+    processor, processor_admin, mailoutbox, django_capture_on_commit_callbacks
+):
     soon = LicenceFactory(organisation=processor, valid_until=timezone.localdate() + timedelta(days=20))
     LicenceFactory(organisation=processor, valid_until=timezone.localdate() + timedelta(days=90))
     LicenceFactory(organisation=processor, valid_until=timezone.localdate() + timedelta(days=10), status="pending")
-    assert warn_expiring_licences() == 1
-    assert warn_expiring_licences() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert warn_expiring_licences() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert warn_expiring_licences() == 0
     assert len(mailoutbox) == 1
     assert soon.number in mailoutbox[0].subject
     assert mailoutbox[0].to == [processor_admin.email]

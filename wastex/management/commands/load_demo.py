@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from dashboard.demo import load_demo_history
-from listings.demo import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots
+from listings.demo import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
 from members.demo import DEMO_PASSWORD, load_demo_members
 from members.models import Organisation
 
@@ -25,11 +25,12 @@ class Command(BaseCommand):
             load_demo_licences()
             bids = load_demo_bids()
             deals = load_demo_deals()
+            matches = load_demo_matching()
             history = load_demo_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
-                f"{bids} new bids, {deals} new deals, {history} completed deals of the last 18 months. "
-                f"Password for every demo login: {DEMO_PASSWORD}"
+                f"{bids} new bids, {deals} new deals, {matches} matches, {history} completed deals of the last 18 "
+                f"months. Password for every demo login: {DEMO_PASSWORD}"
             )
         )

@@ -1,0 +1,401 @@
+"""Matching: who should hear of a published lot, and how well it fits them.
+
+A processor matches a lot when one of its capabilities takes the lot's category, the lot's site is within the
+capability's service radius of its facility, its monthly capacity covers the lot (when the lot is measured by
+weight), and — for hazardous (B3) lots — it holds a verified licence covering the category, valid on the first
+possible pickup day, with the capacity. Its live wanted notices for the category (in the lot's kecamatan or
+anywhere) match too. During a lot's local-first window only Banten businesses match; the rest are matched when
+the window ends. Never the lot's own plant, never an unverified organisation.
+
+The filtering is SQL (one query for capabilities, one for notices, one for saved searches); Python only scores
+the rows that passed. Every step is idempotent: a match is unique per (lot, organisation) and a notification
+per (recipient, key), so the task may run twice — after a crash, or as the local-first window ends.
+"""
+
+import re
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Concat, Replace, Upper
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from members import notifications
+from members.choices import Province
+from members.models import Event, Licence, Organisation, User
+
+from .filters import distance_km, distance_km_expression
+from .models import ROUTE_RANK, Capability, Match, Route, SavedSearch, WantedNotice, WasteLot
+
+MONTHLY_FACTOR = {"weekly": Decimal("4.345"), "monthly": Decimal(1), "quarterly": Decimal(1) / Decimal(3)}
+TO_TONNES = {"t": Decimal(1), "kg": Decimal("0.001")}
+
+# The score's parts (at most 100): the fit of category and route, distance, capacity, a local business.
+POINTS_CATEGORY = 40
+POINTS_WANTED = 10
+POINTS_ROUTE = 10  # reuse 10 … disposal 0, along the waste hierarchy
+POINTS_DISTANCE = 20  # 20 at the plant's gate, 0 at the edge of the service radius
+POINTS_CAPACITY = 10
+POINTS_BANTEN = 7
+POINTS_JAPNAS = 3
+
+
+def monthly_tonnes(lot: WasteLot, quantity: Decimal | None = None) -> Decimal | None:
+    """Tonnes per month the lot asks a processor to take; None when the unit is not a weight."""
+    factor = TO_TONNES.get(lot.unit)
+    if factor is None:
+        return None
+    if lot.is_recurring and lot.quantity_per_period:
+        return lot.quantity_per_period * MONTHLY_FACTOR.get(lot.frequency, Decimal(1)) * factor
+    return (quantity if quantity is not None else lot.quantity) * factor
+
+
+def first_pickup_day(lot: WasteLot):
+    return max(timezone.localdate(), lot.available_from)
+
+
+def covering_licence(category, day, tonnes: Decimal | None, organisation_ref="organisation_id"):
+    """Exists: a verified licence of the outer organisation covering the category on `day`, with the capacity."""
+    licences = Licence.objects.valid_on(day).filter(organisation_id=OuterRef(organisation_ref))
+    covers = Q(categories=category)
+    if category.indonesian_code:
+        codes = Concat(Value(","), Replace(Upper("waste_codes"), Value(" "), Value("")), Value(","))
+        licences = licences.alias(code_list=codes)
+        covers |= Q(code_list__contains=f",{category.indonesian_code.upper()},")
+    licences = licences.filter(covers)
+    if tonnes is not None:
+        licences = licences.filter(Q(capacity_tonnes_per_month__isnull=True) | Q(capacity_tonnes_per_month__gte=tonnes))
+    return Exists(licences)
+
+
+def lot_point(lot: WasteLot):
+    if lot.latitude is not None and lot.longitude is not None:
+        return lot.latitude, lot.longitude
+    plant = lot.plant
+    if plant.latitude is not None and plant.longitude is not None:
+        return plant.latitude, plant.longitude
+    return None
+
+
+def score(*, lot, province, japnas_number, route=None, distance=None, radius=None, wanted=False, capacity=None):
+    """The score and its reasons ([{"code": …}, …], rendered in the reader's language by `explain`)."""
+    points, reasons = 0, []
+    if route:
+        points += POINTS_CATEGORY
+        reasons.append({"code": "category"})
+        points += round(POINTS_ROUTE * (1 - ROUTE_RANK.get(route, len(ROUTE_RANK)) / (len(ROUTE_RANK) - 1)))
+        reasons.append({"code": "route", "route": route})
+    if wanted:
+        points += POINTS_WANTED if route else POINTS_CATEGORY
+        reasons.append({"code": "wanted"})
+    if distance is not None:
+        reach = max(float(radius or 0), 1.0) if radius else 50.0
+        points += round(POINTS_DISTANCE * max(0.0, 1 - distance / reach))
+        reasons.append({"code": "distance", "km": round(distance, 1)})
+    tonnes = monthly_tonnes(lot)
+    if capacity is not None and tonnes is not None:
+        points += POINTS_CAPACITY
+        reasons.append({"code": "capacity", "capacity": f"{Decimal(capacity).normalize():f}"})
+    if province == Province.BANTEN:
+        points += POINTS_BANTEN
+        reasons.append({"code": "banten"})
+    if japnas_number:
+        points += POINTS_JAPNAS
+        reasons.append({"code": "japnas"})
+    if lot.is_hazardous:
+        reasons.append({"code": "licence"})
+    return min(points, 100), reasons
+
+
+def _processors(queryset, prefix: str, lot: WasteLot, banten_only: bool):
+    """Narrow a queryset (of capabilities or notices) to verified processors other than the lot's plant."""
+    queryset = queryset.filter(
+        **{f"{prefix}kind": Organisation.Kind.PROCESSOR, f"{prefix}verification_status": Organisation.Status.VERIFIED}
+    ).exclude(**{f"{prefix}id": lot.plant_id})
+    if banten_only:
+        queryset = queryset.filter(**{f"{prefix}province": Province.BANTEN})
+    if lot.is_hazardous:
+        queryset = queryset.filter(covering_licence(lot.category, first_pickup_day(lot), monthly_tonnes(lot)))
+    return queryset
+
+
+def find_matches(lot: WasteLot, *, banten_only: bool, only: int | None = None) -> dict[int, dict]:
+    """{organisation id: {"score", "reasons", "distance_km", "wanted_notice_id"}} for every processor that fits
+    (`only`: for that organisation alone)."""
+    point = lot_point(lot)
+    tonnes = monthly_tonnes(lot)
+    narrow = {"organisation_id": only} if only else {}
+    capabilities = _processors(
+        Capability.objects.filter(category_id=lot.category_id, **narrow), "organisation__", lot, banten_only
+    )
+    if point:
+        capabilities = capabilities.annotate(distance=distance_km_expression(*point)).filter(
+            distance__lte=F("radius_km")
+        )
+    else:
+        capabilities = capabilities.annotate(distance=Value(None))
+    if tonnes is not None:
+        capabilities = capabilities.filter(capacity_tonnes_per_month__gte=tonnes)
+    found: dict[int, dict] = {}
+    for organisation_id, route, capacity, distance, radius, province, japnas in capabilities.values_list(
+        "organisation_id",
+        "route",
+        "capacity_tonnes_per_month",
+        "distance",
+        "radius_km",
+        "organisation__province",
+        "organisation__japnas_number",
+    ):
+        points, reasons = score(
+            lot=lot,
+            province=province,
+            japnas_number=japnas,
+            route=route,
+            distance=distance,
+            radius=radius,
+            capacity=capacity,
+        )
+        found[organisation_id] = {
+            "score": points,
+            "reasons": reasons,
+            "distance_km": distance,
+            "wanted_notice_id": None,
+            "route": route,
+            "radius": radius,
+            "capacity": capacity,
+        }
+
+    notices = _processors(
+        WantedNotice.objects.live().filter(category_id=lot.category_id, **narrow), "organisation__", lot, banten_only
+    ).filter(Q(kecamatan="") | Q(kecamatan=lot.site_kecamatan) | Q(pk=lot.answers_notice_id or 0))
+    for notice_id, organisation_id, province, japnas, latitude, longitude in notices.order_by(
+        "-created_at"
+    ).values_list(
+        "pk",
+        "organisation_id",
+        "organisation__province",
+        "organisation__japnas_number",
+        "organisation__latitude",
+        "organisation__longitude",
+    ):
+        current = found.get(organisation_id)
+        if current and current["wanted_notice_id"]:
+            continue
+        if current:
+            distance = current["distance_km"]
+        else:
+            distance = distance_km(*point, latitude, longitude) if point and latitude is not None else None
+        points, reasons = score(
+            lot=lot,
+            province=province,
+            japnas_number=japnas,
+            route=current["route"] if current else None,
+            radius=current["radius"] if current else None,
+            capacity=current["capacity"] if current else None,
+            distance=distance,
+            wanted=True,
+        )
+        found[organisation_id] = {
+            "score": points,
+            "reasons": reasons,
+            "distance_km": distance,
+            "wanted_notice_id": notice_id,
+            "route": current["route"] if current else None,
+            "radius": current["radius"] if current else None,
+            "capacity": current["capacity"] if current else None,
+        }
+    return found
+
+
+def _document_words(lot: WasteLot) -> list[str]:
+    return re.findall(r"\w+", lot.search_document.lower())
+
+
+def terms_match(terms: str, words: list[str]) -> bool:
+    """Every search word starts a word of the lot (the rule of PostgreSQL's prefix search on /lots/)."""
+    return all(any(word.startswith(term) for word in words) for term in terms.split())
+
+
+def saved_search_recipients(lot: WasteLot, *, banten_only: bool) -> list[int]:
+    """People whose saved searches the lot satisfies: filtered in SQL, the search words checked on what is left."""
+    now = timezone.now()
+    seconds_left = max((lot.closes_at - now).total_seconds(), 0)
+    days_needed = int(-(-seconds_left // 86400))  # closes within N days ⇔ N ≥ days_needed
+    price = lot.reserve_price
+    searches = SavedSearch.objects.filter(
+        Q(group="") | Q(group=lot.category.group),
+        Q(category__isnull=True) | Q(category_id=lot.category_id),
+        Q(hazardous__isnull=True) | Q(hazardous=lot.is_hazardous),
+        Q(kecamatan="") | Q(kecamatan=lot.site_kecamatan),
+        Q(unit="") | Q(unit=lot.unit),
+        Q(quantity_min__isnull=True) | Q(quantity_min__lte=lot.quantity),
+        Q(quantity_max__isnull=True) | Q(quantity_max__gte=lot.quantity),
+        Q(recurring__isnull=True) | Q(recurring=lot.is_recurring),
+        Q(local_first__isnull=True) | Q(local_first=lot.is_local_first_now),
+        Q(closing_within__isnull=True) | Q(closing_within__gte=days_needed),
+        user__is_active=True,
+    ).exclude(user__membership__organisation_id=lot.plant_id)
+    if price is None:
+        searches = searches.filter(price_min__isnull=True, price_max__isnull=True)
+    else:
+        searches = searches.filter(
+            Q(price_min__isnull=True) | Q(price_min__lte=price), Q(price_max__isnull=True) | Q(price_max__gte=price)
+        )
+    if banten_only:  # processors outside Banten hear of it when they may bid
+        searches = searches.exclude(
+            Q(user__membership__organisation__kind=Organisation.Kind.PROCESSOR)
+            & ~Q(user__membership__organisation__province=Province.BANTEN)
+        )
+    words = _document_words(lot)
+    return [
+        user_id for user_id, terms in searches.values_list("user_id", "terms") if not terms or terms_match(terms, words)
+    ]
+
+
+def notification_params(lot: WasteLot) -> dict:
+    return {"reference": lot.reference, "title": lot.title}
+
+
+def match_lot(lot_id: int) -> dict:
+    """Match an open lot, store the matches, notify the people of every matched processor and every saved search
+    it satisfies. Safe to run again: only what is missing is added."""
+    with transaction.atomic():
+        lot = (
+            WasteLot.objects.select_for_update(of=("self",))
+            .select_related("category", "plant")
+            .filter(pk=lot_id)
+            .first()
+        )
+        if lot is None or not lot.is_open_now:
+            return {"matches": 0, "notified": 0}
+        banten_only = lot.is_local_first_now
+        found = find_matches(lot, banten_only=banten_only)
+        now = timezone.now()
+        Match.objects.bulk_create(
+            [
+                Match(
+                    lot=lot,
+                    organisation_id=organisation_id,
+                    score=fit["score"],
+                    reasons=fit["reasons"],
+                    distance_km=fit["distance_km"],
+                    wanted_notice_id=fit["wanted_notice_id"],
+                    created_at=now,
+                )
+                for organisation_id, fit in found.items()
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        people = User.objects.filter(is_active=True, membership__organisation__matches__lot=lot).values_list(
+            "pk", flat=True
+        )
+        recipients = set(people) | set(saved_search_recipients(lot, banten_only=banten_only))
+        notified = notifications.deliver(
+            Event.NEW_MATCH,
+            notifications.key_for(Event.NEW_MATCH, lot.pk),
+            recipients,
+            notification_params(lot),
+            lot.get_absolute_url(),
+        )
+        if not banten_only and lot.matched_everyone_at is None:
+            lot.matched_everyone_at = now
+            lot.save(update_fields=["matched_everyone_at"])
+    return {"matches": len(found), "notified": notified}
+
+
+@notifications.handler("match_lot")
+def _handle_match_lot(payload: dict) -> None:
+    match_lot(payload["lot"])
+
+
+def publish_match(lot: WasteLot, stage: str) -> None:
+    """Ask for the lot to be matched after the commit (through the outbox: a broker outage loses nothing)."""
+    notifications.publish("match_lot", f"match_lot:{lot.pk}:{stage}", {"lot": lot.pk})
+
+
+def widen_local_first_matches() -> int:
+    """Lots whose local-first window has ended are matched again, now against every processor."""
+    due = WasteLot.objects.filter(
+        status=WasteLot.Status.OPEN,
+        matched_everyone_at__isnull=True,
+        local_first_until__lte=timezone.now(),
+        closes_at__gt=timezone.now(),
+    ).values_list("pk", flat=True)
+    count = 0
+    for lot_id in list(due):
+        with transaction.atomic():
+            publish_match(WasteLot(pk=lot_id), "everyone")
+        count += 1
+    return count
+
+
+# --- Backfill: a new capability or notice is matched against the lots already open ------------------------
+
+
+def _open_lots_for(organisation: Organisation, category_id: int):
+    now = timezone.now()
+    lots = (
+        WasteLot.objects.filter(status=WasteLot.Status.OPEN, closes_at__gt=now, category_id=category_id)
+        .exclude(plant_id=organisation.pk)
+        .select_related("category", "plant")
+    )
+    if not organisation.is_banten:
+        lots = lots.exclude(local_first_until__gt=now)
+    return lots
+
+
+def backfill(organisation: Organisation, category_id: int) -> int:
+    """Match one organisation against the open lots of a category it just added (a capability or a notice).
+    Returns how many open lots now match it."""
+    if organisation.kind != Organisation.Kind.PROCESSOR or not organisation.is_verified:
+        return 0
+    added = 0
+    with transaction.atomic():
+        for lot in _open_lots_for(organisation, category_id)[:500]:
+            fit = find_matches_for(lot, organisation)
+            if fit is None:
+                continue
+            Match.objects.update_or_create(
+                lot=lot,
+                organisation=organisation,
+                defaults={
+                    "score": fit["score"],
+                    "reasons": fit["reasons"],
+                    "distance_km": fit["distance_km"],
+                    "wanted_notice_id": fit["wanted_notice_id"],
+                },
+            )
+            added += 1
+    return added
+
+
+def find_matches_for(lot: WasteLot, organisation: Organisation) -> dict | None:
+    """The rules of `find_matches`, for one organisation."""
+    return find_matches(lot, banten_only=lot.is_local_first_now, only=organisation.pk).get(organisation.pk)
+
+
+def explain(reasons: list[dict]) -> list[str]:
+    """The reasons of a match as short phrases in the active language."""
+    phrases = []
+    for reason in reasons:
+        code = reason.get("code")
+        if code == "category":
+            phrases.append(_("category match"))
+        elif code == "route":
+            phrases.append(Route(reason["route"]).label if reason.get("route") in Route.values else "")
+        elif code == "wanted":
+            phrases.append(_("your wanted notice"))
+        elif code == "distance":
+            phrases.append(_("%(km)s km away") % {"km": number_format(reason["km"], 1)})
+        elif code == "capacity":
+            phrases.append(_("capacity fits (%(capacity)s t per month)") % {"capacity": reason["capacity"]})
+        elif code == "banten":
+            phrases.append(_("Banten business"))
+        elif code == "japnas":
+            phrases.append(_("Japnas member"))
+        elif code == "licence":
+            phrases.append(_("licence covers it"))
+    return [phrase for phrase in phrases if phrase]

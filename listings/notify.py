@@ -1,0 +1,135 @@
+"""Who hears of what happens to a lot. Each function is called inside the transaction of the change and only
+records the event in the outbox (members.notifications): delivery happens after the commit, once.
+
+No message carries a bid's price or bidder, except the winning price told to the other bidders after the
+award (issue 4's rule); sealed bids stay sealed in every notification."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from members import notifications
+from members.models import Event, OutboxEvent, User
+
+from .models import Bid, Match, WasteLot
+
+key_for = notifications.key_for
+
+
+def people_of(organisation_ids):
+    return User.objects.filter(membership__organisation_id__in=list(organisation_ids), is_active=True).values_list(
+        "pk", flat=True
+    )
+
+
+def lot_params(lot: WasteLot) -> dict:
+    return {"reference": lot.reference, "title": lot.title}
+
+
+def lot_published(lot: WasteLot) -> None:
+    from .matching import publish_match
+
+    publish_match(lot, "local-first" if lot.local_first_until else "everyone")
+
+
+def lot_closed_by_deadline(lot: WasteLot) -> None:
+    notifications.notify_later(
+        Event.LOT_CLOSED,
+        key_for(Event.LOT_CLOSED, lot.pk),
+        people_of([lot.plant_id]),
+        lot_params(lot),
+        lot.get_absolute_url() + "bids/",
+    )
+
+
+def bid_arrived(lot: WasteLot, bid: Bid, *, previous_best: int | None, placed: bool) -> None:
+    """A new bid tells the plant; in open mode a better price tells whoever held the best price before."""
+    if placed:
+        notifications.notify_later(
+            Event.NEW_BID,
+            key_for(Event.NEW_BID, bid.pk),
+            people_of([lot.plant_id]),
+            lot_params(lot),
+            lot.get_absolute_url(),
+        )
+    if lot.is_sealed or previous_best is None or bid.price_per_unit <= previous_best:
+        return
+    overtaken = (
+        Bid.objects.filter(lot=lot, status=Bid.Status.LIVE, price_per_unit=previous_best)
+        .exclude(bidder_id=bid.bidder_id)
+        .values_list("bidder_id", flat=True)
+    )
+    notifications.notify_later(
+        Event.OUTBID,
+        key_for(Event.OUTBID, lot.pk, bid.pk, bid.revision),
+        people_of(overtaken),
+        lot_params(lot),
+        lot.get_absolute_url(),
+    )
+
+
+def award_made(lot: WasteLot, award, *, loser_organisation_ids) -> None:
+    bid = award.bid
+    notifications.notify_later(
+        Event.BID_ACCEPTED,
+        key_for(Event.BID_ACCEPTED, award.pk),
+        people_of([bid.bidder_id]),
+        lot_params(lot),
+        lot.get_absolute_url(),
+    )
+    notifications.notify_later(
+        Event.BID_REJECTED,
+        key_for(Event.BID_REJECTED, award.pk),
+        people_of(set(loser_organisation_ids) - {bid.bidder_id}),
+        {**lot_params(lot), "winning_price": bid.price_per_unit, "unit": lot.unit},
+        lot.get_absolute_url(),
+    )
+
+
+def lot_ended(lot: WasteLot, *, bidder_organisation_ids, reason: str, cancelled: bool) -> None:
+    """Cancelled, or closed without an award: the bidders whose bids ended hear why."""
+    notifications.notify_later(
+        Event.LOT_ENDED,
+        key_for(Event.LOT_ENDED, lot.pk),
+        people_of(bidder_organisation_ids),
+        {**lot_params(lot), "reason": reason, "how": "cancelled" if cancelled else "unawarded"},
+        lot.get_absolute_url(),
+    )
+
+
+def handover_recorded(lot: WasteLot, event: str, *, winner_organisation_id: int, acting_user: User) -> None:
+    """Pickup or processing recorded: both sides hear of it, except the person who recorded it."""
+    people = people_of([lot.plant_id, winner_organisation_id]).exclude(pk=acting_user.pk)
+    notifications.notify_later(event, key_for(event, lot.pk), people, lot_params(lot), lot.get_absolute_url())
+
+
+CLOSING_SOON = timedelta(hours=24)
+
+
+def warn_lots_closing_soon() -> int:
+    """Bidders and matched processors hear once that an open lot closes within 24 hours."""
+    now = timezone.now()
+    already = OutboxEvent.objects.filter(
+        key=Concat(Value(f"{Event.CLOSING_SOON}:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())
+    )
+    lots = WasteLot.objects.filter(
+        status=WasteLot.Status.OPEN, closes_at__gt=now, closes_at__lte=now + CLOSING_SOON
+    ).exclude(Exists(already))
+    warned = 0
+    for lot in lots.only("pk", "reference", "title", "closes_at"):
+        organisations = set(
+            Bid.objects.filter(lot=lot, status=Bid.Status.LIVE).values_list("bidder_id", flat=True)
+        ) | set(Match.objects.filter(lot=lot).values_list("organisation_id", flat=True))
+        with transaction.atomic():
+            notifications.notify_later(
+                Event.CLOSING_SOON,
+                key_for(Event.CLOSING_SOON, lot.pk),
+                people_of(organisations),
+                {**lot_params(lot), "closes_at": lot.closes_at.isoformat()},
+                lot.get_absolute_url(),
+            )
+        warned += 1
+    return warned
