@@ -31,8 +31,8 @@ def dashboard_scope(user) -> Scope:
     organisation = membership.organisation
     if not organisation.is_verified:
         raise PermissionDenied(_("The dashboard opens once platform staff have verified your organisation."))
-    if organisation.kind == Organisation.Kind.AUTHORITY:
-        return Scope("city")
+    if organisation.kind in (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR):
+        return Scope("city")  # officials, and the platform's operators (the secretariat)
     if organisation.kind == Organisation.Kind.PLANT:
         return Scope("plant", organisation)
     if organisation.kind == Organisation.Kind.PROCESSOR:
