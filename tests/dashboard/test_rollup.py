@@ -62,3 +62,10 @@ def test_deals_made_through_the_services_are_in_the_rollup(db):
     before = _snapshot()
     deals_refresh_all()
     assert _snapshot() == before
+
+
+def test_staff_read_the_rollup_in_the_admin(client, staff, plant, outside):
+    lot = make_deal(plant=plant, processor=outside, awarded=at(2025, 5, 1))
+    client.force_login(staff)
+    assert lot.reference in client.get("/admin/dashboard/deal/").content.decode()
+    assert client.get("/admin/dashboard/deal/add/").status_code == 403
