@@ -8,6 +8,8 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Waste catalogue and lots")
 
     def ready(self):
+        from . import pagecache
         from .cache import connect_signals
 
         connect_signals()
+        pagecache.connect_signals()

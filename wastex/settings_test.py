@@ -27,3 +27,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT = None  # tests serve static files from the finders
 # Views are tested on fresh renders; tests/listings/test_cache.py switches the page cache on.
 LOTS_PAGE_CACHE_SECONDS = 0
+PAGE_CACHE_SECONDS = 0  # tests/test_pagecache.py switches it on
