@@ -65,7 +65,7 @@ def get_page(key: str) -> tuple[str, int] | None:
     if version is None:
         cache.add(VERSION_KEY, str(time.time_ns()), None)
         return None
-    if stored is None or stored[0] != version:
+    if stored is None or len(stored) != 3 or stored[0] != version:  # (a page kept before expiries were kept)
         return None
     return stored[1], max(int(stored[2] - time.time()), 0)
 

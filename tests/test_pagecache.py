@@ -449,3 +449,24 @@ def test_a_cached_bids_page_expires_at_the_lots_deadline(client, plant, plant_ad
     fresh(client, reverse("listings:lot_bids", args=[lot.reference]))
     expiries = [at for key, at in cache._expire_info.items() if pagecache.PAGE_PREFIX in key]
     assert len(expiries) == 1 and 15 <= expiries[0] - time.time() <= 20
+
+
+def test_a_browse_page_kept_before_expiries_were_kept_is_rendered_afresh():
+    from django.core.cache import cache
+
+    from listings import cache as lots_cache
+
+    version = lots_cache.current_version()
+    cache.set("listings:lots-page:old", (version, "<p>old</p>"), 60)
+    assert lots_cache.get_page("listings:lots-page:old") is None
+    lots_cache.set_page("listings:lots-page:new", version, "<p>new</p>", 60)
+    html, seconds = lots_cache.get_page("listings:lots-page:new")
+    assert html == "<p>new</p>" and 58 <= seconds <= 60
+
+
+def test_the_benchmark_invalidates_every_session_page(commit):
+    from wastex import benchdata
+
+    before = pagecache._versions([pagecache.PEOPLE_KEY])
+    assert commit(benchdata.invalidate_page_cache)
+    assert pagecache._versions([pagecache.PEOPLE_KEY]) != before
