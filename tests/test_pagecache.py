@@ -1,6 +1,7 @@
 """Pages cached per session (wastex.pagecache): served without a query, never stale after a change they show,
 never to another session or person, with a working CSRF token and the headers of a fresh page."""
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -470,3 +471,17 @@ def test_the_benchmark_invalidates_every_session_page(commit):
     before = pagecache._versions([pagecache.PEOPLE_KEY])
     assert commit(benchdata.invalidate_page_cache)
     assert pagecache._versions([pagecache.PEOPLE_KEY]) != before
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no Redis to read from")
+def test_the_redis_backends_quick_get_many_reads_what_get_many_reads():
+    from wastex.cache import RedisCache
+
+    cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"wastex-test-{os.getpid()}"})
+    values = {"page": {"parts": [b"<p>", b"</p>"], "user": "7"}, "version": "1795848442363765612", "count": 12}
+    cache.set_many(values, 30)
+    try:
+        keys = [*values, "missing"]
+        assert cache.get_many_prevalidated(keys) == cache.get_many(keys) == values
+    finally:
+        cache.delete_many(list(values))

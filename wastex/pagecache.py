@@ -85,6 +85,13 @@ def bump(*keys: str) -> None:
         transaction.on_commit(lambda: _cache().set_many(dict.fromkeys(keys, _now_version()), None))
 
 
+def _get_many(keys: list[str]) -> dict:
+    """The cache's get_many, through the Redis backend's quicker one when there is one (wastex.cache)."""
+    cache = _cache()
+    quick = getattr(cache, "get_many_prevalidated", None)
+    return quick(keys) if quick else cache.get_many(keys)
+
+
 def _versions(keys: Iterable[str]) -> dict[str, str]:
     """The current version of each key, creating the missing ones."""
     keys = list(dict.fromkeys(keys))
@@ -182,8 +189,7 @@ class PageCacheMiddleware:
             return None
         page_key = _page_key(session_key, request)
         session_cache_key = self.session_prefix + session_key
-        cache = _cache()
-        found = cache.get_many([session_cache_key, page_key, PEOPLE_KEY, *path_versions])
+        found = _get_many([session_cache_key, page_key, PEOPLE_KEY, *path_versions])
         # What the view stores its page against, read before the person is loaded: a change committed after
         # this point bumps a version the stored page does not carry.
         versions = {key: found.get(key) for key in (PEOPLE_KEY, *path_versions)}
@@ -199,7 +205,7 @@ class PageCacheMiddleware:
         wanted = page["versions"]
         missing = [key for key in wanted if key not in found]
         if missing:
-            found.update(cache.get_many(missing))
+            found.update(_get_many(missing))
         if any(found.get(key) != version for key, version in wanted.items()):
             return None
         _new_csrf_secret(request)
