@@ -75,7 +75,8 @@ def _cache():
 
 
 def _now_version() -> str:
-    return str(time.time_ns())
+    """Unique even when two machines bump the same key in the same nanosecond."""
+    return f"{time.time_ns()}-{secrets.token_hex(4)}"
 
 
 def bump(*keys: str) -> None:
