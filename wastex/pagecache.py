@@ -14,6 +14,10 @@ earlier, from PageCacheMiddleware (placed just after CsrfViewMiddleware), in one
   organisation's status, pages show bidders' names, licences and ratings); the view's own keys for its data
   (listings.pagecache: every lot, one lot, one organisation's bids).
 
+Anything new that every page shows (a notification count in base.html, say) must bump PEOPLE_KEY (or a key the
+page depends on) when it changes: `bump(PEOPLE_KEY)` in the code that changes it, or on its model's signals in
+`connect_signals`. Otherwise a cached page keeps showing the old value until a version moves.
+
 A view takes part by calling `render` (or `respond` with HTML it already has) instead of Django's render,
 after `depend` for any version its data needs that the middleware could not know from the path. Everything
 is rendered with CSRF_PLACEHOLDER as the CSRF token; each response gets the asker's own token. A request the
