@@ -485,3 +485,24 @@ def test_the_redis_backends_quick_get_many_reads_what_get_many_reads():
         assert cache.get_many_prevalidated(keys) == cache.get_many(keys) == values
     finally:
         cache.delete_many(list(values))
+
+
+def test_my_bids_takes_one_round_trip_once_this_process_knows_its_versions(client, processor_admin, monkeypatch):
+    calls = []
+    real = pagecache._get_many
+    monkeypatch.setattr(pagecache, "_get_many", lambda keys: calls.append(list(keys)) or real(keys))
+    client.force_login(processor_admin)
+    fresh(client, MY_BIDS)
+    calls.clear()
+    cached(client, MY_BIDS)
+    assert len(calls) == 1
+    hints = pagecache._EXTRA_VERSION_HINTS
+    hints.clear()  # another process: a second round trip for the organisation's version
+    calls.clear()
+    cached(client, MY_BIDS)
+    assert len(calls) == 2
+    for key in hints:
+        hints[key] = (org_bids_key(0),)  # a wrong hint costs the second round trip, nothing else
+    calls.clear()
+    cached(client, MY_BIDS)
+    assert len(calls) == 2

@@ -59,6 +59,12 @@ CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 _CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
 _CSRF_BASE = len(CSRF_ALLOWED_CHARS)
 
+# Page key -> the version keys beyond the path's that the page needed when this process last stored or served
+# it (a /my/bids/ page needs its organisation's): read in the first round trip instead of a second. Only a hint:
+# the page itself says which versions it needs.
+_EXTRA_VERSION_HINTS: dict[str, tuple[str, ...]] = {}
+MAX_HINTS = 20_000
+
 # Paths whose pages may be cached: (pattern, function of the match giving the version keys to read in the
 # same round trip). Apps add theirs with `register`.
 _PATHS: list[tuple[re.Pattern, Callable[[re.Match], list[str]]]] = []
@@ -194,14 +200,20 @@ class PageCacheMiddleware:
             return None
         page_key = _page_key(session_key, request)
         session_cache_key = self.session_prefix + session_key
-        found = _get_many([session_cache_key, page_key, PEOPLE_KEY, *path_versions])
+        hints = _EXTRA_VERSION_HINTS.get(page_key, ())
+        found = _get_many([session_cache_key, page_key, PEOPLE_KEY, *path_versions, *hints])
         # What the view stores its page against, read before the person is loaded: a change committed after
         # this point bumps a version the stored page does not carry.
         versions = {key: found.get(key) for key in (PEOPLE_KEY, *path_versions)}
         if None in versions.values():
             # Started now, before anything is read: a page rendered from here on is as new as its version.
             versions.update(_versions(key for key, version in versions.items() if version is None))
-        request._page_cache = {"key": page_key, "session_key": session_key, "versions": versions}
+        request._page_cache = {
+            "key": page_key,
+            "session_key": session_key,
+            "versions": versions,
+            "path_versions": path_versions,
+        }
         session, page = found.get(session_cache_key), found.get(page_key)
         if not isinstance(session, dict) or not isinstance(page, dict) or MESSAGES_SESSION_KEY in session:
             return None
@@ -211,11 +223,20 @@ class PageCacheMiddleware:
         missing = [key for key in wanted if key not in found]
         if missing:
             found.update(_get_many(missing))
+            _remember_extra_versions(page_key, wanted, path_versions)
         if any(found.get(key) != version for key, version in wanted.items()):
             return None
         _new_csrf_secret(request)
         response = HttpResponse(csrf_token(request).encode().join(page["parts"]))
         return _finish(response, page["language"])
+
+
+def _remember_extra_versions(page_key: str, versions: dict, path_versions: Iterable[str]) -> None:
+    extra = tuple(key for key in versions if key != PEOPLE_KEY and key not in path_versions)
+    if extra:
+        if len(_EXTRA_VERSION_HINTS) >= MAX_HINTS:
+            _EXTRA_VERSION_HINTS.clear()
+        _EXTRA_VERSION_HINTS[page_key] = extra
 
 
 def _state(request) -> dict | None:
@@ -254,6 +275,7 @@ def respond(request, html: str, *, seconds: int, status: int = 200) -> HttpRespo
             "parts": html.encode().split(CSRF_PLACEHOLDER_BYTES),
         }
         _cache().set(state["key"], page, min(seconds, settings.PAGE_CACHE_SECONDS))
+        _remember_extra_versions(state["key"], versions, state["path_versions"])
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)), status=status)
 
 
