@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from wastex import pagecache
+
 VERSION_KEY = "listings:lots-version"
 
 
@@ -27,7 +29,7 @@ def bump_lots_version() -> None:
 
 
 # Stands in for the CSRF token in a cached page; each response gets the asker's own token.
-CSRF_PLACEHOLDER = "__wastex_csrf_token_placeholder__"
+CSRF_PLACEHOLDER = pagecache.CSRF_PLACEHOLDER
 
 
 def page_key(*, request, query: str, language: str, origin, partial: bool) -> str:
@@ -55,16 +57,17 @@ def page_key(*, request, query: str, language: str, origin, partial: bool) -> st
     return f"listings:lots-page:{digest}"
 
 
-def get_page(key: str) -> str | None:
-    """One round trip for the current version and the page; a page rendered under an older version misses."""
+def get_page(key: str) -> tuple[str, int] | None:
+    """One round trip for the current version and the page; a page rendered under an older version misses.
+    Returns the page and the seconds it has left."""
     found = cache.get_many([VERSION_KEY, key])
     version, stored = found.get(VERSION_KEY), found.get(key)
     if version is None:
         cache.add(VERSION_KEY, str(time.time_ns()), None)
         return None
-    if stored is None or stored[0] != version:
+    if stored is None or len(stored) != 3 or stored[0] != version:  # (a page kept before expiries were kept)
         return None
-    return stored[1]
+    return stored[1], max(int(stored[2] - time.time()), 0)
 
 
 def current_version() -> str:
@@ -77,7 +80,7 @@ def current_version() -> str:
 
 def set_page(key: str, version: str, html: str, seconds: int) -> None:
     if seconds > 0:
-        cache.set(key, (version, html), seconds)
+        cache.set(key, (version, html, time.time() + seconds), seconds)
 
 
 def seconds_to_keep(lots) -> int:

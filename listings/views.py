@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.messages import get_messages
@@ -5,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.selectors import user_membership
+from wastex import pagecache
 from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 
 from . import cache as lots_cache
+from . import pagecache as page_versions
 from . import selectors, services
 from .filters import LotFilter
 from .forms import (
@@ -79,9 +81,10 @@ def lot_list(request):
         key = lots_cache.page_key(
             request=request, query=request.GET.urlencode(), language=get_language(), origin=origin, partial=partial
         )
-        html = lots_cache.get_page(key)
-        if html is not None:
-            return HttpResponse(html.replace(lots_cache.CSRF_PLACEHOLDER, get_token(request)))
+        found = lots_cache.get_page(key)
+        if found is not None:
+            html, seconds = found
+            return pagecache.respond(request, html, seconds=seconds)
         version = lots_cache.current_version()
     filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
     page = offset_page(request, filterset.qs)
@@ -93,10 +96,11 @@ def lot_list(request):
     }
     template = "listings/partials/lot_results.html" if partial else "listings/lot_list.html"
     if not cacheable:
-        return render(request, template, context)
+        return pagecache.render(request, template, context, seconds=_seconds_before_deadline(context["lots"]))
     html = render_to_string(template, {**context, "csrf_token": lots_cache.CSRF_PLACEHOLDER}, request)
-    lots_cache.set_page(key, version, html, lots_cache.seconds_to_keep(context["lots"]))
-    return HttpResponse(html.replace(lots_cache.CSRF_PLACEHOLDER, get_token(request)))
+    seconds = lots_cache.seconds_to_keep(context["lots"])
+    lots_cache.set_page(key, version, html, seconds)
+    return pagecache.respond(request, html, seconds=seconds)
 
 
 def _lot_form_too_large(request) -> bool:
@@ -482,7 +486,22 @@ def lot_bids(request, reference):
         "licence_invalid": _("not valid on pickup"),
         "licence_none": _("none"),
     }
-    return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
+    # Cached for this session until the lot or its bids change (listings.pagecache), never past the deadline.
+    return pagecache.render(
+        request,
+        "listings/lot_bids.html",
+        context,
+        seconds=_seconds_before_deadline([lot]),
+        status=400 if award_form.errors else 200,
+    )
+
+
+def _seconds_before_deadline(lots) -> int:
+    """How long a page showing these lots may be kept: never past the deadline of an open one."""
+    deadlines = [lot.closes_at for lot in lots if lot.status == WasteLot.Status.OPEN]
+    if not deadlines:
+        return settings.PAGE_CACHE_SECONDS
+    return max(int((min(deadlines) - timezone.now()).total_seconds()), 0)
 
 
 def _with_licence_check(bids) -> list:
@@ -643,8 +662,10 @@ def my_bids(request):
     organisation = services.bidder_organisation(request.user)
     if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
         raise PermissionDenied(_("“My bids” is for people of processing businesses."))
+    pagecache.depend(request, page_versions.org_bids_key(organisation.pk))
     page = offset_page(request, selectors.bids_of_organisation(organisation))
-    return render(request, "listings/my_bids.html", {**page, "bids": page["items"]})
+    seconds = _seconds_before_deadline([bid.lot for bid in page["items"]])
+    return pagecache.render(request, "listings/my_bids.html", {**page, "bids": page["items"]}, seconds=seconds)
 
 
 def staff_handovers(request):

@@ -727,13 +727,19 @@ def _last_reference_number(year: int) -> int:
 
 
 def invalidate_page_cache() -> bool:
-    """Rows written by COPY send no post_save signal: tell the app's page cache (listings.cache) that lots
-    changed, so that no page rendered from earlier data is served. False when the app has no such cache."""
+    """Rows written by COPY send no post_save signal: tell the app's page caches (listings.cache, and
+    wastex.pagecache, whose every page depends on PEOPLE_KEY) that everything changed, so that no page rendered
+    from earlier data is served. False when the app has no such cache."""
     try:
         from listings.cache import bump_lots_version
     except ImportError:
         return False
     bump_lots_version()
+    try:
+        from wastex.pagecache import PEOPLE_KEY, bump
+    except ImportError:
+        return True
+    bump(PEOPLE_KEY)
     return True
 
 

@@ -28,3 +28,4 @@ STATIC_ROOT = None  # tests serve static files from the finders
 # Views are tested on fresh renders; tests/listings/test_cache.py switches the page cache on.
 LOTS_PAGE_CACHE_SECONDS = 0
 DASHBOARD_CACHE_SECONDS = 0
+PAGE_CACHE_SECONDS = 0  # tests/test_pagecache.py switches it on
