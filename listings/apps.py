@@ -8,8 +8,10 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Waste catalogue and lots")
 
     def ready(self):
-        from . import matching  # noqa: F401 - registers the outbox handler that matches published lots
-        from . import pagecache
+        from . import (
+            matching,  # noqa: F401 - registers the outbox handler that matches published lots
+            pagecache,
+        )
         from .cache import connect_signals
 
         connect_signals()
