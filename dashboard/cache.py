@@ -15,9 +15,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from wastex import pagecache
+
 VERSION_KEY = "dashboard:version"
-# Stands in for the CSRF token in a cached page; each response gets the asker's own token.
-CSRF_PLACEHOLDER = "__wastex_dashboard_csrf_placeholder__"
+# Stands in for the CSRF token in a cached page; each response gets the asker's own token (the session page
+# cache, wastex.pagecache, keeps the same pages and swaps the same placeholder).
+CSRF_PLACEHOLDER = pagecache.CSRF_PLACEHOLDER
 
 
 def enabled() -> bool:

@@ -1,8 +1,8 @@
 """/dashboard/: the city's figures for officials and staff; a plant's or a processor's own for its people."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from listings.models import WasteCategory
 from members.models import Organisation
 from members.selectors import user_membership
+from wastex import pagecache
 
 from . import cache as page_cache
 from . import charts, exports, selectors
@@ -54,7 +55,7 @@ def dashboard(request):
         )
         html, version = page_cache.get_page(key)
         if html is not None:
-            return HttpResponse(html.replace(page_cache.CSRF_PLACEHOLDER, get_token(request)))
+            return pagecache.respond(request, html, seconds=settings.DASHBOARD_CACHE_SECONDS)
     filterset = DashboardFilter(request.GET or None)
     context = {"filter": filterset, "scope": scope, "query": request.GET.urlencode()}
     status = 200
@@ -79,7 +80,7 @@ def dashboard(request):
         return render(request, template, context, status=status)
     html = render_to_string(template, {**context, "csrf_token": page_cache.CSRF_PLACEHOLDER}, request)
     page_cache.set_page(key, version, html)
-    return HttpResponse(html.replace(page_cache.CSRF_PLACEHOLDER, get_token(request)))
+    return pagecache.respond(request, html, seconds=settings.DASHBOARD_CACHE_SECONDS)
 
 
 def export(request, table, fmt):

@@ -506,3 +506,26 @@ def test_my_bids_takes_one_round_trip_once_this_process_knows_its_versions(clien
     calls.clear()
     cached(client, MY_BIDS)
     assert len(calls) == 2
+
+
+def test_the_dashboard_is_kept_for_the_session_until_a_deal_moves(client, official, plant, processor, settings, commit):
+    from tests.dashboard.conftest import make_deal
+    from tests.dashboard.test_views import figure
+
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    client.force_login(official)
+    url = reverse("dashboard:dashboard")
+    first, queries = get(client, url, period="year")
+    assert queries > 0 and figure(first, "tonnes_awarded") == "0 t"
+    second, queries = get(client, url, period="year")
+    assert queries == 0 and figure(second, "tonnes_awarded") == "0 t"
+    commit(make_deal, plant=plant, processor=processor, quantity="250", awarded=timezone.now() - timedelta(days=2))
+    after, queries = get(client, url, period="year")
+    assert queries > 0 and figure(after, "tonnes_awarded") == "250 t"
+    again, queries = get(client, url, period="year")
+    assert queries == 0 and figure(again, "tonnes_awarded") == "250 t"
+    # another official's session never gets this one's page
+    other = Client()
+    other.force_login(member_of(official.membership.organisation, email="kedua@dlh.test", role="member"))
+    response, queries = get(other, url, period="year")
+    assert response.status_code == 200 and queries > 0
