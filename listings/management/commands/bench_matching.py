@@ -92,6 +92,8 @@ class Command(BaseCommand):
         if ids:
             User.objects.filter(membership__organisation_id__in=ids).delete()
             Organisation.objects.filter(pk__in=ids).delete()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # the planner's statistics for the smaller tables
 
     def _processors(self, size: int) -> None:
         """Grow the processors (each with one person and three capabilities) to `size`."""
