@@ -7,7 +7,6 @@ capabilities and the catalogue. A save or delete of any of them writes a new ver
 commits; the next request misses and renders afresh. DASHBOARD_CACHE_SECONDS bounds the age anyway (0: off).
 """
 
-import hashlib
 import time
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from listings.cache import viewer_page_key
 from wastex import pagecache
 
 VERSION_KEY = "dashboard:version"
@@ -32,23 +32,9 @@ def bump_version() -> None:
 
 
 def page_key(*, request, scope_key: str, query: str, language: str, partial: bool) -> str:
-    user = request.user
-    membership = getattr(user, "_membership_cache", None)
-    organisation = membership.organisation if membership else None
-    viewer = "|".join(
-        str(part)
-        for part in (
-            user.pk,
-            user.get_short_name(),
-            user.is_staff,
-            organisation.slug if organisation else "-",
-            organisation.verification_status if organisation else "-",
-            organisation.name if organisation else "-",
-            scope_key,
-        )
+    return viewer_page_key(
+        "dashboard:page", request=request, language=language, partial=partial, query=query, extra=(scope_key,)
     )
-    digest = hashlib.sha256(f"{viewer}\n{language}\n{int(partial)}\n{query}".encode()).hexdigest()
-    return f"dashboard:page:{digest}"
 
 
 def get_page(key: str) -> tuple[str | None, str]:

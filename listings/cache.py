@@ -32,9 +32,9 @@ def bump_lots_version() -> None:
 CSRF_PLACEHOLDER = pagecache.CSRF_PLACEHOLDER
 
 
-def page_key(*, request, query: str, language: str, origin, partial: bool) -> str:
-    """Everything a rendered /lots/ page depends on, besides the lots: who sees it (the navigation names the
-    person and shows their organisation's status), the language, the viewer's place and the query."""
+def viewer_page_key(prefix: str, *, request, language: str, partial: bool, query: str, extra: tuple = ()) -> str:
+    """The key of a page rendered for this viewer (the navigation names the person and shows their
+    organisation's kind, role and status), in this language, for this query; `extra`: what else it depends on."""
     user = request.user
     membership = getattr(user, "_membership_cache", None)
     organisation = membership.organisation if membership else None
@@ -50,11 +50,20 @@ def page_key(*, request, query: str, language: str, origin, partial: bool) -> st
             organisation.kind if organisation else "-",
             organisation.verification_status if organisation else "-",
             organisation.name if organisation else "-",
-            f"{float(origin[0]):.5f},{float(origin[1]):.5f}" if origin else "-",
+            *extra,
         )
     )
     digest = hashlib.sha256(f"{viewer}\n{language}\n{int(partial)}\n{query}".encode()).hexdigest()
-    return f"listings:lots-page:{digest}"
+    return f"{prefix}:{digest}"
+
+
+def page_key(*, request, query: str, language: str, origin, partial: bool) -> str:
+    """Everything a rendered /lots/ page depends on, besides the lots: the viewer, the language, the viewer's
+    place (for distances) and the query."""
+    place = f"{float(origin[0]):.5f},{float(origin[1]):.5f}" if origin else "-"
+    return viewer_page_key(
+        "listings:lots-page", request=request, language=language, partial=partial, query=query, extra=(place,)
+    )
 
 
 def get_page(key: str) -> tuple[str, int] | None:

@@ -451,8 +451,8 @@ def load_demo_matching() -> int:
     """Capabilities, a wanted notice and an alert, then the open demo lots matched (no e-mail: demo data)."""
     from members.models import Organisation
 
-    from .matching import find_matches
-    from .models import Capability, Match, SavedSearch, WantedNotice
+    from .matching import find_matches, save_matches
+    from .models import Capability, SavedSearch, WantedNotice
 
     for slug, code, route, capacity, radius in CAPABILITIES:
         organisation = Organisation.objects.filter(slug=slug).first()
@@ -487,16 +487,5 @@ def load_demo_matching() -> int:
     created = 0
     for lot in WasteLot.objects.filter(status=WasteLot.Status.OPEN).select_related("category", "plant"):
         found = find_matches(lot, banten_only=lot.is_local_first_now)
-        rows = [
-            Match(
-                lot=lot,
-                organisation_id=organisation_id,
-                score=fit["score"],
-                reasons=fit["reasons"],
-                distance_km=fit["distance_km"],
-                wanted_notice_id=fit["wanted_notice_id"],
-            )
-            for organisation_id, fit in found.items()
-        ]
-        created += len(Match.objects.bulk_create(rows, ignore_conflicts=True))
+        created += len(save_matches(lot, found))
     return created

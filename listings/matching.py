@@ -28,6 +28,7 @@ from members.models import Event, Licence, Organisation, User
 
 from .filters import distance_km, distance_km_expression
 from .models import ROUTE_RANK, Capability, Match, Route, SavedSearch, WantedNotice, WasteLot
+from .notify import lot_params
 
 MONTHLY_FACTOR = {"weekly": Decimal("4.345"), "monthly": Decimal(1), "quarterly": Decimal(1) / Decimal(3)}
 TO_TONNES = {"t": Decimal(1), "kg": Decimal("0.001")}
@@ -138,16 +139,41 @@ def find_matches(lot: WasteLot, *, banten_only: bool, only: int | None = None) -
         capabilities = capabilities.annotate(distance=Value(None))
     if tonnes is not None:
         capabilities = capabilities.filter(capacity_tonnes_per_month__gte=tonnes)
-    found: dict[int, dict] = {}
-    for organisation_id, route, capacity, distance, radius, province, japnas in capabilities.values_list(
+    capable = {
+        row[0]: row[1:]
+        for row in capabilities.values_list(
+            "organisation_id",
+            "route",
+            "capacity_tonnes_per_month",
+            "distance",
+            "radius_km",
+            "organisation__province",
+            "organisation__japnas_number",
+        )
+    }
+    notices = _processors(
+        WantedNotice.objects.live().filter(category_id=lot.category_id, **narrow), "organisation__", lot, banten_only
+    ).filter(Q(kecamatan="") | Q(kecamatan=lot.site_kecamatan) | Q(pk=lot.answers_notice_id or 0))
+    wanted: dict[int, tuple] = {}
+    for notice_id, organisation_id, *rest in notices.order_by("-created_at").values_list(
+        "pk",
         "organisation_id",
-        "route",
-        "capacity_tonnes_per_month",
-        "distance",
-        "radius_km",
         "organisation__province",
         "organisation__japnas_number",
+        "organisation__latitude",
+        "organisation__longitude",
     ):
+        wanted.setdefault(organisation_id, (notice_id, *rest))  # the newest notice of each organisation
+
+    found: dict[int, dict] = {}
+    for organisation_id in capable.keys() | wanted.keys():
+        route = capacity = distance = radius = notice_id = None
+        if organisation_id in capable:
+            route, capacity, distance, radius, province, japnas = capable[organisation_id]
+        if organisation_id in wanted:
+            notice_id, province, japnas, latitude, longitude = wanted[organisation_id]
+            if distance is None and point and latitude is not None:
+                distance = distance_km(*point, latitude, longitude)
         points, reasons = score(
             lot=lot,
             province=province,
@@ -156,55 +182,13 @@ def find_matches(lot: WasteLot, *, banten_only: bool, only: int | None = None) -
             distance=distance,
             radius=radius,
             capacity=capacity,
-        )
-        found[organisation_id] = {
-            "score": points,
-            "reasons": reasons,
-            "distance_km": distance,
-            "wanted_notice_id": None,
-            "route": route,
-            "radius": radius,
-            "capacity": capacity,
-        }
-
-    notices = _processors(
-        WantedNotice.objects.live().filter(category_id=lot.category_id, **narrow), "organisation__", lot, banten_only
-    ).filter(Q(kecamatan="") | Q(kecamatan=lot.site_kecamatan) | Q(pk=lot.answers_notice_id or 0))
-    for notice_id, organisation_id, province, japnas, latitude, longitude in notices.order_by(
-        "-created_at"
-    ).values_list(
-        "pk",
-        "organisation_id",
-        "organisation__province",
-        "organisation__japnas_number",
-        "organisation__latitude",
-        "organisation__longitude",
-    ):
-        current = found.get(organisation_id)
-        if current and current["wanted_notice_id"]:
-            continue
-        if current:
-            distance = current["distance_km"]
-        else:
-            distance = distance_km(*point, latitude, longitude) if point and latitude is not None else None
-        points, reasons = score(
-            lot=lot,
-            province=province,
-            japnas_number=japnas,
-            route=current["route"] if current else None,
-            radius=current["radius"] if current else None,
-            capacity=current["capacity"] if current else None,
-            distance=distance,
-            wanted=True,
+            wanted=notice_id is not None,
         )
         found[organisation_id] = {
             "score": points,
             "reasons": reasons,
             "distance_km": distance,
             "wanted_notice_id": notice_id,
-            "route": current["route"] if current else None,
-            "radius": current["radius"] if current else None,
-            "capacity": current["capacity"] if current else None,
         }
     return found
 
@@ -254,41 +238,35 @@ def saved_search_recipients(lot: WasteLot, *, banten_only: bool) -> list[int]:
     ]
 
 
-def notification_params(lot: WasteLot) -> dict:
-    return {"reference": lot.reference, "title": lot.title}
+def save_matches(lot: WasteLot, found: dict[int, dict]) -> list[Match]:
+    """Store what `find_matches` found; a match already stored stays as it is."""
+    now = timezone.now()
+    rows = [
+        Match(
+            lot=lot,
+            organisation_id=organisation_id,
+            score=fit["score"],
+            reasons=fit["reasons"],
+            distance_km=fit["distance_km"],
+            wanted_notice_id=fit["wanted_notice_id"],
+            created_at=now,
+        )
+        for organisation_id, fit in found.items()
+    ]
+    return Match.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
 def match_lot(lot_id: int) -> dict:
     """Match an open lot, store the matches, notify the people of every matched processor and every saved search
-    it satisfies. Safe to run again: only what is missing is added."""
+    it satisfies. Safe to run again, also at the same time: only what is missing is added. The lot's row is not
+    locked, so bidding on a lot just published never waits for its fan-out."""
+    lot = WasteLot.objects.select_related("category", "plant").filter(pk=lot_id).first()
+    if lot is None or not lot.is_open_now:
+        return {"matches": 0, "notified": 0}
+    banten_only = lot.is_local_first_now
     with transaction.atomic():
-        lot = (
-            WasteLot.objects.select_for_update(of=("self",))
-            .select_related("category", "plant")
-            .filter(pk=lot_id)
-            .first()
-        )
-        if lot is None or not lot.is_open_now:
-            return {"matches": 0, "notified": 0}
-        banten_only = lot.is_local_first_now
         found = find_matches(lot, banten_only=banten_only)
-        now = timezone.now()
-        Match.objects.bulk_create(
-            [
-                Match(
-                    lot=lot,
-                    organisation_id=organisation_id,
-                    score=fit["score"],
-                    reasons=fit["reasons"],
-                    distance_km=fit["distance_km"],
-                    wanted_notice_id=fit["wanted_notice_id"],
-                    created_at=now,
-                )
-                for organisation_id, fit in found.items()
-            ],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
+        save_matches(lot, found)
         people = User.objects.filter(is_active=True, membership__organisation__matches__lot=lot).values_list(
             "pk", flat=True
         )
@@ -297,12 +275,14 @@ def match_lot(lot_id: int) -> dict:
             Event.NEW_MATCH,
             notifications.key_for(Event.NEW_MATCH, lot.pk),
             recipients,
-            notification_params(lot),
+            lot_params(lot),
             lot.get_absolute_url(),
         )
-        if not banten_only and lot.matched_everyone_at is None:
-            lot.matched_everyone_at = now
-            lot.save(update_fields=["matched_everyone_at"])
+        if not banten_only:
+            # An update, not a save: nothing a page shows changed, so no page cache is dropped.
+            WasteLot.objects.filter(pk=lot.pk, matched_everyone_at__isnull=True).update(
+                matched_everyone_at=timezone.now()
+            )
     return {"matches": len(found), "notified": notified}
 
 
@@ -311,9 +291,9 @@ def _handle_match_lot(payload: dict) -> None:
     match_lot(payload["lot"])
 
 
-def publish_match(lot: WasteLot, stage: str) -> None:
+def publish_match(lot_id: int, stage: str) -> None:
     """Ask for the lot to be matched after the commit (through the outbox: a broker outage loses nothing)."""
-    notifications.publish("match_lot", f"match_lot:{lot.pk}:{stage}", {"lot": lot.pk})
+    notifications.publish("match_lot", f"match_lot:{lot_id}:{stage}", {"lot": lot_id})
 
 
 def widen_local_first_matches() -> int:
@@ -327,7 +307,7 @@ def widen_local_first_matches() -> int:
     count = 0
     for lot_id in list(due):
         with transaction.atomic():
-            publish_match(WasteLot(pk=lot_id), "everyone")
+            publish_match(lot_id, "everyone")
         count += 1
     return count
 

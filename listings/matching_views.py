@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,30 +51,38 @@ def my_matches(request):
     return render(request, "listings/my_matches.html", context)
 
 
+def _save_capability(request, form) -> bool:
+    """Save a valid capability form through the service (matched at once against the open lots); False with
+    the reasons on the form when it cannot be saved."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        matched = services.capability_save(acting_user=request.user, capability=form.save(commit=False))
+    except ValidationError as exc:
+        add_validation_error(form, exc)
+        return False
+    messages.success(
+        request,
+        ngettext(
+            "Capability saved. %(n)d open lot matches it now.",
+            "Capability saved. %(n)d open lots match it now.",
+            matched,
+        )
+        % {"n": matched},
+    )
+    return True
+
+
 def capabilities(request):
-    """What my organisation takes: list, and add one (matched at once against the open lots)."""
+    """What my organisation takes: list, and add one."""
     organisation = _processor_or_403(request)
     form = CapabilityForm(
         request.POST or None,
         organisation=organisation,
         initial={"latitude": organisation.latitude, "longitude": organisation.longitude, "radius_km": 30},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            matched = services.capability_save(acting_user=request.user, capability=form.save(commit=False))
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Capability saved. %(n)d open lot matches it now.",
-                    "Capability saved. %(n)d open lots match it now.",
-                    matched,
-                )
-                % {"n": matched},
-            )
-            return redirect("listings:capabilities")
+    if _save_capability(request, form):
+        return redirect("listings:capabilities")
     rows = organisation.capabilities.select_related("category")
     return render(
         request,
@@ -87,22 +96,8 @@ def capability_edit(request, pk):
     organisation = _processor_or_403(request)
     capability = get_object_or_404(Capability, pk=pk, organisation=organisation)
     form = CapabilityForm(request.POST or None, instance=capability, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            matched = services.capability_save(acting_user=request.user, capability=form.save(commit=False))
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Capability saved. %(n)d open lot matches it now.",
-                    "Capability saved. %(n)d open lots match it now.",
-                    matched,
-                )
-                % {"n": matched},
-            )
-            return redirect("listings:capabilities")
+    if _save_capability(request, form):
+        return redirect("listings:capabilities")
     return render(
         request,
         "listings/capability_form.html",
@@ -122,16 +117,16 @@ def capability_delete(request, pk):
 
 def wanted_list(request):
     """Live wanted notices: plants see what processors ask for and can answer one with a lot."""
-    notices = WantedNotice.objects.live().select_related("organisation", "category")
+    organisation = services.processor_of(request.user)
+    mine = request.GET.get("mine") == "1"
+    # Our own notices include the withdrawn and expired ones; everyone else sees the live ones.
+    notices = (
+        WantedNotice.objects.filter(organisation=organisation) if mine and organisation else WantedNotice.objects.live()
+    )
     category = WasteCategory.objects.filter(code=request.GET.get("category") or "").first()
     if category:
         notices = notices.filter(category=category)
-    mine = request.GET.get("mine") == "1"
-    organisation = services.processor_of(request.user)
-    if mine and organisation:
-        notices = WantedNotice.objects.filter(organisation=organisation).select_related("organisation", "category")
-    page = offset_page(request, notices.order_by("-created_at", "-id"))
-    membership = user_membership(request.user)
+    page = offset_page(request, notices.select_related("organisation", "category").order_by("-created_at", "-id"))
     context = {
         **page,
         "notices": page["items"],
@@ -139,7 +134,6 @@ def wanted_list(request):
         "category": category,
         "mine": mine,
         "can_post": organisation is not None,
-        "is_plant": bool(membership and membership.organisation.kind == Organisation.Kind.PLANT),
     }
     return render(request, "listings/wanted_list.html", context)
 
@@ -232,8 +226,6 @@ def search_save(request):
 
 
 def _browse_url(query: str) -> str:
-    from django.urls import reverse
-
     kept = query[:1000]
     return reverse("listings:lot_list") + (f"?{kept}" if kept else "")
 

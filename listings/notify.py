@@ -32,7 +32,7 @@ def lot_params(lot: WasteLot) -> dict:
 def lot_published(lot: WasteLot) -> None:
     from .matching import publish_match
 
-    publish_match(lot, "local-first" if lot.local_first_until else "everyone")
+    publish_match(lot.pk, "local-first" if lot.local_first_until else "everyone")
 
 
 def lot_closed_by_deadline(lot: WasteLot) -> None:

@@ -24,7 +24,7 @@ def inbox(request):
     show = request.GET.get("show") or ""
     rows = Notification.objects.filter(recipient=request.user)
     if show == "unread":
-        rows = rows.filter(read_at__isnull=True)
+        rows = rows.unread()
     page = offset_page(request, rows.order_by("-created_at", "-id"), size=INBOX_PAGE)
     for item in page["items"]:
         item.text = notifications.message(item)
@@ -32,7 +32,7 @@ def inbox(request):
         **page,
         "notifications": page["items"],
         "show": show,
-        "unread_count": Notification.objects.filter(recipient=request.user, read_at__isnull=True).count(),
+        "unread_count": Notification.objects.filter(recipient=request.user).unread().count(),
     }
     return render(request, "members/notifications.html", context)
 
@@ -40,7 +40,7 @@ def inbox(request):
 @never_cache
 def unread_badge(request):
     """The navigation's count, fetched by htmx on load and every 30 seconds (the page itself stays cacheable)."""
-    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    count = Notification.objects.filter(recipient=request.user).unread().count()
     return HttpResponse(render_to_string("members/partials/unread_badge.html", {"count": count}, request=request))
 
 

@@ -469,7 +469,7 @@ def channel_for(user: User, event: str) -> str:
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread = Notification.objects.filter(recipient=user).unread()
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())

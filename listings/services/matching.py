@@ -10,7 +10,7 @@ from members.selectors import user_membership
 
 from .. import matching
 from ..filters import LotFilter, search_terms
-from ..models import Capability, Match, SavedSearch, WantedNotice
+from ..models import Capability, Match, SavedSearch, WantedNotice, WasteCategory
 
 # The browse filters an alert keeps (sorting and paging are not part of what a person wants to hear about).
 ALERT_FILTERS = [
@@ -158,7 +158,7 @@ def _describe(kept: QueryDict, data: dict) -> str:
     if data.get("category"):
         parts.append(data["category"].name)
     elif data.get("group"):
-        parts.append(str(dict(LotFilter.base_filters["group"].extra["choices"]).get(data["group"], data["group"])))
+        parts.append(str(WasteCategory.Group(data["group"]).label))
     if data.get("kecamatan"):
         parts.append(data["kecamatan"].replace("-", " ").title())
     others = len(kept) - len(parts)
