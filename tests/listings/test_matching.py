@@ -344,3 +344,42 @@ def test_saving_an_alert_says_how_many_open_lots_it_finds(client, plant, process
     client.force_login(processor_admin)
     response = client.post(reverse("listings:search_save"), {"query": "category=steel-slag"}, follow=True)
     assert "1 open lot matches it now" in response.content.decode()
+
+
+def test_wanted_notice_bad_input_is_refused_with_reasons(client, processor_admin):
+    client.force_login(processor_admin)
+    response = client.post(
+        reverse("listings:wanted_new"),
+        {
+            "category": "999999",
+            "quantity_tonnes_per_month": "-3",
+            "price_per_tonne": "abc",
+            "valid_until": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "cannot end in the past" in body
+    assert not WantedNotice.objects.exists()
+
+
+def test_only_the_owner_withdraws_a_notice_and_a_withdrawn_one_is_not_shown_to_others(
+    client, plant_admin, processor, processor_admin
+):
+    notice = WantedNotice.objects.create(organisation=processor, category=category(), quantity_tonnes_per_month=5)
+    someone = member_of(OrganisationFactory(processor=True), email="lain@olah.test")
+    client.force_login(someone)
+    assert client.post(reverse("listings:wanted_withdraw", args=[notice.pk])).status_code == 404
+    client.force_login(plant_admin)
+    assert client.post(reverse("listings:wanted_withdraw", args=[notice.pk])).status_code == 403
+    notice.refresh_from_db()
+    assert notice.is_active
+    client.force_login(processor_admin)
+    assert client.post(reverse("listings:wanted_withdraw", args=[notice.pk])).status_code == 302
+    notice.refresh_from_db()
+    assert not notice.is_active
+    assert client.get(notice.get_absolute_url()).status_code == 200  # its owner still reads it
+    client.force_login(plant_admin)
+    assert client.get(notice.get_absolute_url()).status_code == 403
+    listing = client.get(reverse("listings:wanted_list")).content.decode()
+    assert 'data-testid="notices"' not in listing and 'data-testid="empty"' in listing
