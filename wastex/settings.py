@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_ratelimit",
     "wastex",
+    "core",
     "members",
     "listings",
     "dashboard",
