@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exports import SafeCsvWriter
 from members.selectors import user_membership
 from wastex import pagecache
 from wastex.files import private_file_response
@@ -512,11 +513,9 @@ def _with_licence_check(bids) -> list:
 
 
 def _bids_csv(lot, bids):
-    import csv
-
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{lot.reference}-bids.csv")
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)  # a bidder's name could be a formula: every cell is neutralised
     writer.writerow(
         [
             "bidder",
