@@ -235,7 +235,9 @@ class UnawardedForm(forms.Form):
 
 
 class PickupForm(forms.Form):
-    pickup_date = forms.DateField(label=_("Pickup date"), widget=DateInput())
+    pickup_date = forms.DateField(
+        label=_("Pickup date"), widget=DateInput(), help_text=_("Not before the award, not in the future.")
+    )
     carrier = forms.CharField(label=_("Carrier"), max_length=200)
     vehicle = forms.CharField(label=_("Vehicle registration"), max_length=40)
     manifest_number = forms.CharField(
@@ -250,6 +252,12 @@ class PickupForm(forms.Form):
 
 
 class ProcessingForm(forms.Form):
+    processing_date = forms.DateField(
+        label=_("Processing date"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Not before the pickup, not in the future. Empty: today."),
+    )
     quantity_received = forms.DecimalField(
         label=_("Quantity received"), max_digits=12, decimal_places=3, min_value=Decimal("0")
     )

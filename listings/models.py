@@ -620,6 +620,9 @@ class Handover(models.Model):
         _("quantity received"), max_digits=12, decimal_places=3, null=True, blank=True
     )
     route_used = models.CharField(_("route actually used"), max_length=20, choices=Route.choices, blank=True)
+    # The day the processor processed the waste (not before the pickup, never in the future); empty on
+    # handovers recorded before the date was asked for.
+    processing_date = models.DateField(_("processing date"), null=True, blank=True)
     proof = models.FileField(_("proof of processing (PDF or photo)"), upload_to=handover_path, blank=True)
     proof_content_type = models.CharField(max_length=40, blank=True, editable=False)
     processing_recorded_by = models.ForeignKey(
@@ -642,6 +645,10 @@ class Handover(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity_received__isnull=True) | Q(quantity_received__gte=0),
                 name="handover_received_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_date__isnull=True) | Q(processing_date__gte=models.F("pickup_date")),
+                name="handover_processing_not_before_pickup",
             ),
         ]
 

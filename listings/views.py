@@ -242,7 +242,7 @@ def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_for
         "is_winner": winner,
         "handover": handover,
         "pickup_form": pickup_form or PickupForm(initial={"pickup_date": timezone.localdate()}),
-        "processing_form": processing_form or ProcessingForm(),
+        "processing_form": processing_form or ProcessingForm(initial={"processing_date": timezone.localdate()}),
         "rating_form": rating_form or RatingForm(),
         "my_rating": _my_rating(lot, organisation),
     }
@@ -600,6 +600,7 @@ def processing(request, reference):
                 quantity_received=form.cleaned_data["quantity_received"],
                 route_used=form.cleaned_data["route_used"],
                 proof=form.cleaned_data["proof"],
+                processing_date=form.cleaned_data["processing_date"],
             )
         except ValidationError as exc:
             add_validation_error(form, exc)
