@@ -225,12 +225,13 @@ def deal_rows(selection, scope) -> Iterator[list]:
             "lot__handover__quantity_received",
             "kg_completed",
             "price_per_unit",
-            "value_milli",
+            "value_millions",
+            "value_rest_milli",
         )
     )
     for row in deals.iterator(CHUNK):
         (reference, when, code, kecamatan, plant, processor, banten, japnas, route, unit) = row[:10]
-        awarded, sent, received, kg_count, price, value = row[10:]
+        awarded, sent, received, kg_count, price, millions, rest = row[10:]
         yield [
             reference,
             timezone.localtime(when),
@@ -247,7 +248,7 @@ def deal_rows(selection, scope) -> Iterator[list]:
             received,
             tonnes(kg_count) if kg_count is not None else None,
             price,
-            rupiah(value),
+            rupiah(millions, rest),
         ]
 
 
