@@ -127,3 +127,17 @@ def proof_file():
     from .test_handover import PDF
 
     return SimpleUploadedFile("sertifikat.pdf", PDF, content_type="application/pdf")
+
+
+def test_who_may_not_record_dates(client, plant, plant_admin, processor_admin):
+    """A losing bidder or a stranger is refused with the reason, whatever the date (a 403, never a 500)."""
+    from tests.factories import OrganisationFactory, member_of
+
+    lot = awarded_lot(plant, plant_admin, processor_admin)
+    stranger = member_of(OrganisationFactory(processor=True))
+    client.force_login(stranger)
+    data = {"carrier": "PT Angkut", "vehicle": "A 1 B", "quantity_sent": "100", "pickup_date": "2020-01-01"}
+    response = client.post(f"/lots/{lot.reference}/pickup/", data)
+    assert response.status_code == 403
+    assert "Only the plant or the winning processor records the pickup." in response.content.decode()
+    assert not Handover.objects.filter(lot=lot).exists()
