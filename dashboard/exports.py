@@ -6,7 +6,6 @@ whole rupiah, percentages with one decimal). The long lists (completed deals, op
 handover mismatches) are read from the database in chunks while the response streams.
 """
 
-import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+
+from core.exports import SafeCsvWriter, safe_excel_row
 
 from . import selectors
 from .expressions import kilograms, rupiah, tonnes
@@ -224,12 +225,13 @@ def deal_rows(selection, scope) -> Iterator[list]:
             "lot__handover__quantity_received",
             "kg_completed",
             "price_per_unit",
-            "value_milli",
+            "value_millions",
+            "value_rest_milli",
         )
     )
     for row in deals.iterator(CHUNK):
         (reference, when, code, kecamatan, plant, processor, banten, japnas, route, unit) = row[:10]
-        awarded, sent, received, kg_count, price, value = row[10:]
+        awarded, sent, received, kg_count, price, millions, rest = row[10:]
         yield [
             reference,
             timezone.localtime(when),
@@ -246,7 +248,7 @@ def deal_rows(selection, scope) -> Iterator[list]:
             received,
             tonnes(kg_count) if kg_count is not None else None,
             price,
-            rupiah(value),
+            rupiah(millions, rest),
         ]
 
 
@@ -364,12 +366,12 @@ def _filename(table: Table, selection: Selection, extension: str) -> str:
 
 
 def csv_response(table: Table, selection: Selection, scope: Scope) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo(), spell=_plain)
 
     def lines():
         yield writer.writerow(table.columns)
         for row in table.rows(selection, scope):
-            yield writer.writerow([_plain(value) for value in row])
+            yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, _filename(table, selection, "csv"))
@@ -390,13 +392,13 @@ def excel_response(table: Table, selection: Selection, scope: Scope) -> FileResp
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=table.name[:31])
-    sheet.append(table.columns)
+    sheet.append(safe_excel_row(sheet, table.columns))
     for row in table.rows(selection, scope):
-        sheet.append([_excel_value(value) for value in row])
+        sheet.append(safe_excel_row(sheet, row, _excel_value))
     filters = workbook.create_sheet(title="filters")
     for key, value in selection.describe().items():
-        filters.append([key, value])
-    filters.append(["scope", scope.kind])
+        filters.append(safe_excel_row(filters, [key, value]))
+    filters.append(safe_excel_row(filters, ["scope", scope.kind]))
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(spool)
     spool.seek(0)

@@ -3,11 +3,13 @@
 Quantities are Decimal(12, 3) in the lot's unit; SQLite keeps decimals as floating point, so sums are taken
 over integers: whole kilograms for tonnages (each row rounded to the kilogram; t and kg convert, L, m³ and
 units do not and are counted apart), so that every breakdown adds up exactly to its total, and thousandths
-of a rupiah for values (price per unit, an integer, times the quantity in thousandths). Python
-turns the integer sums back into Decimal tonnes and rupiah.
+of a rupiah for values (price per unit, an integer, times the quantity in thousandths), computed in Python
+(deal_value) and kept as two integers, whole millions of rupiah and the rest in thousandths: a deal may be
+worth 10^21 thousandths (core.bounds), past a 64-bit integer, while a sum of millions overflows only past
+nine million deals of the largest size. Python turns the integer sums back into Decimal tonnes and rupiah.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
@@ -29,9 +31,14 @@ def kilograms(quantity, unit: str):
     )
 
 
-def value_milli(price: str, quantity: str):
-    """Price per unit (whole rupiah) × quantity, in thousandths of a rupiah: exact."""
-    return F(price) * Cast(Round(F(quantity) * Value(1000)), BigIntegerField())
+MILLI_PER_MILLION = 10**9  # thousandths of a rupiah in a million rupiah
+
+
+def deal_value(price_per_unit: int, quantity: Decimal) -> tuple[int, int]:
+    """Price per unit (whole rupiah) × quantity (three decimals), exactly, as (whole millions of rupiah rounded
+    down, the rest in thousandths of a rupiah): the two columns of dashboard.models.Deal."""
+    milli = int(price_per_unit) * int((quantity * MILLI).to_integral_value(rounding=ROUND_HALF_UP))
+    return divmod(milli, MILLI_PER_MILLION)
 
 
 def tonnes(kg_sum) -> Decimal:
@@ -39,9 +46,13 @@ def tonnes(kg_sum) -> Decimal:
     return (Decimal(kg_sum or 0) / KG_PER_TONNE).quantize(Decimal("0.001"))
 
 
-def rupiah(milli_sum) -> Decimal:
-    """Whole rupiah (half up), from a sum in thousandths."""
-    return (Decimal(milli_sum or 0) / MILLI).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+def rupiah(millions_sum, rest_milli_sum=0) -> Decimal:
+    """Whole rupiah (half up), from the sums of a value's two columns (millions, and the rest in thousandths).
+    Python's integers are exact at any size."""
+    milli = int(millions_sum or 0) * MILLI_PER_MILLION + int(rest_milli_sum or 0)
+    with localcontext() as context:
+        context.prec = 60  # Decimal's default 28 digits would round a sum of the largest deals
+        return Decimal(milli).scaleb(-3).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def is_mass(unit: str) -> Q:

@@ -10,8 +10,11 @@ class Deal(models.Model):
 
     Written by dashboard.services.deal_refresh in the same transaction as the award, the handover and the
     completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (an
-    organisation's province, a lot written around the services) is mended. Tonnages are whole kilograms and
-    values thousandths of a rupiah, both computed in SQL from the lot and the accepted bid: exact sums."""
+    organisation's province, a lot written around the services) is mended. Tonnages are whole kilograms
+    (computed in SQL); a value is price × quantity in thousandths of a rupiah, kept in two integers —
+    ``value_millions × 10^9 + value_rest_milli`` — because the largest deal the bounds allow (10^18 rupiah,
+    core.bounds) is more than a 64-bit integer holds in thousandths, and sums of the two columns stay exact and
+    far from overflowing on PostgreSQL and SQLite alike (dashboard.expressions.rupiah)."""
 
     lot = models.OneToOneField(
         WasteLot, on_delete=models.CASCADE, primary_key=True, related_name="deal", verbose_name=_("lot")
@@ -34,7 +37,8 @@ class Deal(models.Model):
     quantity_completed = models.DecimalField(_("quantity processed"), max_digits=12, decimal_places=3, null=True)
     kg_awarded = models.BigIntegerField(_("kg awarded"), null=True)
     kg_completed = models.BigIntegerField(_("kg processed"), null=True)
-    value_milli = models.BigIntegerField(_("value (thousandths of a rupiah)"))
+    value_millions = models.BigIntegerField(_("value: whole millions of rupiah (rounded down)"))
+    value_rest_milli = models.BigIntegerField(_("value: the rest, in thousandths of a rupiah (0 to 10^9 − 1)"))
     processor_banten = models.BooleanField(_("Banten business"))
     processor_japnas = models.BooleanField(_("Japnas member"))
     refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)

@@ -149,6 +149,8 @@ def _deals(selection: Selection, scope: Scope, *, on: str = "awarded_at", since=
     )
 
 
+# A value's sum is taken over its two columns (dashboard.models.Deal); rupiah() adds them up exactly.
+VALUE_SUMS = {"value": Sum("value_millions"), "value_rest": Sum("value_rest_milli")}
 BANTEN = Q(processor_banten=True)
 JAPNAS = Q(processor_japnas=True)
 CO2E_KG = Sum(
@@ -169,8 +171,10 @@ def awarded_figures(selection: Selection, scope: Scope) -> dict:
         banten=Sum("kg_awarded", filter=BANTEN),
         japnas=Sum("kg_awarded", filter=JAPNAS),
         other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
-        processors_paid=Sum("value_milli", filter=Q(price_per_unit__gt=0)),
-        plants_paid=Sum("value_milli", filter=Q(price_per_unit__lt=0)),
+        processors_paid=Sum("value_millions", filter=Q(price_per_unit__gt=0)),
+        processors_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__gt=0)),
+        plants_paid=Sum("value_millions", filter=Q(price_per_unit__lt=0)),
+        plants_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__lt=0)),
     )
     return {
         "deals": row["deals"],
@@ -181,8 +185,8 @@ def awarded_figures(selection: Selection, scope: Scope) -> dict:
         "banten_share": _share(row["banten"], row["kg"]),
         "japnas_share": _share(row["japnas"], row["kg"]),
         "other_unit_deals": row["other_unit_deals"],
-        "processors_paid": rupiah(row["processors_paid"]),
-        "plants_paid": -rupiah(row["plants_paid"]),
+        "processors_paid": rupiah(row["processors_paid"], row["processors_paid_rest"]),
+        "plants_paid": -rupiah(row["plants_paid"], row["plants_paid_rest"]),
     }
 
 
@@ -289,7 +293,7 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
         _deals(selection, scope)
         .values("route")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
         .order_by()
     )
     found = {row["route"]: row for row in rows}
@@ -302,7 +306,7 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
                 "label": route.label,
                 "deals": row["deals"] if row else 0,
                 "awarded_tonnes": tonnes(row["kg"] if row else 0),
-                "value": rupiah(row["value"] if row else 0),
+                "value": rupiah(row["value"], row["value_rest"]) if row else Decimal(0),
             }
         )
     return result
@@ -323,7 +327,7 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
         row["category"]: row
         for row in _deals(selection, scope)
         .values("category")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
         .order_by()
     }
     completed = {
@@ -347,7 +351,7 @@ def by_category(selection: Selection, scope: Scope) -> list[dict]:
                 "listed_tonnes": tonnes(lrow.get("kg")),
                 "deals": arow.get("deals", 0),
                 "awarded_tonnes": tonnes(arow.get("kg")),
-                "value": rupiah(arow.get("value")),
+                "value": rupiah(arow.get("value"), arow.get("value_rest")),
                 "completed_tonnes": tonnes(crow.get("kg")),
                 "co2e_factor": category.co2e_t_per_t if category.co2e_source_id else None,
                 "co2e_source": category.co2e_source.key if category.co2e_source_id else "",
@@ -362,7 +366,7 @@ def top_processors(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
         _deals(selection, scope)
         .values("processor", "processor__name", "processor_banten", "processor_japnas")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
+        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
         .order_by(F("kg").desc(nulls_last=True), "processor__name")[:TOP]
     )
     return [
@@ -372,7 +376,7 @@ def top_processors(selection: Selection, scope: Scope) -> list[dict]:
             "japnas": row["processor_japnas"],
             "deals": row["deals"],
             "awarded_tonnes": tonnes(row["kg"]),
-            "value": rupiah(row["value"]),
+            "value": rupiah(row["value"], row["value_rest"]),
         }
         for row in rows
     ]

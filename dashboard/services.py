@@ -9,7 +9,7 @@ from listings.models import Award, LotTransition, WasteLot
 from members.choices import Province
 from members.models import Organisation
 
-from .expressions import kilograms, value_milli
+from .expressions import deal_value, kilograms
 from .models import Deal
 
 BATCH = 2000
@@ -31,7 +31,8 @@ FIELDS = [
     "quantity_completed",
     "kg_awarded",
     "kg_completed",
-    "value_milli",
+    "value_millions",
+    "value_rest_milli",
     "processor_banten",
     "processor_japnas",
 ]
@@ -59,7 +60,6 @@ def _rows(awards):
         quantity_completed=Case(When(completed, then=COMPLETED_QUANTITY), default=None),
         kg_awarded=kilograms("bid__quantity", "lot__unit"),
         kg_completed=Case(When(completed, then=kilograms(COMPLETED_QUANTITY, "lot__unit")), default=None),
-        value_milli=value_milli("bid__price_per_unit", "bid__quantity"),
         processor_banten=Case(
             When(bid__bidder__province=Province.BANTEN, then=Value(True)),
             default=Value(False),
@@ -78,6 +78,8 @@ def _write(rows) -> int:
     for row in rows:
         if row["completed_at"] is None:
             row["quantity_completed"] = row["kg_completed"] = None  # completed only once confirmed
+        # In Python, exactly: the largest deal is past a 64-bit integer in thousandths of a rupiah.
+        row["value_millions"], row["value_rest_milli"] = deal_value(row["price_per_unit"], row["quantity"])
         batch.append(Deal(**row))
         if len(batch) == BATCH:
             written += _upsert(batch)

@@ -5,6 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import (
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MIN_QUANTITY,
+    price_error_messages,
+    quantity_error_messages,
+)
 from members.forms import CoordinateField
 from members.models import Licence
 
@@ -181,12 +188,20 @@ class CancelForm(forms.Form):
 class BidForm(forms.Form):
     price_per_unit = forms.IntegerField(
         label=_("Price per unit (Rp)"),
-        min_value=-1_000_000_000_000,
-        max_value=1_000_000_000_000,
+        min_value=-MAX_PRICE,
+        max_value=MAX_PRICE,
+        error_messages=price_error_messages(),
         help_text=_("Positive: you pay the plant. Negative: the plant pays you (a gate fee)."),
         widget=forms.NumberInput(attrs={"data-price-input": "", "step": "1000"}),
     )
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=MIN_QUANTITY,
+        max_value=MAX_QUANTITY,
+        error_messages=quantity_error_messages(),
+    )
     pickup_date = forms.DateField(label=_("Proposed pickup date"), widget=DateInput())
     route = forms.ChoiceField(label=_("Processing route"), choices=Route.choices)
     licence = forms.ModelChoiceField(label=_("Licence"), queryset=Licence.objects.none(), required=False)
@@ -235,7 +250,9 @@ class UnawardedForm(forms.Form):
 
 
 class PickupForm(forms.Form):
-    pickup_date = forms.DateField(label=_("Pickup date"), widget=DateInput())
+    pickup_date = forms.DateField(
+        label=_("Pickup date"), widget=DateInput(), help_text=_("Not before the award, not in the future.")
+    )
     carrier = forms.CharField(label=_("Carrier"), max_length=200)
     vehicle = forms.CharField(label=_("Vehicle registration"), max_length=40)
     manifest_number = forms.CharField(
@@ -245,13 +262,29 @@ class PickupForm(forms.Form):
         help_text=_("For hazardous (B3) waste: the electronic manifest (Festronik) number."),
     )
     quantity_sent = forms.DecimalField(
-        label=_("Quantity weighed out"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+        label=_("Quantity weighed out"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=MIN_QUANTITY,
+        max_value=MAX_QUANTITY,
+        error_messages=quantity_error_messages(),
     )
 
 
 class ProcessingForm(forms.Form):
+    processing_date = forms.DateField(
+        label=_("Processing date"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Not before the pickup, not in the future. Empty: today."),
+    )
     quantity_received = forms.DecimalField(
-        label=_("Quantity received"), max_digits=12, decimal_places=3, min_value=Decimal("0")
+        label=_("Quantity received"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=MAX_QUANTITY,
+        error_messages={"max_value": quantity_error_messages()["max_value"]},
     )
     route_used = forms.ChoiceField(label=_("Route actually used"), choices=Route.choices)
     proof = forms.FileField(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
 from members.choices import Kecamatan
 from members.models import Organisation
 
@@ -204,7 +205,7 @@ class WasteLot(models.Model):
         _("quantity"),
         max_digits=12,
         decimal_places=3,
-        validators=[MinValueValidator(0.001)],
+        validators=quantity_validators(),
         help_text=_("For a recurring stream: the total over the contract term."),
     )
     unit = models.CharField(pgettext_lazy("field", "unit"), max_length=5, choices=WasteCategory.Unit.choices)
@@ -216,7 +217,7 @@ class WasteLot(models.Model):
         decimal_places=3,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0.001)],
+        validators=quantity_validators(),
     )
     contract_months = models.PositiveSmallIntegerField(
         _("contract term (months)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(120)]
@@ -252,6 +253,7 @@ class WasteLot(models.Model):
         _("reserve price (Rp per unit)"),
         null=True,
         blank=True,
+        validators=price_validators(),
         help_text=_("Positive: the processor pays the plant. Negative: the plant pays the processor (a gate fee)."),
     )
     local_first_days = models.PositiveSmallIntegerField(
@@ -300,6 +302,17 @@ class WasteLot(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="lot_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__lte=MAX_QUANTITY), name="lot_quantity_at_most_max"),
+            models.CheckConstraint(
+                condition=Q(quantity_per_period__isnull=True)
+                | Q(quantity_per_period__gt=0, quantity_per_period__lte=MAX_QUANTITY),
+                name="lot_quantity_per_period_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(reserve_price__isnull=True)
+                | Q(reserve_price__gte=-MAX_PRICE, reserve_price__lte=MAX_PRICE),
+                name="lot_reserve_price_bounds",
+            ),
             models.CheckConstraint(
                 condition=Q(is_recurring=False) | (~Q(frequency="") & Q(quantity_per_period__isnull=False)),
                 name="lot_recurring_has_period",
@@ -478,9 +491,10 @@ class Bid(models.Model):
     )
     price_per_unit = models.BigIntegerField(
         _("price per unit (Rp)"),
+        validators=price_validators(),
         help_text=_("Positive: you pay the plant. Negative: the plant pays you (a gate fee)."),
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, validators=quantity_validators())
     pickup_date = models.DateField(_("proposed pickup date"))
     route = models.CharField(_("processing route"), max_length=20, choices=Route.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000)
@@ -510,6 +524,10 @@ class Bid(models.Model):
             # The rule that must never break: one accepted bid per lot, whoever clicks at the same time.
             models.UniqueConstraint(fields=["lot"], condition=Q(status="accepted"), name="bid_one_accepted_per_lot"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="bid_quantity_positive"),
+            models.CheckConstraint(condition=Q(quantity__lte=MAX_QUANTITY), name="bid_quantity_at_most_max"),
+            models.CheckConstraint(
+                condition=Q(price_per_unit__gte=-MAX_PRICE, price_per_unit__lte=MAX_PRICE), name="bid_price_bounds"
+            ),
         ]
         indexes = [
             models.Index(fields=["lot", "status", "-price_per_unit"], name="bid_lot_status_price_idx"),
@@ -530,8 +548,8 @@ class BidRevision(models.Model):
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("bid"))
     number = models.PositiveIntegerField(_("revision"))
-    price_per_unit = models.BigIntegerField(_("price per unit (Rp)"))
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    price_per_unit = models.BigIntegerField(_("price per unit (Rp)"), validators=price_validators())
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, validators=quantity_validators())
     pickup_date = models.DateField(_("proposed pickup date"))
     route = models.CharField(_("processing route"), max_length=20, choices=Route.choices)
     note = models.TextField(_("note"), blank=True)
@@ -552,7 +570,16 @@ class BidRevision(models.Model):
         verbose_name = _("bid revision")
         verbose_name_plural = _("bid revisions")
         ordering = ["bid", "number"]
-        constraints = [models.UniqueConstraint(fields=["bid", "number"], name="bid_revision_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "number"], name="bid_revision_number_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, quantity__lte=MAX_QUANTITY), name="bid_revision_quantity_bounds"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_per_unit__gte=-MAX_PRICE, price_per_unit__lte=MAX_PRICE),
+                name="bid_revision_price_bounds",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.bid} r{self.number}"
@@ -607,7 +634,9 @@ class Handover(models.Model):
         blank=True,
         help_text=_("For hazardous (B3) waste: the electronic manifest (Festronik) number."),
     )
-    quantity_sent = models.DecimalField(_("quantity weighed out"), max_digits=12, decimal_places=3)
+    quantity_sent = models.DecimalField(
+        _("quantity weighed out"), max_digits=12, decimal_places=3, validators=quantity_validators()
+    )
     pickup_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -617,9 +646,17 @@ class Handover(models.Model):
     )
     pickup_recorded_at = models.DateTimeField(_("pickup recorded at"), default=timezone.now)
     quantity_received = models.DecimalField(
-        _("quantity received"), max_digits=12, decimal_places=3, null=True, blank=True
+        _("quantity received"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), *quantity_validators(minimum=None)],
     )
     route_used = models.CharField(_("route actually used"), max_length=20, choices=Route.choices, blank=True)
+    # The day the processor processed the waste (not before the pickup, never in the future); empty on
+    # handovers recorded before the date was asked for.
+    processing_date = models.DateField(_("processing date"), null=True, blank=True)
     proof = models.FileField(_("proof of processing (PDF or photo)"), upload_to=handover_path, blank=True)
     proof_content_type = models.CharField(max_length=40, blank=True, editable=False)
     processing_recorded_by = models.ForeignKey(
@@ -639,9 +676,18 @@ class Handover(models.Model):
         verbose_name_plural = _("handovers")
         constraints = [
             models.CheckConstraint(condition=Q(quantity_sent__gt=0), name="handover_sent_positive"),
+            models.CheckConstraint(condition=Q(quantity_sent__lte=MAX_QUANTITY), name="handover_sent_at_most_max"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True) | Q(quantity_received__lte=MAX_QUANTITY),
+                name="handover_received_at_most_max",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_received__isnull=True) | Q(quantity_received__gte=0),
                 name="handover_received_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_date__isnull=True) | Q(processing_date__gte=models.F("pickup_date")),
+                name="handover_processing_not_before_pickup",
             ),
         ]
 
@@ -713,7 +759,7 @@ class Capability(models.Model):
         _("capacity (t per month)"),
         max_digits=12,
         decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"))],
+        validators=quantity_validators(),
     )
     latitude = models.DecimalField(
         _("facility latitude"),
@@ -739,6 +785,9 @@ class Capability(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "category"], name="capability_once_per_category"),
             models.CheckConstraint(condition=Q(capacity_tonnes_per_month__gt=0), name="capability_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity_tonnes_per_month__lte=MAX_QUANTITY), name="capability_capacity_at_most_max"
+            ),
             models.CheckConstraint(condition=Q(radius_km__gte=1), name="capability_radius_positive"),
         ]
         indexes = [models.Index(fields=["category", "capacity_tonnes_per_month"], name="capability_category_idx")]
@@ -769,13 +818,14 @@ class WantedNotice(models.Model):
         _("quantity wanted (t per month)"),
         max_digits=12,
         decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"))],
+        validators=quantity_validators(),
     )
     specification = models.TextField(_("specification"), blank=True, max_length=4000)
     price_per_tonne = models.BigIntegerField(
         _("price per tonne (Rp)"),
         null=True,
         blank=True,
+        validators=price_validators(),
         help_text=_(
             "Positive: you would pay the plant. Negative: the fee you would charge the plant. Empty: to agree."
         ),
@@ -799,6 +849,14 @@ class WantedNotice(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity_tonnes_per_month__gt=0), name="wanted_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_tonnes_per_month__lte=MAX_QUANTITY), name="wanted_quantity_at_most_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_per_tonne__isnull=True)
+                | Q(price_per_tonne__gte=-MAX_PRICE, price_per_tonne__lte=MAX_PRICE),
+                name="wanted_price_bounds",
+            ),
         ]
         indexes = [models.Index(fields=["category", "is_active"], name="wanted_category_idx")]
 

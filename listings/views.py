@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exports import SafeCsvWriter
 from members.selectors import user_membership
 from wastex import pagecache
 from wastex.files import private_file_response
@@ -241,7 +242,7 @@ def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_for
         "is_winner": winner,
         "handover": handover,
         "pickup_form": pickup_form or PickupForm(initial={"pickup_date": timezone.localdate()}),
-        "processing_form": processing_form or ProcessingForm(),
+        "processing_form": processing_form or ProcessingForm(initial={"processing_date": timezone.localdate()}),
         "rating_form": rating_form or RatingForm(),
         "my_rating": _my_rating(lot, organisation),
     }
@@ -512,11 +513,9 @@ def _with_licence_check(bids) -> list:
 
 
 def _bids_csv(lot, bids):
-    import csv
-
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{lot.reference}-bids.csv")
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)  # a bidder's name could be a formula: every cell is neutralised
     writer.writerow(
         [
             "bidder",
@@ -601,6 +600,7 @@ def processing(request, reference):
                 quantity_received=form.cleaned_data["quantity_received"],
                 route_used=form.cleaned_data["route_used"],
                 proof=form.cleaned_data["proof"],
+                processing_date=form.cleaned_data["processing_date"],
             )
         except ValidationError as exc:
             add_validation_error(form, exc)

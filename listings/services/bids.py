@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.bounds import MAX_PRICE, PRICE_TOO_LARGE
 from members.models import Licence, Organisation, User
 from members.selectors import user_membership
 
@@ -62,6 +63,8 @@ def can_bid(user: User, lot: WasteLot) -> bool:
 
 def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
     errors = {}
+    if abs(offer.price_per_unit) > MAX_PRICE:
+        errors["price_per_unit"] = PRICE_TOO_LARGE
     if offer.quantity is None or offer.quantity <= 0:
         errors["quantity"] = _("The quantity must be more than zero.")
     elif offer.quantity > lot.quantity:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Event, User
@@ -14,6 +15,11 @@ from .. import notify, uploads
 from ..models import Handover, LotTransition, Rating, Route, WasteLot
 from .bids import bidder_organisation
 from .lots import can_manage_lot, lot_transition
+
+
+def _award_day(lot: WasteLot):
+    """The day of the award, in Asia/Jakarta."""
+    return timezone.localdate(lot.award.awarded_at)
 
 
 def is_winner(user: User, lot: WasteLot) -> bool:
@@ -43,8 +49,14 @@ def pickup_record(
             errors["manifest_number"] = _("Hazardous (B3) waste travels with an electronic manifest: give its number.")
         if quantity_sent is None or quantity_sent <= 0:
             errors["quantity_sent"] = _("The weighed quantity must be more than zero.")
-        if pickup_date and pickup_date > timezone.localdate():
-            errors["pickup_date"] = _("Record a pickup once it has happened.")
+        if pickup_date is None:
+            errors["pickup_date"] = _("Give the pickup date.")
+        elif pickup_date > timezone.localdate():
+            errors["pickup_date"] = _("Record a pickup once it has happened: the date cannot be in the future.")
+        elif pickup_date < _award_day(locked):
+            errors["pickup_date"] = _("The pickup cannot be before the award (%(day)s).") % {
+                "day": date_format(_award_day(locked), "j F Y")
+            }
         if errors:
             raise ValidationError(errors)
         handover = Handover.objects.create(
@@ -81,7 +93,10 @@ def processing_record(
     quantity_received: Decimal,
     route_used: str,
     proof: uploads.CleanUpload | None,
+    processing_date=None,
 ) -> Handover:
+    """`processing_date`: the day of processing (today when not given); not before the pickup, not in the
+    future."""
     if not is_winner(acting_user, lot):
         raise PermissionDenied(_("Only the winning processor records the processing."))
     with transaction.atomic():
@@ -96,10 +111,18 @@ def processing_record(
             errors["route_used"] = _("Choose the route actually used.")
         if proof is None and not handover.proof:
             errors["proof"] = _("Attach the proof of processing (a certificate or a photo).")
+        processing_date = processing_date or timezone.localdate()
+        if processing_date > timezone.localdate():
+            errors["processing_date"] = _("Record processing once it has happened: the date cannot be in the future.")
+        elif processing_date < handover.pickup_date:
+            errors["processing_date"] = _("Processing cannot be before the pickup (%(day)s).") % {
+                "day": date_format(handover.pickup_date, "j F Y")
+            }
         if errors:
             raise ValidationError(errors)
         handover.quantity_received = quantity_received
         handover.route_used = route_used
+        handover.processing_date = processing_date
         if proof is not None:
             handover.proof.save(f"proof.{proof.extension}", ContentFile(proof.content), save=False)
             handover.proof_content_type = proof.content_type

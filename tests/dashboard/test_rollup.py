@@ -25,7 +25,7 @@ def test_rows_follow_award_handover_and_completion(plant, banten_japnas):
                     awarded=at(2025, 3, 11), completed=at(2025, 3, 20), sent="2500", received="2450.4")  # fmt: skip
     deal = Deal.objects.get(lot=lot)
     assert deal.kg_awarded == 2500 and deal.kg_completed == 2450  # whole kilograms
-    assert deal.value_milli == -1234 * 2500 * 1000
+    assert deal.value_millions * 10**9 + deal.value_rest_milli == -1234 * 2500 * 1000
     assert deal.completed_at == at(2025, 3, 20) and deal.quantity_completed == Decimal("2450.400")
     assert deal.processor_banten and deal.processor_japnas
 
