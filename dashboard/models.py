@@ -9,9 +9,11 @@ class Deal(models.Model):
     """One row per awarded lot, denormalised for the dashboard: the rollup its figures are summed from.
 
     Written by dashboard.services.deal_refresh in the same transaction as the award, the handover and the
-    completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (an
-    organisation's province, a lot written around the services) is mended. Tonnages are whole kilograms and
-    values thousandths of a rupiah, both computed in SQL from the lot and the accepted bid: exact sums."""
+    completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (a lot
+    written around the services) is mended. The processor's Banten and Japnas status is the one kept on the
+    award (its status when it won): a processor that moves later does not move the city's figures. Tonnages
+    are whole kilograms and values thousandths of a rupiah, both computed in SQL from the lot and the accepted
+    bid: exact sums."""
 
     lot = models.OneToOneField(
         WasteLot, on_delete=models.CASCADE, primary_key=True, related_name="deal", verbose_name=_("lot")
