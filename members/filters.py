@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -55,15 +56,22 @@ class AuditFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Action"), choices=AuditEntry.Kind.choices, empty_label=_("All actions"))
     organisation = django_filters.CharFilter(label=_("Organisation"), method="filter_organisation", max_length=100)
     actor = django_filters.CharFilter(label=_("Staff member"), method="filter_actor", max_length=100)
-    date = django_filters.DateFromToRangeFilter(
+    date_after = django_filters.DateFilter(
+        label=_("From (day)"),
         field_name="created_at",
-        label=_("From – to"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_before = django_filters.DateFilter(
+        label=_("Until (day)"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
         model = AuditEntry
-        fields = ["kind", "organisation", "actor", "date"]
+        fields = ["kind", "organisation", "actor", "date_after", "date_before"]
 
     def filter_organisation(self, queryset, name, value):
         value = value.strip()
