@@ -221,9 +221,13 @@ def _change_request_create(
     replaced.update(
         status=OrganisationChangeRequest.Status.WITHDRAWN, decided_by=acting_user, decided_at=timezone.now()
     )
-    request = OrganisationChangeRequest.objects.create(
-        organisation=organisation, changes=changes, requested_by=acting_user
-    )
+    try:
+        with transaction.atomic():
+            request = OrganisationChangeRequest.objects.create(
+                organisation=organisation, changes=changes, requested_by=acting_user
+            )
+    except IntegrityError as exc:  # without row locks (SQLite) two requests can race: the constraint decides
+        raise ValidationError(_("Another change to these details was asked at the same moment. Try again.")) from exc
     _enqueue_on_commit(tasks.notify_staff_of_change_request, request.pk)
     return request
 

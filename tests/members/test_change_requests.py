@@ -126,6 +126,18 @@ def test_the_database_keeps_one_pending_request_per_organisation(outsider, outsi
         OrganisationChangeRequest.objects.create(organisation=outsider, changes={"province": ["a", "b"]})
 
 
+def test_a_request_racing_another_is_refused_with_a_message(outsider, outsider_admin, monkeypatch):
+    """Without row locks (SQLite) a second request may not see the first one: the constraint refuses it."""
+    from members.models import ChangeRequestQuerySet
+
+    first = ask(outsider, outsider_admin, province="banten")
+    monkeypatch.setattr(ChangeRequestQuerySet, "pending", lambda self: self.none())
+    with pytest.raises(ValidationError, match="asked at the same moment"):
+        ask(outsider, outsider_admin, province="jawa-tengah")
+    first.refresh_from_db()
+    assert first.is_pending and OrganisationChangeRequest.objects.count() == 1
+
+
 def test_who_may_not_ask(outsider, outsider_admin, plant_admin, staff):
     colleague = member_of(outsider, role="member")
     for person in (colleague, plant_admin, staff):
