@@ -34,7 +34,9 @@ def test_awards_and_decisions_are_carried_over():
     outside = Organisation.objects.create(
         name="PT Luar", slug="luar", kind="processor", address="x", province="jawa-barat", kecamatan=""
     )
-    category = WasteCategory.objects.first()
+    category = WasteCategory.objects.create(
+        code="test-slag", name_id="Slag uji", name_en="Test slag", group="metals", hazardous="no", usual_unit="t"
+    )
     now = timezone.now()
     for n, winner in enumerate((local, outside)):
         lot = WasteLot.objects.create(
