@@ -83,12 +83,6 @@ def _deal_changed(sender, instance, **kwargs):
     deal_refresh(lot_ids=[instance.lot_id])
 
 
-def _organisation_changed(sender, instance, **kwargs):
-    from .services import processor_flags_refresh
-
-    processor_flags_refresh(organisation=instance)
-
-
 def connect_signals():
     from listings.models import (
         Award,
@@ -119,4 +113,3 @@ def connect_signals():
         post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-cache-delete-{model.__name__}")
     for model in (Award, Handover, LotTransition):
         post_save.connect(_deal_changed, sender=model, dispatch_uid=f"dashboard-deal-{model.__name__}")
-    post_save.connect(_organisation_changed, sender=Organisation, dispatch_uid="dashboard-deal-organisation")

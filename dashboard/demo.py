@@ -166,6 +166,8 @@ def load_demo_history() -> int:
                 awarded_by=plant_person,
                 awarded_at=awarded,
                 notified_at=awarded,
+                processor_banten=winning.bidder.is_banten,
+                processor_japnas=winning.bidder.is_japnas_member,
             )
             # Every ninth deal lost weight on the way: a mismatch for staff and officials to follow up.
             received = quantity * (Decimal("0.95") if n % 9 == 4 else Decimal("0.995"))

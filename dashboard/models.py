@@ -9,12 +9,13 @@ class Deal(models.Model):
     """One row per awarded lot, denormalised for the dashboard: the rollup its figures are summed from.
 
     Written by dashboard.services.deal_refresh in the same transaction as the award, the handover and the
-    completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (an
-    organisation's province, a lot written around the services) is mended. Tonnages are whole kilograms
-    (computed in SQL); a value is price × quantity in thousandths of a rupiah, kept in two integers —
-    ``value_millions × 10^9 + value_rest_milli`` — because the largest deal the bounds allow (10^18 rupiah,
-    core.bounds) is more than a 64-bit integer holds in thousandths, and sums of the two columns stay exact and
-    far from overflowing on PostgreSQL and SQLite alike (dashboard.expressions.rupiah)."""
+    completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (a lot
+    written around the services) is mended. The processor's Banten and Japnas status is the one kept on the
+    award (its status when it won): a processor that moves later does not move the city's figures. Tonnages
+    are whole kilograms (computed in SQL); a value is price × quantity in thousandths of a rupiah, kept in two
+    integers — ``value_millions × 10^9 + value_rest_milli`` — because the largest deal the bounds allow
+    (10^18 rupiah, core.bounds) is more than a 64-bit integer holds in thousandths, and sums of the two columns
+    stay exact and far from overflowing on PostgreSQL and SQLite alike (dashboard.expressions.rupiah)."""
 
     lot = models.OneToOneField(
         WasteLot, on_delete=models.CASCADE, primary_key=True, related_name="deal", verbose_name=_("lot")

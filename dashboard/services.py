@@ -2,12 +2,10 @@
 handover and its timeline, and written with one upsert per batch."""
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from listings.models import Award, LotTransition, WasteLot
-from members.choices import Province
-from members.models import Organisation
 
 from .expressions import deal_value, kilograms
 from .models import Deal
@@ -45,6 +43,9 @@ def _rows(awards):
     return awards.values(
         "lot_id",
         "awarded_at",
+        # the winner's status at the award (listings.Award), never the organisation's current values
+        "processor_banten",
+        "processor_japnas",
         completed_at=Subquery(completion.order_by("-created_at").values("created_at")[:1]),
         plant_id=F("lot__plant_id"),
         processor_id=F("bid__bidder_id"),
@@ -60,16 +61,6 @@ def _rows(awards):
         quantity_completed=Case(When(completed, then=COMPLETED_QUANTITY), default=None),
         kg_awarded=kilograms("bid__quantity", "lot__unit"),
         kg_completed=Case(When(completed, then=kilograms(COMPLETED_QUANTITY, "lot__unit")), default=None),
-        processor_banten=Case(
-            When(bid__bidder__province=Province.BANTEN, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
-        processor_japnas=Case(
-            When(bid__bidder__japnas_number="", then=Value(False)),
-            default=Value(True),
-            output_field=BooleanField(),
-        ),
     ).order_by("lot_id")
 
 
@@ -104,11 +95,3 @@ def deals_refresh_all() -> int:
     with transaction.atomic():
         Deal.objects.exclude(lot__award__isnull=False).delete()
         return _write(_rows(Award.objects.all()).iterator(BATCH))
-
-
-def processor_flags_refresh(*, organisation: Organisation) -> int:
-    """An organisation's province or Japnas number changed: its deals follow (one UPDATE)."""
-    return Deal.objects.filter(processor=organisation).update(
-        processor_banten=organisation.province == Province.BANTEN,
-        processor_japnas=bool(organisation.japnas_number),
-    )

@@ -606,6 +606,11 @@ class Award(models.Model):
     )
     awarded_at = models.DateTimeField(_("awarded at"), default=timezone.now)
     notified_at = models.DateTimeField(_("bidders told at"), null=True, blank=True)
+    # The winner's verified status at the moment of the award: the city's figures count the deal as what it
+    # was when it was won, however the processor moves later (dashboard.services reads these, never the
+    # organisation's current values).
+    processor_banten = models.BooleanField(_("winner was a Banten business"))
+    processor_japnas = models.BooleanField(_("winner was a Japnas member"))
 
     class Meta:
         verbose_name = _("award")

@@ -7,7 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Invitation, Membership, Notification, Organisation, OutboxEvent, User, VerificationEvent
+from .models import (
+    AuditEntry,
+    Invitation,
+    JapnasListUpload,
+    Membership,
+    Notification,
+    Organisation,
+    OrganisationChangeRequest,
+    OutboxEvent,
+    User,
+    VerificationEvent,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -141,3 +152,35 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services (with their audit rows and notifications): read here, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganisationChangeRequest)
+class OrganisationChangeRequestAdmin(ReadOnlyAdmin):
+    list_display = ["organisation", "requested_at", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["organisation__name"]
+
+
+@admin.register(JapnasListUpload)
+class JapnasListUploadAdmin(ReadOnlyAdmin):
+    list_display = ["uploaded_at", "filename", "member_count", "uploaded_by"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "actor", "organisation", "reason"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__name", "actor__email"]

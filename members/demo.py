@@ -8,7 +8,16 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from members.models import Membership, Organisation, User, VerificationEvent
+from members.models import (
+    AuditEntry,
+    JapnasListUpload,
+    JapnasMember,
+    Membership,
+    Organisation,
+    OrganisationChangeRequest,
+    User,
+    VerificationEvent,
+)
 
 DEMO_PASSWORD = "wastex-demo"  # noqa: S105 - public, documented in the README; demo logins only
 
@@ -288,4 +297,47 @@ def load_demo_members() -> tuple[int, int]:
                 reason="" if status == V else "NIB tidak ditemukan di OSS (demo).",
                 notified_at=timezone.now(),
             )
+            AuditEntry.objects.create(
+                kind=f"organisation_{status}",
+                actor=staff,
+                organisation=organisation,
+                details={"from": U},
+                reason="" if status == V else "NIB tidak ditemukan di OSS (demo).",
+            )
+    _load_demo_trust(staff, organisations["b3-karawang-demo"][0])
     return sum(1 for _, created, _ in organisations.values() if created), len(PEOPLE)
+
+
+# Japnas's member list as staff uploaded it (JPN-BTN-0150, the unverified processor's number, is not on it:
+# its review page warns), and a change waiting for staff: the Karawang processor says it moved to Banten.
+JAPNAS_LIST = [
+    ("JPN-BTN-0042", "Daur Ulang Cibeber"),
+    ("JPN-BTN-0107", "Olah Limbah Serang"),
+    ("JPN-BTN-0131", "Semen Hijau Bojonegara"),
+    ("JPN-BTN-0200", "PT Anggota Lain"),
+]
+
+
+def _load_demo_trust(staff, karawang) -> None:
+    if not JapnasListUpload.objects.exists():
+        upload = JapnasListUpload.objects.create(
+            filename="anggota-japnas-banten-demo.csv", member_count=len(JAPNAS_LIST), uploaded_by=staff
+        )
+        JapnasMember.objects.bulk_create(
+            [JapnasMember(number=number, name=name, upload=upload) for number, name in JAPNAS_LIST]
+        )
+        AuditEntry.objects.create(
+            kind=AuditEntry.Kind.JAPNAS_LIST_UPLOADED,
+            actor=staff,
+            details={"members": len(JAPNAS_LIST), "file": upload.filename},
+        )
+    if not karawang.change_requests.exists():
+        OrganisationChangeRequest.objects.create(
+            organisation=karawang,
+            requested_by=karawang.memberships.first().user if karawang.memberships.exists() else None,
+            changes={
+                "city": [karawang.city, "Kota Serang"],
+                "province": [karawang.province, "banten"],
+                "japnas_number": [karawang.japnas_number, "JPN-BTN-0999"],
+            },
+        )

@@ -1,9 +1,10 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Kecamatan, Province
-from .models import Organisation
+from .models import AuditEntry, Organisation
 
 
 class DirectoryFilter(django_filters.FilterSet):
@@ -47,3 +48,41 @@ class StaffOrganisationFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(nib=value)) if value else queryset
+
+
+class AuditFilter(django_filters.FilterSet):
+    """The staff audit page's filters, read from the query string (the CSV export takes the same)."""
+
+    kind = django_filters.ChoiceFilter(label=_("Action"), choices=AuditEntry.Kind.choices, empty_label=_("All actions"))
+    organisation = django_filters.CharFilter(label=_("Organisation"), method="filter_organisation", max_length=100)
+    actor = django_filters.CharFilter(label=_("Staff member"), method="filter_actor", max_length=100)
+    date_after = django_filters.DateFilter(
+        label=_("From (day)"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_before = django_filters.DateFilter(
+        label=_("Until (day)"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = ["kind", "organisation", "actor", "date_after", "date_before"]
+
+    def filter_organisation(self, queryset, name, value):
+        value = value.strip()
+        return (
+            queryset.filter(Q(organisation__name__icontains=value) | Q(organisation__nib=value)) if value else queryset
+        )
+
+    def filter_actor(self, queryset, name, value):
+        value = value.strip()
+        return (
+            queryset.filter(Q(actor__full_name__icontains=value) | Q(actor__email__icontains=value))
+            if value
+            else queryset
+        )

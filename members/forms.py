@@ -1,3 +1,4 @@
+import csv
 import re
 
 from django import forms
@@ -7,7 +8,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Province
-from .models import Licence, Membership, Organisation, User, normalise_email
+from .models import VERIFIED_FIELDS, Licence, Membership, Organisation, User, normalise_email, normalise_japnas
 
 ORGANISATION_FIELDS = [
     "name",
@@ -125,12 +126,112 @@ class SignupForm(NewPasswordFields, OrganisationDetailsForm):
 
 
 class OrganisationEditForm(OrganisationDetailsForm):
+    """A plant or processor edits its details. Once verified, a change to what staff verified (VERIFIED_FIELDS)
+    is asked for, not made: the service turns it into a change request."""
+
+    kind = forms.ChoiceField(
+        label=_("Your organisation is"), choices=[(k.value, k.label) for k in Organisation.SELF_SERVICE_KINDS]
+    )
+
+    field_order = ORGANISATION_FIELDS
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.kind not in Organisation.SELF_SERVICE_KINDS:
+            del self.fields["kind"]  # authorities and operators are set up by staff
+        else:
+            self.initial.setdefault("kind", self.instance.kind)
         if self.instance.is_verified:
-            for name in ("name", "nib"):
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _("Verified by platform staff; ask them to change it.")
+            for name in VERIFIED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].help_text = _("Checked by platform staff: a change waits for their approval.")
+
+
+class ChangeDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (required to reject; the organisation's people will read it)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+JAPNAS_MAX_BYTES = 2 * 1024 * 1024
+JAPNAS_MAX_ROWS = 50_000
+JAPNAS_HEADER_WORDS = {"number", "no", "nomor", "no.", "nomor anggota", "japnas", "japnas number", "kta"}
+
+
+class JapnasListForm(forms.Form):
+    """Japnas's member list as a CSV file: one member per row, number then name (a header row is allowed).
+
+    Tolerant of what spreadsheets write: a byte-order mark, ; or , between columns, spaces around values,
+    blank lines. Refuses anything else with the row that is wrong: the list is replaced only when all of it
+    is good."""
+
+    file = forms.FileField(
+        label=_("Member list (CSV)"),
+        help_text=_("Two columns: membership number, member name. At most 2 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(_("Upload a CSV file (its name ends in .csv)."))
+        if upload.size > JAPNAS_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB. Is it the member list?"))
+        raw = upload.read(JAPNAS_MAX_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(
+                _("The file is not text in UTF-8. Save it from the spreadsheet as “CSV UTF-8”.")
+            ) from exc
+        if "\x00" in text:
+            raise forms.ValidationError(_("The file is not a CSV text file."))
+        try:
+            self.members = parse_japnas_csv(text)
+        except csv.Error as exc:
+            raise forms.ValidationError(_("The file could not be read as CSV: %(error)s") % {"error": exc}) from exc
+        return upload
+
+
+def parse_japnas_csv(text: str) -> list[tuple[str, str]]:
+    """[(normalised number, name)] from the file's text, or a ValidationError naming each bad row."""
+    lines = text.splitlines()
+    sample = next((line for line in lines if line.strip()), "")
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    members, seen, errors = [], {}, []
+    for number_in_file, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if not members and not seen and not errors and cells[0].lower().rstrip(":") in JAPNAS_HEADER_WORDS:
+            continue  # the header row
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            errors.append(_("Row %(row)d: give a number and a name.") % {"row": number_in_file})
+        elif len(cells[0]) > 40:
+            errors.append(_("Row %(row)d: the number is longer than 40 characters.") % {"row": number_in_file})
+        elif len(cells[1]) > 200:
+            errors.append(_("Row %(row)d: the name is longer than 200 characters.") % {"row": number_in_file})
+        else:
+            number = normalise_japnas(cells[0])
+            if number in seen:
+                errors.append(
+                    _("Row %(row)d: number %(number)s is also on row %(first)d.")
+                    % {"row": number_in_file, "number": number, "first": seen[number]}
+                )
+            else:
+                seen[number] = number_in_file
+                members.append((number, " ".join(cells[1].split())))
+        if len(errors) >= 10:
+            break
+        if len(members) > JAPNAS_MAX_ROWS:
+            raise forms.ValidationError(_("The list has more than %(n)d members.") % {"n": JAPNAS_MAX_ROWS})
+    if errors:
+        raise forms.ValidationError(errors)
+    if not members:
+        raise forms.ValidationError(_("The file has no members in it."))
+    return members
 
 
 class InvitationForm(forms.Form):

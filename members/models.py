@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Kecamatan, Province
@@ -244,6 +245,204 @@ class VerificationEvent(models.Model):
         return f"{self.organisation}: {self.from_status or '-'} → {self.to_status}"
 
 
+# What decides who may bid and what the city's figures say. Staff verify these; once an organisation is
+# verified, a change to any of them waits for staff as a change request (OrganisationChangeRequest).
+VERIFIED_FIELDS = ("kind", "nib", "name", "city", "province", "kecamatan", "latitude", "longitude", "japnas_number")
+
+
+def normalise_japnas(number: str) -> str:
+    """One spelling per Japnas number: `ｊpn 0012 ` and `JPN 0012` are the same member."""
+    return " ".join((number or "").split()).upper()
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=OrganisationChangeRequest.Status.PENDING)
+
+
+class OrganisationChangeRequest(models.Model):
+    """A verified organisation's admin asks to change what staff verified (VERIFIED_FIELDS). Nothing applies
+    until staff approve: the organisation's row keeps its verified values meanwhile. Kept after the decision,
+    with who decided and why: the organisation's history of its claims."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for staff")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Replaced or withdrawn")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("organisation")
+    )
+    # {field: [value when asked, value asked for]}, as text (JSON): staff see old and new side by side.
+    changes = models.JSONField(_("changes"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("asked by")
+    )
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="change_request_one_pending_per_organisation",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="change_request_status_idx")]
+
+    def __str__(self):
+        return f"{self.organisation}: {', '.join(self.changes)} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def rows(self) -> list[dict]:
+        """One row per field asked for: its label and the old and new values as people read them."""
+        result = []
+        for name in VERIFIED_FIELDS:
+            if name in self.changes:
+                old, new = self.changes[name]
+                result.append(
+                    {
+                        "name": name,
+                        "label": capfirst(Organisation._meta.get_field(name).verbose_name),
+                        "old": display_value(name, old),
+                        "new": display_value(name, new),
+                        "new_raw": new,
+                    }
+                )
+        return result
+
+
+def display_value(name: str, value) -> str:
+    """A stored field value (text) as people read it: the label of a choice, "—" for nothing."""
+    if value in (None, ""):
+        return "—"
+    field = Organisation._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+class JapnasListUpload(models.Model):
+    """One upload of Japnas's member list by staff: the list in force is the latest one's JapnasMember rows."""
+
+    filename = models.CharField(_("file"), max_length=200)
+    member_count = models.PositiveIntegerField(_("members"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Japnas member list upload")
+        verbose_name_plural = _("Japnas member list uploads")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.member_count})"
+
+
+class JapnasMember(models.Model):
+    """A member on Japnas's list as staff last uploaded it: what a Japnas number is checked against."""
+
+    number = models.CharField(_("Japnas membership number"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    upload = models.ForeignKey(
+        JapnasListUpload, on_delete=models.CASCADE, related_name="members", verbose_name=_("upload")
+    )
+
+    class Meta:
+        verbose_name = _("Japnas member")
+        verbose_name_plural = _("Japnas members")
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+
+class AuditEntry(models.Model):
+    """One row per staff action or decision: who, when, what, why. Written by the service that acts, in the
+    same transaction; read on /staff/audit/ (filtered and exported). Never changed afterwards."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
+        ORGANISATION_REJECTED = "organisation_rejected", _("Organisation rejected")
+        CHANGE_APPROVED = "change_approved", _("Change request approved")
+        CHANGE_REJECTED = "change_rejected", _("Change request rejected")
+        LICENCE_VERIFIED = "licence_verified", _("Licence verified")
+        LICENCE_REJECTED = "licence_rejected", _("Licence rejected")
+        JAPNAS_LIST_UPLOADED = "japnas_list_uploaded", _("Japnas member list uploaded")
+
+    kind = models.CharField(_("action"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("organisation"),
+    )
+    # What was acted on, as plain values: {"changes": {field: [old, new]}}, {"licence": number},
+    # {"members": n, "file": name}, {"from": status}. Described in the reader's language by `what`.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_recent_idx"),
+            models.Index(fields=["kind", "-created_at"], name="audit_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.actor}"
+
+    @property
+    def what(self) -> str:
+        """What was acted on, in the active language."""
+        details = self.details or {}
+        if "changes" in details:
+            changes = details["changes"]
+            return "; ".join(
+                f"{capfirst(Organisation._meta.get_field(name).verbose_name)}: "
+                f"{display_value(name, changes[name][0])} → {display_value(name, changes[name][1])}"
+                for name in VERIFIED_FIELDS
+                if name in changes
+            )
+        if "licence" in details:
+            return _("Licence %(number)s") % {"number": details["licence"]}
+        if "members" in details:
+            return _("%(file)s: %(n)s members") % {"file": details.get("file", ""), "n": details["members"]}
+        if "from" in details:
+            return _("Was: %(status)s") % {"status": display_value("verification_status", details["from"])}
+        return ""
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", _("Administrator")
@@ -441,6 +640,7 @@ class Event(models.TextChoices):
     LOT_CLOSED = "lot_closed", _("My lot closed: choose a winner")
     LICENCE_EXPIRING = "licence_expiring", _("A licence of my organisation expires soon")
     ORGANISATION_DECISION = "organisation_decision", _("My organisation was verified or rejected")
+    ORGANISATION_CHANGE = "organisation_change", _("A change to my organisation's details was decided")
     PICKUP_RECORDED = "pickup_recorded", _("Pickup recorded")
     PROCESSING_RECORDED = "processing_recorded", _("Processing recorded")
 

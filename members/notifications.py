@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, Notification, NotificationPreference, OutboxEvent, User
+from .models import Event, Notification, NotificationPreference, Organisation, OutboxEvent, User
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ DEFAULT_CHANNELS = {
     Event.LOT_CLOSED: Channel.EMAIL,
     Event.LICENCE_EXPIRING: Channel.EMAIL,
     Event.ORGANISATION_DECISION: Channel.EMAIL,
+    Event.ORGANISATION_CHANGE: Channel.EMAIL,
     Event.PICKUP_RECORDED: Channel.IN_APP,
     Event.PROCESSING_RECORDED: Channel.IN_APP,
 }
@@ -71,6 +72,10 @@ MESSAGES = {
     Event.LOT_CLOSED: _("Your lot %(reference)s (%(title)s) closed: choose a winner or close it unawarded"),
     Event.LICENCE_EXPIRING: _("Licence %(number)s of %(organisation)s expires on %(valid_until)s"),
     Event.ORGANISATION_DECISION: _("%(organisation)s: %(decision)s"),
+    f"{Event.ORGANISATION_CHANGE}:approved": _("%(organisation)s: platform staff approved the change of %(fields)s"),
+    f"{Event.ORGANISATION_CHANGE}:rejected": _(
+        "%(organisation)s: platform staff rejected the change of %(fields)s. Reason: %(reason)s"
+    ),
     Event.PICKUP_RECORDED: _("Pickup of lot %(reference)s (%(title)s) was recorded"),
     Event.PROCESSING_RECORDED: _("Processing of lot %(reference)s (%(title)s) was recorded"),
 }
@@ -92,6 +97,9 @@ def _format_params(params: dict) -> dict:
                 values[name] = date_format(timezone.localtime(moment), "j F Y H:i") + " WIB"
             else:
                 values[name] = date_format(moment.date(), "j F Y")
+    if isinstance(values.get("fields"), list):  # names of organisation fields, read in the reader's language
+        names = {f.name: str(f.verbose_name) for f in Organisation._meta.get_fields() if hasattr(f, "verbose_name")}
+        values["fields"] = ", ".join(names.get(name, name) for name in values["fields"])
     if values.get("decision") == "verified":
         values["decision"] = _("verified by platform staff: you can now trade")
     elif values.get("decision") == "rejected":

@@ -3,7 +3,7 @@
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 
-from .models import Membership, Organisation, User
+from .models import JapnasListUpload, JapnasMember, Membership, Organisation, User, normalise_japnas
 
 ROLE_BY_KIND = {
     Organisation.Kind.PLANT: "plant",
@@ -115,3 +115,24 @@ def plants_by_kecamatan() -> list[dict]:
 
 def organisations_awaiting_verification():
     return Organisation.objects.awaiting_verification().order_by("created_at")
+
+
+def japnas_listed(numbers) -> dict[str, str]:
+    """Which of these Japnas numbers are on the member list staff uploaded: {number as given: member's name}."""
+    wanted = {number: normalise_japnas(number) for number in numbers if number}
+    found = dict(JapnasMember.objects.filter(number__in=set(wanted.values())).values_list("number", "name"))
+    return {number: found[key] for number, key in wanted.items() if key in found}
+
+
+def japnas_list_current() -> JapnasListUpload | None:
+    """The upload whose members are the list in force (None before the first upload)."""
+    return JapnasListUpload.objects.select_related("uploaded_by").first()
+
+
+def japnas_check(number: str, *, listed: dict, has_list: bool) -> str:
+    """How a Japnas number stands against the list: "none" (no number), "listed", "unlisted" or "no-list"."""
+    if not number:
+        return "none"
+    if not has_list:
+        return "no-list"
+    return "listed" if number in listed else "unlisted"

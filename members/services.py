@@ -1,5 +1,7 @@
 """Everything that changes people, organisations and their verification goes through these functions."""
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -10,11 +12,16 @@ from django.utils.translation import gettext as _
 from . import notifications
 from .models import (
     ORGANISATION_TRANSITIONS,
+    VERIFIED_FIELDS,
+    AuditEntry,
     Event,
     Invitation,
+    JapnasListUpload,
+    JapnasMember,
     Licence,
     Membership,
     Organisation,
+    OrganisationChangeRequest,
     User,
     VerificationEvent,
     normalise_email,
@@ -91,13 +98,20 @@ def _organisation_transition(
         )
         if to_status in (Organisation.Status.VERIFIED, Organisation.Status.REJECTED):
             _notify_decision(locked, event)
+            AuditEntry.objects.create(
+                kind=f"organisation_{to_status}",
+                actor=acting_user,
+                organisation=locked,
+                details={"from": from_status},
+                reason=reason,
+            )
     organisation.refresh_from_db(fields=["verification_status", "verified_at"])
     return event
 
 
 def _notify_decision(organisation: Organisation, event: VerificationEvent) -> None:
     """The organisation's people hear of staff's decision (through the outbox, in the same transaction)."""
-    people = User.objects.filter(membership__organisation=organisation, is_active=True).values_list("pk", flat=True)
+    people = _people_of(organisation)
     notifications.notify_later(
         Event.ORGANISATION_DECISION,
         notifications.key_for(Event.ORGANISATION_DECISION, event.pk),
@@ -109,9 +123,9 @@ def _notify_decision(organisation: Organisation, event: VerificationEvent) -> No
     event.save(update_fields=["notified_at"])
 
 
-def _require_staff(user: User) -> None:
+def _require_staff(user: User, message: str | None = None) -> None:
     if not (user.is_active and user.is_staff):
-        raise PermissionDenied(_("Only platform staff can verify organisations."))
+        raise PermissionDenied(message or _("Only platform staff can verify organisations."))
 
 
 def organisation_verify(*, organisation: Organisation, acting_user: User, note: str = "") -> VerificationEvent:
@@ -133,24 +147,58 @@ def organisation_reject(*, organisation: Organisation, acting_user: User, reason
     )
 
 
-IDENTITY_FIELDS = ("name", "nib")
+def _as_text(value):
+    """A field value as it is kept in a change request (JSON): text, or None for nothing."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:.6f}"
+    return str(value)
 
 
-def organisation_update(*, organisation: Organisation, acting_user: User, fields: dict) -> Organisation:
-    """An organisation's admin corrects its details; a rejected organisation goes back for review."""
+def _people_of(organisation: Organisation):
+    return User.objects.filter(membership__organisation=organisation, is_active=True).values_list("pk", flat=True)
+
+
+def organisation_update(
+    *, organisation: Organisation, acting_user: User, fields: dict
+) -> OrganisationChangeRequest | None:
+    """An organisation's admin corrects its details; a rejected organisation goes back for review.
+
+    Once verified, what staff verified (VERIFIED_FIELDS: kind, NIB, name, place, coordinates, Japnas number) is
+    not the admin's to change: a change to any of it becomes a change request for staff, and the verified
+    values keep applying until staff approve it. The other details (address, phone) are saved at once.
+    Returns the change request when one was made."""
     if not is_organisation_admin(acting_user, organisation):
         raise PermissionDenied(_("Only an administrator of this organisation can change its details."))
+    if (
+        "kind" in fields
+        and fields["kind"] != organisation.kind
+        and fields["kind"] not in Organisation.SELF_SERVICE_KINDS
+    ):
+        raise ValidationError({"kind": _("An organisation can only be a plant or a processing business.")})
+    request = None
     with transaction.atomic():
         locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if locked.is_verified and any(
-            getattr(locked, name) != fields.get(name, getattr(locked, name)) for name in IDENTITY_FIELDS
-        ):
-            # The legal name and NIB are what staff verified: changing them needs staff.
-            raise ValidationError(_("A verified organisation's name and NIB can only be changed by platform staff."))
+        claimed = {}
+        if locked.is_verified:
+            claimed = {
+                name: [_as_text(getattr(locked, name)), _as_text(value)]
+                for name, value in fields.items()
+                if name in VERIFIED_FIELDS and _as_text(value) != _as_text(getattr(locked, name))
+            }
+        # The whole proposal must be valid (e.g. a NIB another organisation has) before anything is kept.
+        proposal = Organisation.objects.get(pk=locked.pk)
         for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.full_clean()
-        locked.save()
+            setattr(proposal, name, value)
+        proposal.full_clean()
+        direct = [name for name in fields if name not in claimed]
+        for name in direct:
+            setattr(locked, name, fields[name])
+        if direct:
+            locked.save(update_fields=direct)
+        if claimed:
+            request = _change_request_create(organisation=locked, changes=claimed, acting_user=acting_user)
         if locked.verification_status == Organisation.Status.REJECTED:
             _organisation_transition(
                 organisation=locked,
@@ -159,7 +207,143 @@ def organisation_update(*, organisation: Organisation, acting_user: User, fields
                 reason=_("Details corrected; asked for review again."),
             )
     organisation.refresh_from_db()
-    return organisation
+    return request
+
+
+def _change_request_create(
+    *, organisation: Organisation, changes: dict, acting_user: User
+) -> OrganisationChangeRequest:
+    """A new request replaces the one still waiting (its admin corrects what they asked for): the old one is
+    kept as "replaced", so the history shows both. One pending request per organisation (a constraint)."""
+    from . import tasks
+
+    replaced = organisation.change_requests.pending()
+    replaced.update(
+        status=OrganisationChangeRequest.Status.WITHDRAWN, decided_by=acting_user, decided_at=timezone.now()
+    )
+    try:
+        with transaction.atomic():
+            request = OrganisationChangeRequest.objects.create(
+                organisation=organisation, changes=changes, requested_by=acting_user
+            )
+    except IntegrityError as exc:  # without row locks (SQLite) two requests can race: the constraint decides
+        raise ValidationError(_("Another change to these details was asked at the same moment. Try again.")) from exc
+    _enqueue_on_commit(tasks.notify_staff_of_change_request, request.pk)
+    return request
+
+
+def organisation_change_withdraw(*, change_request: OrganisationChangeRequest, acting_user: User) -> None:
+    """The organisation's admin takes back a request still waiting."""
+    if not is_organisation_admin(acting_user, change_request.organisation):
+        raise PermissionDenied(_("Only an administrator of this organisation can withdraw its change request."))
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=change_request.organisation_id)
+        updated = OrganisationChangeRequest.objects.filter(
+            pk=change_request.pk, status=OrganisationChangeRequest.Status.PENDING
+        ).update(status=OrganisationChangeRequest.Status.WITHDRAWN, decided_by=acting_user, decided_at=timezone.now())
+    if not updated:
+        raise ValidationError(_("This change request has been decided already."))
+
+
+def _locked_pending(change_request: OrganisationChangeRequest) -> tuple[Organisation, OrganisationChangeRequest]:
+    # The organisation row first (as organisation_update does), then the request: one order, no deadlock.
+    organisation = Organisation.objects.select_for_update().get(pk=change_request.organisation_id)
+    locked = OrganisationChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("This change request has been decided already."))
+    return organisation, locked
+
+
+def _decide(
+    organisation: Organisation, request: OrganisationChangeRequest, *, status: str, acting_user: User, reason: str
+) -> None:
+    request.status = status
+    request.decided_by = acting_user
+    request.decided_at = timezone.now()
+    request.reason = reason
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    approved = status == OrganisationChangeRequest.Status.APPROVED
+    AuditEntry.objects.create(
+        kind=AuditEntry.Kind.CHANGE_APPROVED if approved else AuditEntry.Kind.CHANGE_REJECTED,
+        actor=acting_user,
+        organisation=organisation,
+        details={"changes": request.changes},
+        reason=reason,
+    )
+    notifications.notify_later(
+        Event.ORGANISATION_CHANGE,
+        notifications.key_for(Event.ORGANISATION_CHANGE, request.pk),
+        _people_of(organisation),
+        {"organisation": organisation.name, "fields": sorted(request.changes), "how": status, "reason": reason},
+        organisation.get_absolute_url(),
+    )
+
+
+def organisation_change_approve(
+    *, change_request: OrganisationChangeRequest, acting_user: User, note: str = ""
+) -> OrganisationChangeRequest:
+    """Staff checked the new values: they apply from now on (bidding, matching, the city's figures)."""
+    _require_staff(acting_user, _("Only platform staff can approve a change to verified details."))
+    with transaction.atomic():
+        organisation, locked = _locked_pending(change_request)
+        for name, (_old, new) in locked.changes.items():
+            field = Organisation._meta.get_field(name)
+            setattr(organisation, name, field.to_python(new) if new is not None else None)
+        try:
+            organisation.full_clean()
+        except ValidationError as exc:  # e.g. the NIB was taken by another organisation in the meantime
+            raise ValidationError(
+                _("The requested values are no longer valid: %(errors)s") % {"errors": " ".join(exc.messages)}
+            ) from exc
+        organisation.save(update_fields=list(locked.changes))
+        _decide(
+            organisation,
+            locked,
+            status=OrganisationChangeRequest.Status.APPROVED,
+            acting_user=acting_user,
+            reason=(note or "").strip(),
+        )
+    change_request.refresh_from_db()
+    return change_request
+
+
+def organisation_change_reject(
+    *, change_request: OrganisationChangeRequest, acting_user: User, reason: str
+) -> OrganisationChangeRequest:
+    """Staff refuse the change: the verified values stay; the organisation's people read why."""
+    _require_staff(acting_user, _("Only platform staff can reject a change to verified details."))
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the change is rejected: the organisation's people will read the reason."))
+    with transaction.atomic():
+        organisation, locked = _locked_pending(change_request)
+        _decide(
+            organisation,
+            locked,
+            status=OrganisationChangeRequest.Status.REJECTED,
+            acting_user=acting_user,
+            reason=reason.strip(),
+        )
+    change_request.refresh_from_db()
+    return change_request
+
+
+def japnas_list_replace(*, members: list[tuple[str, str]], filename: str, acting_user: User) -> JapnasListUpload:
+    """Staff upload Japnas's member list: it replaces the previous one whole, or nothing changes."""
+    _require_staff(acting_user, _("Only platform staff can upload the Japnas member list."))
+    with transaction.atomic():
+        upload = JapnasListUpload.objects.create(
+            filename=filename[:200], member_count=len(members), uploaded_by=acting_user
+        )
+        JapnasMember.objects.all().delete()
+        JapnasMember.objects.bulk_create(
+            [JapnasMember(number=number, name=name[:200], upload=upload) for number, name in members], batch_size=1000
+        )
+        AuditEntry.objects.create(
+            kind=AuditEntry.Kind.JAPNAS_LIST_UPLOADED,
+            actor=acting_user,
+            details={"members": len(members), "file": upload.filename},
+        )
+    return upload
 
 
 def is_organisation_admin(user: User, organisation: Organisation) -> bool:
@@ -247,5 +431,12 @@ def licence_review(*, licence: Licence, acting_user: User, verified: bool, note:
         locked.reviewed_at = timezone.now()
         locked.review_note = (note or "").strip()
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+        AuditEntry.objects.create(
+            kind=AuditEntry.Kind.LICENCE_VERIFIED if verified else AuditEntry.Kind.LICENCE_REJECTED,
+            actor=acting_user,
+            organisation_id=locked.organisation_id,
+            details={"licence": locked.number},
+            reason=locked.review_note,
+        )
     licence.refresh_from_db()
     return licence

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .emails import render_email
-from .models import Event, Invitation, Licence, Organisation, User
+from .models import Event, Invitation, Licence, Organisation, OrganisationChangeRequest, User
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,16 @@ def notify_staff_of_registration(organisation_id: int) -> None:
         return
     staff = User.objects.filter(is_staff=True, is_active=True)
     email_people(staff, "staff_new_registration", {"organisation": organisation})
+
+
+@shared_task
+def notify_staff_of_change_request(change_request_id: int) -> None:
+    request = OrganisationChangeRequest.objects.pending().select_related("organisation").filter(pk=change_request_id)
+    request = request.first()
+    if request is None:  # decided or replaced meanwhile
+        return
+    staff = User.objects.filter(is_staff=True, is_active=True)
+    email_people(staff, "staff_change_request", {"change_request": request, "organisation": request.organisation})
 
 
 @shared_task

@@ -22,6 +22,16 @@ urlpatterns = [
     path("licences/<int:pk>/document/", views.licence_document, name="licence_document"),
     path("staff/licences/", views.staff_licence_list, name="staff_licence_list"),
     path("staff/licences/<int:pk>/review/", views.staff_licence_review, name="staff_licence_review"),
+    path(
+        "org/<slug:slug>/changes/<int:pk>/withdraw/",
+        views.organisation_change_withdraw,
+        name="organisation_change_withdraw",
+    ),
+    path("staff/changes/", views.staff_change_list, name="staff_change_list"),
+    path("staff/changes/<int:pk>/decide/", views.staff_change_decide, name="staff_change_decide"),
+    path("staff/japnas/", views.staff_japnas_list, name="staff_japnas_list"),
+    path("staff/audit/", views.staff_audit, name="staff_audit"),
+    path("staff/audit/export.csv", views.staff_audit_export, name="staff_audit_export"),
     path("staff/organisations/", views.staff_organisation_list, name="staff_organisation_list"),
     path("staff/organisations/<slug:slug>/", views.staff_organisation_review, name="staff_organisation_review"),
 ]

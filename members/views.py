@@ -6,23 +6,27 @@ from django.contrib.auth.decorators import login_not_required, user_passes_test
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from core.exports import SafeCsvWriter
 from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 from wastex.middleware import set_language_cookie
 
 from . import selectors, services
-from .filters import DirectoryFilter, StaffOrganisationFilter
+from .filters import AuditFilter, DirectoryFilter, StaffOrganisationFilter
 from .forms import (
+    ChangeDecisionForm,
     EmailChangeForm,
     InvitationAcceptForm,
     InvitationForm,
+    JapnasListForm,
     LicenceForm,
     LicenceReviewForm,
     OrganisationEditForm,
@@ -31,7 +35,7 @@ from .forms import (
     SignupForm,
     VerifyForm,
 )
-from .models import Invitation, Licence, Organisation
+from .models import AuditEntry, Invitation, Licence, Organisation, OrganisationChangeRequest
 
 staff_required = user_passes_test(lambda u: u.is_active and u.is_staff)
 
@@ -80,15 +84,32 @@ def organisation_detail(request, slug):
     organisation = selectors.organisation_visible_or_404(request.user, slug)
     membership = selectors.user_membership(request.user)
     is_own = bool(membership and membership.organisation_id == organisation.pk)
+    insider = is_own or request.user.is_staff
+    change_requests = (
+        list(organisation.change_requests.select_related("requested_by", "decided_by")[:20]) if insider else []
+    )
     context = {
         "organisation": organisation,
         "is_own": is_own,
         "is_admin": is_own and membership.is_admin,
-        "events": organisation.verification_events.select_related("actor")[:20]
-        if is_own or request.user.is_staff
-        else [],
+        "events": organisation.verification_events.select_related("actor")[:20] if insider else [],
+        "change_requests": change_requests,
+        "pending_change": next((c for c in change_requests if c.is_pending), None),
     }
     return render(request, "members/organisation_detail.html", context)
+
+
+@require_POST
+def organisation_change_withdraw(request, slug, pk):
+    organisation = selectors.organisation_of_member_or_404(request.user, slug, admin=True)
+    change_request = get_object_or_404(OrganisationChangeRequest, pk=pk, organisation=organisation)
+    try:
+        services.organisation_change_withdraw(change_request=change_request, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your change request is withdrawn."))
+    return redirect(organisation)
 
 
 def organisation_edit(request, slug):
@@ -99,13 +120,30 @@ def organisation_edit(request, slug):
         # The form validated against the instance in memory; reload it so the service starts clean.
         organisation.refresh_from_db()
         try:
-            services.organisation_update(organisation=organisation, acting_user=request.user, fields=fields)
+            change_request = services.organisation_update(
+                organisation=organisation, acting_user=request.user, fields=fields
+            )
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, _("The organisation's details are saved."))
+            if change_request is None:
+                messages.success(request, _("The organisation's details are saved."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "Platform staff verify %(fields)s: your change waits for their approval. Until then the "
+                        "verified details keep applying. Other details are saved."
+                    )
+                    % {"fields": ", ".join(str(row["label"]) for row in change_request.rows())},
+                )
             return redirect(organisation)
-    return render(request, "members/organisation_edit.html", {"organisation": organisation, "form": form})
+    context = {
+        "organisation": organisation,
+        "form": form,
+        "pending_change": organisation.change_requests.pending().first(),
+    }
+    return render(request, "members/organisation_edit.html", context)
 
 
 def organisation_team(request, slug):
@@ -258,14 +296,160 @@ def staff_organisation_review(request, slug):
                 messages.error(request, _("Choose verify or reject."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+    current_list = selectors.japnas_list_current()
+    pending_change = organisation.change_requests.pending().select_related("requested_by").first()
+    numbers = [organisation.japnas_number]
+    if pending_change and "japnas_number" in pending_change.changes:
+        numbers.append(pending_change.changes["japnas_number"][1])
+    listed = selectors.japnas_listed(numbers)
     context = {
         "organisation": organisation,
         "verify_form": verify_form,
         "reject_form": reject_form,
         "events": organisation.verification_events.select_related("actor"),
         "people": organisation.memberships.select_related("user"),
+        "japnas_list": current_list,
+        "japnas": selectors.japnas_check(organisation.japnas_number, listed=listed, has_list=current_list is not None),
+        "japnas_name": listed.get(organisation.japnas_number),
+        "pending_change": pending_change,
+        "change_requests": organisation.change_requests.exclude(
+            status=OrganisationChangeRequest.Status.PENDING
+        ).select_related("requested_by", "decided_by")[:20],
     }
     return render(request, "members/staff_organisation_review.html", context)
+
+
+@staff_required
+def staff_change_list(request):
+    """Changes to verified details waiting for staff, old and new side by side, Japnas numbers checked."""
+    pending = list(
+        OrganisationChangeRequest.objects.pending()
+        .select_related("organisation", "requested_by")
+        .order_by("requested_at", "pk")[:200]
+    )
+    current_list = selectors.japnas_list_current()
+    asked = [c.changes["japnas_number"][1] for c in pending if "japnas_number" in c.changes]
+    listed = selectors.japnas_listed(asked)
+    for change in pending:
+        change.table = change.rows()
+        for row in change.table:
+            if row["name"] == "japnas_number":
+                row["japnas"] = selectors.japnas_check(
+                    row["new_raw"] or "", listed=listed, has_list=current_list is not None
+                )
+                row["japnas_name"] = listed.get(row["new_raw"] or "")
+    context = {"pending": pending, "form": ChangeDecisionForm(), "japnas_list": current_list}
+    return render(request, "members/staff_change_list.html", context)
+
+
+@staff_required
+@require_POST
+def staff_change_decide(request, pk):
+    change_request = get_object_or_404(OrganisationChangeRequest.objects.select_related("organisation"), pk=pk)
+    form = ChangeDecisionForm(request.POST)
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in ("approve", "reject"):
+        messages.error(request, " ".join(form.errors.get("reason", [])) or _("Choose approve or reject."))
+        return redirect("members:staff_change_list")
+    try:
+        if action == "approve":
+            services.organisation_change_approve(
+                change_request=change_request, acting_user=request.user, note=form.cleaned_data["reason"]
+            )
+        else:
+            services.organisation_change_reject(
+                change_request=change_request, acting_user=request.user, reason=form.cleaned_data["reason"]
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = _("approved") if action == "approve" else _("rejected")
+        messages.success(
+            request,
+            _("The change for %(name)s is %(done)s; its people are told.")
+            % {"name": change_request.organisation, "done": done},
+        )
+    return redirect("members:staff_change_list")
+
+
+@staff_required
+def staff_japnas_list(request):
+    """Japnas's member list, uploaded by staff as CSV: what Japnas numbers are checked against."""
+    form = JapnasListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = services.japnas_list_replace(
+            members=form.members, filename=form.cleaned_data["file"].name, acting_user=request.user
+        )
+        messages.success(request, _("The Japnas member list now has %(n)d members.") % {"n": upload.member_count})
+        return redirect("members:staff_japnas_list")
+    claimed = (
+        Organisation.objects.exclude(japnas_number="")
+        .filter(kind__in=Organisation.SELF_SERVICE_KINDS)
+        .order_by("name")
+        .only("name", "slug", "japnas_number", "verification_status")
+    )
+    current_list = selectors.japnas_list_current()
+    claimed = list(claimed[:500])
+    listed = selectors.japnas_listed([o.japnas_number for o in claimed])
+    for organisation in claimed:
+        organisation.japnas = selectors.japnas_check(
+            organisation.japnas_number, listed=listed, has_list=current_list is not None
+        )
+    context = {"form": form, "japnas_list": current_list, "claimed": claimed}
+    return render(request, "members/staff_japnas_list.html", context, status=400 if form.errors else 200)
+
+
+def _audit_filter(request):
+    return AuditFilter(
+        request.GET or None,
+        queryset=AuditEntry.objects.select_related("actor", "organisation").order_by("-created_at", "-id"),
+    )
+
+
+@staff_required
+def staff_audit(request):
+    """Who verified, rejected or changed what, when, and why: every staff decision, filtered and exported."""
+    filterset = _audit_filter(request)
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, _("Some filters could not be read; correct them to see the entries."))
+        entries = AuditEntry.objects.none()
+    else:
+        entries = filterset.qs
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    return render(request, "members/staff_audit.html", context)
+
+
+@staff_required
+def staff_audit_export(request):
+    filterset = _audit_filter(request)
+    if filterset.is_bound and not filterset.is_valid():
+        reasons = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
+        return HttpResponse(
+            _("The filters could not be read: %(reasons)s") % {"reasons": reasons},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, "wastex-audit.csv")
+    writer = SafeCsvWriter(response)
+    writer.writerow(["when", "action", "staff_member", "staff_email", "organisation", "nib", "what", "reason"])
+    for entry in filterset.qs.iterator(chunk_size=1000):
+        writer.writerow(
+            [
+                timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                entry.kind,
+                entry.actor.full_name if entry.actor else "",
+                entry.actor.email if entry.actor else "",
+                entry.organisation.name if entry.organisation else "",
+                (entry.organisation.nib or "") if entry.organisation else "",
+                entry.what,
+                entry.reason,
+            ]
+        )
+    return response
 
 
 def licences(request, slug):

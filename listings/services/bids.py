@@ -258,8 +258,17 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
         others = locked.bids.live().exclude(pk=chosen.pk)
         losers = set(others.values_list("bidder_id", flat=True))
         others.update(status=Bid.Status.REJECTED, updated_at=timezone.now())
+        # The winner's verified values now, kept on the award: what the deal counts as in the city's figures.
+        winner = Organisation.objects.only("province", "japnas_number").get(pk=chosen.bidder_id)
         award = Award.objects.create(
-            lot=locked, bid=chosen, reason=reason, note=note.strip(), best_price=best, awarded_by=acting_user
+            lot=locked,
+            bid=chosen,
+            reason=reason,
+            note=note.strip(),
+            best_price=best,
+            awarded_by=acting_user,
+            processor_banten=winner.is_banten,
+            processor_japnas=winner.is_japnas_member,
         )
         lot_transition(
             lot=locked,

@@ -60,7 +60,15 @@ def make_deal(
         created_at=published,
         updated_at=awarded,
     )
-    Award.objects.create(lot=lot, bid=bid, reason="best-price", best_price=price, awarded_at=awarded)
+    Award.objects.create(
+        lot=lot,
+        bid=bid,
+        reason="best-price",
+        best_price=price,
+        awarded_at=awarded,
+        processor_banten=processor.is_banten,
+        processor_japnas=processor.is_japnas_member,
+    )
     LotTransition.objects.create(lot=lot, from_status="closed", to_status="awarded", created_at=awarded)
     if completed:
         Handover.objects.create(

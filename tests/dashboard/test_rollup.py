@@ -37,12 +37,21 @@ def test_an_award_not_yet_completed_has_no_completed_figures(plant, outside):
     assert not deal.processor_banten and not deal.processor_japnas
 
 
-def test_organisation_changes_reach_its_deals(plant, outside):
+def test_deals_keep_the_status_the_processor_had_when_it_won(plant, outside, banten_japnas):
+    """A processor that moves (or gains or loses a Japnas number) later does not move the city's figures,
+    through the signals or the full rebuild."""
     make_deal(plant=plant, processor=outside, awarded=at(2025, 5, 1))
+    make_deal(plant=plant, processor=banten_japnas, awarded=at(2025, 5, 2))
     outside.province, outside.japnas_number = "banten", "JPN-NEW"
     outside.save()
-    deal = Deal.objects.get()
-    assert deal.processor_banten and deal.processor_japnas
+    banten_japnas.province, banten_japnas.japnas_number, banten_japnas.kecamatan = "jawa-barat", "", ""
+    banten_japnas.save()
+    expected = {outside.pk: (False, False), banten_japnas.pk: (True, True)}
+    flags = {d.processor_id: (d.processor_banten, d.processor_japnas) for d in Deal.objects.all()}
+    assert flags == expected
+    deals_refresh_all()
+    flags = {d.processor_id: (d.processor_banten, d.processor_japnas) for d in Deal.objects.all()}
+    assert flags == expected
 
 
 def test_the_beat_rebuild_agrees_with_the_signals(plant, banten_japnas, outside):

@@ -2,7 +2,15 @@ import pytest
 from django.core.management import call_command
 
 from members.demo import DEMO_PASSWORD
-from members.models import Membership, Organisation, User, VerificationEvent
+from members.models import (
+    AuditEntry,
+    JapnasMember,
+    Membership,
+    Organisation,
+    OrganisationChangeRequest,
+    User,
+    VerificationEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +21,9 @@ def counts():
         User.objects.count(),
         Membership.objects.count(),
         VerificationEvent.objects.count(),
+        OrganisationChangeRequest.objects.count(),
+        AuditEntry.objects.count(),
+        JapnasMember.objects.count(),
     )
 
 
@@ -36,6 +47,12 @@ def test_demo_has_every_role_and_kind_of_organisation():
     assert Organisation.objects.awaiting_verification().exists()
     assert Organisation.objects.filter(verification_status="rejected").exists()
     assert all("(Demo)" in name for name in Organisation.objects.values_list("name", flat=True))
+    # a change waiting for staff, a Japnas list, and the staff decisions on the audit log
+    waiting = OrganisationChangeRequest.objects.pending().get()
+    assert waiting.organisation.slug == "b3-karawang-demo" and not waiting.organisation.is_banten
+    assert JapnasMember.objects.filter(number="JPN-BTN-0042").exists()
+    assert not JapnasMember.objects.filter(number="JPN-BTN-0150").exists()
+    assert AuditEntry.objects.filter(kind="organisation_verified").exists()
 
 
 def test_if_empty_leaves_an_existing_database_alone():

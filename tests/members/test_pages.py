@@ -101,6 +101,7 @@ def test_admin_edits_own_organisation(client, plant, plant_admin):
     client.force_login(plant_admin)
     url = reverse("members:organisation_edit", kwargs={"slug": plant.slug})
     data = {
+        "kind": "plant",
         "address": "Jl. Baru No. 9",
         "city": "Kota Cilegon",
         "kecamatan": "grogol",
@@ -109,15 +110,18 @@ def test_admin_edits_own_organisation(client, plant, plant_admin):
         "longitude": "106.02",
         "japnas_number": "",
         "phone": "0254 1",
-        # a verified organisation's name and NIB are disabled: a posted value is ignored
         "name": "Hijacked Name",
         "nib": "9999999999999",
     }
-    response = client.post(url, data)
-    assert response.status_code == 302
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain[-1][0] == plant.get_absolute_url()
     plant.refresh_from_db()
-    assert (plant.address, plant.kecamatan, plant.name) == ("Jl. Baru No. 9", "grogol", "PT Baja Uji")
+    # the address and phone are saved; what staff verified waits for them (tests/members/test_change_requests.py)
+    assert (plant.address, plant.phone) == ("Jl. Baru No. 9", "0254 1")
+    assert (plant.kecamatan, plant.name, plant.latitude) == ("ciwandan", "PT Baja Uji", None)
     assert plant.nib != "9999999999999"
+    assert "waits for their approval" in response.content.decode()
+    assert set(plant.change_requests.get().changes) == {"name", "nib", "kecamatan", "latitude", "longitude"}
 
 
 def test_edit_with_bad_input_explains(client, plant, plant_admin):

@@ -111,9 +111,9 @@ def test_rejected_organisation_goes_back_for_review_when_corrected(staff, django
 
 
 def test_verified_organisation_cannot_change_its_nib_itself(plant, plant_admin):
-    with pytest.raises(ValidationError, match="platform staff"):
-        services.organisation_update(organisation=plant, acting_user=plant_admin, fields={"nib": "3333333333333"})
-    assert Organisation.objects.get(pk=plant.pk).nib != "3333333333333"
+    request = services.organisation_update(organisation=plant, acting_user=plant_admin, fields={"nib": "3333333333333"})
+    assert Organisation.objects.get(pk=plant.pk).nib != "3333333333333"  # asked for, not changed
+    assert request.changes == {"nib": [plant.nib, "3333333333333"]} and request.is_pending
 
 
 def test_staff_page_lists_waiting_organisations_first(client, staff, applicant, plant):
