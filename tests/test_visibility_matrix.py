@@ -402,11 +402,11 @@ REFUSED_POSTS = [
     (
         "listings:lot_bids",
         "deal",
-        {"bid": "1", "reason": "other", "note": "x"},
+        {"bid": "999999", "reason": "other", "note": "x"},
         ("winner", "loser", "official"),
         ONLY_BIDS,
     ),
-    ("listings:lot_bids", "deal", {"bid": "1", "reason": "other", "note": "x"}, ("staff",), ONLY_PLANT),
+    ("listings:lot_bids", "deal", {"bid": "999999", "reason": "other", "note": "x"}, ("staff",), ONLY_PLANT),
     ("listings:lot_unawarded", "deal", {"reason": "x"}, ("winner", "loser", "official", "staff"), ONLY_PLANT),
     (
         "listings:lot_cancel",
