@@ -1,12 +1,15 @@
 """Reads of lots, scoped to who asks."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Avg, Case, Count, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404, QueryDict
 
-from members.selectors import user_membership
+from members.selectors import is_official_or_staff, user_membership
 
 from .filters import distance_km, distance_km_expression
-from .models import ROUTE_RANK, Bid, Handover, LotAttachment, Rating, WasteLot
+from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WasteLot
 
 
 def lot_for_viewer_or_404(user, reference: str) -> WasteLot:
@@ -21,6 +24,71 @@ def lot_for_viewer_or_404(user, reference: str) -> WasteLot:
     if lot is None:
         raise Http404
     return lot
+
+
+def lot_award(lot: WasteLot):
+    """The lot's award with its bid, once the lot is decided (None before, or when it ended otherwise)."""
+    if lot.status not in WasteLot.DECIDED_STATUSES:
+        return None
+    return getattr(lot, "award", None)
+
+
+def can_see_deal_parties(user, lot: WasteLot) -> bool:
+    """Who may see who won a lot and how it was handed over: the plant's people, the winner's people, staff and
+    officials. Everyone else (losing bidders included) sees the status only: the winning price reaches the
+    losing bidders, never the winner (SPEC, "Award")."""
+    if not user.is_authenticated:
+        return False
+    if is_official_or_staff(user):
+        return True
+    membership = user_membership(user)
+    if membership is None:
+        return False
+    if membership.organisation_id == lot.plant_id:
+        return True
+    award = lot_award(lot)
+    return award is not None and award.bid.bidder_id == membership.organisation_id
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    created_at: datetime
+    status: str
+    status_label: str
+    note: str
+    # The person who made the change (None for WasteX's own steps); only for those who see the parties.
+    actor: str | None
+    automatic: bool
+
+
+def timeline_for_viewer(user, lot: WasteLot, *, sees_parties: bool | None = None) -> list[TimelineStep]:
+    """The lot's timeline as this person may see it. The plant, the winner, staff and officials see every step
+    with who made it and its note. Everyone else sees status changes only: no names, no handover details
+    (the pickup's manifest, carrier and weights; processing is not a status change and is left out), and of the
+    award only its reason as chosen from the fixed list, never the plant's free-text note (it may name the
+    winner). Notes before the award (deadline moved, closed early, why it ended unawarded) stay for all."""
+    if sees_parties is None:
+        sees_parties = can_see_deal_parties(user, lot)
+    steps = []
+    award = None if sees_parties else lot_award(lot)
+    for step in lot.transitions.select_related("actor"):
+        note = step.note
+        if not sees_parties and step.to_status in WasteLot.DECIDED_STATUSES:
+            if step.from_status == step.to_status:
+                continue  # processing recorded: a handover detail, not a status change
+            awarded = step.to_status == WasteLot.Status.AWARDED and award is not None
+            note = award.get_reason_display() if awarded else ""
+        steps.append(
+            TimelineStep(
+                created_at=step.created_at,
+                status=step.to_status,
+                status_label=step.get_to_status_display(),
+                note=note,
+                actor=str(step.actor) if sees_parties and step.actor else None,
+                automatic=step.actor_id is None,
+            )
+        )
+    return steps
 
 
 def first_photos():
@@ -135,9 +203,12 @@ def own_bid(lot: WasteLot, organisation) -> Bid | None:
 
 
 def bids_of_organisation(organisation):
+    """The organisation's bids; a bid not chosen carries the winning price (never the winner)."""
+    winning_price = Award.objects.filter(lot=OuterRef("lot")).values("bid__price_per_unit")[:1]
     return (
         Bid.objects.filter(bidder=organisation)
         .select_related("lot", "lot__category", "lot__plant")
+        .annotate(winning_price=Subquery(winning_price))
         .order_by("-updated_at", "-id")
     )
 

@@ -217,17 +217,22 @@ def _render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_for
     organisation = services.bidder_organisation(request.user)
     can_manage = services.can_manage_lot(request.user, lot)
     mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
-    award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
+    award = selectors.lot_award(lot)
     winner = bool(award and organisation and award.bid.bidder_id == organisation.pk)
+    # Who won and the handover: only for the plant, the winner, staff and officials (everyone else: the status).
+    sees_parties = selectors.can_see_deal_parties(request.user, lot)
     handover = (
-        getattr(lot, "handover", None) if lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED) else None
+        getattr(lot, "handover", None)
+        if sees_parties and lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED)
+        else None
     )
     why_not = services.why_cannot_bid(request.user, lot)
     context = {
         "lot": lot,
         "photos": [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO],
         "documents": [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
-        "timeline": lot.transitions.select_related("actor"),
+        "timeline": selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties),
+        "sees_parties": sees_parties,
         "can_manage": can_manage,
         "cancel_form": CancelForm(),
         "distance_km": selectors.distance_to_viewer(request.user, lot),
@@ -434,6 +439,9 @@ def lot_bids(request, reference):
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
     if not (services.can_manage_lot(request.user, lot) or request.user.is_staff):
         raise PermissionDenied(_("Only the plant that owns this lot sees its bids."))
+    if request.method == "POST" and not services.can_manage_lot(request.user, lot):
+        # Staff read the bids; only the plant awards.
+        raise PermissionDenied(_("Only people of the verified plant that owns this lot can change it."))
     if lot.is_past_deadline:
         lot = services.lot_close_if_overdue(lot)
     sealed = not services.bids_are_open_to_plant(lot)
@@ -643,13 +651,14 @@ def rate(request, reference):
 
 
 def proof(request, reference):
-    """The proof of processing: for the plant, the winner and staff."""
+    """The proof of processing: for the plant, the winner, staff and officials, like the rest of the handover."""
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
-    handover = getattr(lot, "handover", None)
-    allowed = (
-        services.can_manage_lot(request.user, lot) or services.is_winner(request.user, lot) or request.user.is_staff
-    )
-    if handover is None or not allowed:
+    if not selectors.can_see_deal_parties(request.user, lot):
+        raise PermissionDenied(
+            _("The handover's documents are only for the plant, the winning processor, platform staff and officials.")
+        )
+    handover = getattr(lot, "handover", None) if lot.status in WasteLot.DECIDED_STATUSES else None
+    if handover is None or not handover.proof:
         raise Http404
     return private_file_response(
         handover.proof,

@@ -50,6 +50,20 @@ def can_see_directory(user) -> bool:
     return organisation.is_verified or organisation.kind == Organisation.Kind.AUTHORITY
 
 
+def is_official_or_staff(user) -> bool:
+    """Those who oversee the market: platform staff, people of a verified authority (the city's officials) and
+    of the platform's operators (the secretariat). They see every lot's parties and handover, read-only."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    membership = user_membership(user)
+    if membership is None:
+        return False
+    organisation = membership.organisation
+    return organisation.is_verified and organisation.kind in (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR)
+
+
 def organisation_visible_or_404(user: User, slug: str) -> Organisation:
     """A verified organisation's profile is visible to everyone logged in; others only to their people and staff."""
     organisation = Organisation.objects.filter(slug=slug).first()

@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.contrib.auth.decorators import login_not_required, user_passes_test
+from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -37,7 +37,18 @@ from .forms import (
 )
 from .models import AuditEntry, Invitation, Licence, Organisation, OrganisationChangeRequest
 
-staff_required = user_passes_test(lambda u: u.is_active and u.is_staff)
+
+def staff_required(view):
+    """For platform staff. Anyone else signed in gets a 403 that says so (visitors are sent to log in first by
+    LoginRequiredMiddleware), not a login form they cannot get past."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied(_("This page is for platform staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def verified_organisation_required(view):

@@ -206,4 +206,5 @@ def test_handover_through_the_pages(client, plant, plant_admin, processor_admin)
     lot.refresh_from_db()
     assert lot.status == "completed" and Rating.objects.count() == 1
     client.force_login(member_of(OrganisationFactory(processor=True)))
-    assert client.get(reverse("listings:proof", kwargs=ref)).status_code == 404
+    refused = client.get(reverse("listings:proof", kwargs=ref))
+    assert refused.status_code == 403 and "only for the plant, the winning processor" in refused.content.decode()

@@ -85,12 +85,8 @@ def test_who_may_not_add_or_review(client, processor, staff):
     client.force_login(member_of(OrganisationFactory(processor=True)))
     assert client.get(url).status_code == 404
     licence = LicenceFactory(status="pending")
-    assert (
-        client.post(
-            reverse("members:staff_licence_review", kwargs={"pk": licence.pk}), {"action": "verify"}
-        ).status_code
-        == 302
-    )
+    refused = client.post(reverse("members:staff_licence_review", kwargs={"pk": licence.pk}), {"action": "verify"})
+    assert refused.status_code == 403 and "This page is for platform staff." in refused.content.decode()
     assert Licence.objects.get(pk=licence.pk).status == "pending"
 
 

@@ -161,8 +161,9 @@ def test_non_staff_cannot_reach_the_verification_pages(client, request, who, app
     client.force_login(request.getfixturevalue(who))
     list_url = reverse("members:staff_organisation_list")
     review_url = reverse("members:staff_organisation_review", kwargs={"slug": applicant.slug})
-    assert client.get(list_url).status_code == 302  # to the login page
-    assert client.post(review_url, {"action": "verify"}).status_code == 302
+    for response in (client.get(list_url), client.post(review_url, {"action": "verify"})):
+        assert response.status_code == 403
+        assert "This page is for platform staff." in response.content.decode()
     assert Organisation.objects.get(pk=applicant.pk).verification_status == "unverified"
 
 

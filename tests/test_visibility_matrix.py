@@ -1,0 +1,495 @@
+"""Who gets what from every URL of the project: every URL pattern × every role, with the status each must get.
+
+`MATRIX` has one entry per URL pattern (by its name, or its route when it has none), each with one or more
+targets (which lot, organisation or object fills the URL) and the status per role. A pattern without an entry
+fails `test_every_url_pattern_has_an_entry`, naming it: a new page is added here with who may open it. The
+admin (`/admin/…`, about a hundred patterns, all staff-only by construction) is checked by one rule below,
+every one of its patterns requested.
+
+Statuses: a number, or LOGIN (302 to the log-in page), ADMIN_LOGIN (302 to the admin's log-in page),
+REDIRECT (302 elsewhere: a signed-in person sent on). A 405 is a GET on a POST-only endpoint; the POSTs that
+a role may not make are refused in `REFUSED_POSTS`, each with the reason it gives. Every 403 of the matrix
+must say why (never the generic "You do not have access to this page.").
+"""
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.html import escape
+
+from listings.models import Handover, Rating, WasteLot
+from tests.visibility_world import OUTSIDERS, ROLES, World, build_world, deal_secrets, leaks
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin-login"
+REDIRECT = "redirect"
+GENERIC_403 = "You do not have access to this page."
+
+
+def row(default, **by_role) -> dict:
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+PUBLIC = row(200)
+SIGNED_IN = row(200, visitor=LOGIN)
+POST_ONLY = row(405, visitor=LOGIN)
+STAFF_ONLY = row(403, visitor=LOGIN, staff=200)
+ANONYMOUS_ONLY = row(REDIRECT, visitor=200)
+PLANT_PEOPLE = row(403, visitor=LOGIN, plant_member=200, plant_admin=200)
+ANY_PLANT = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, other_plant=200)
+VERIFIED_PROCESSORS = row(403, visitor=LOGIN, processor=200, winner=200, loser=200)
+# The plant's people and staff see a draft; to everyone else it does not exist.
+DRAFT = row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    kwargs: Callable[[World], dict] = lambda world: {}
+    query: str = ""
+
+
+NONE = Target("")
+
+
+def lot(state: str, query: str = "") -> Target:
+    return Target(f"{state} lot{query}", lambda w: {"reference": w.lots[state].reference}, query)
+
+
+def lot_file(state: str, name: str) -> Target:
+    return Target(
+        f"{name} of the {state} lot", lambda w: {"reference": w.lots[state].reference, "pk": w.objects[name].pk}
+    )
+
+
+def org(key: str) -> Target:
+    return Target(f"{key}'s organisation", lambda w: {"slug": w.organisations[key].slug})
+
+
+def obj(name: str, **extra) -> Target:
+    return Target(name, lambda w: {"pk": w.objects[name].pk, **extra})
+
+
+INVITATION = Target("a pending invitation", lambda w: {"token": w.objects["invitation"].token})
+BAD_INVITATION = Target("a forged invitation", lambda w: {"token": "forged-token"})
+REVOKE = Target(
+    "the plant's invitation", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["invitation"].pk}
+)
+RESET_LINK = Target("an invalid reset link", lambda w: {"uidb64": "MQ", "token": "not-a-token"})
+DEALS_CSV = Target("deals.csv", lambda w: {"table": "deals", "fmt": "csv"})
+MISMATCHES_CSV = Target("mismatches.csv", lambda w: {"table": "mismatches", "fmt": "csv"})
+
+CHANGE = Target(
+    "the plant's change request",
+    lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["change_request"].pk},
+)
+
+MATRIX: dict[str, list[tuple[Target, dict]]] = {
+    # wastex/urls.py
+    "landing": [(NONE, PUBLIC)],
+    "home": [(NONE, SIGNED_IN)],
+    "healthz": [(NONE, PUBLIC)],
+    "robots_txt": [(NONE, PUBLIC)],
+    "set_language": [(NONE, row(405))],
+    "login": [(NONE, ANONYMOUS_ONLY)],
+    "logout": [(NONE, POST_ONLY)],
+    "password_change": [(NONE, SIGNED_IN)],
+    "password_change_done": [(NONE, SIGNED_IN)],
+    "password_reset": [(NONE, PUBLIC)],
+    "password_reset_done": [(NONE, PUBLIC)],
+    "password_reset_confirm": [(RESET_LINK, PUBLIC)],
+    "password_reset_complete": [(NONE, PUBLIC)],
+    # members/urls.py
+    "members:signup": [(NONE, ANONYMOUS_ONLY)],
+    "members:invitation_accept": [(INVITATION, ANONYMOUS_ONLY), (BAD_INVITATION, row(404))],
+    "members:profile": [(NONE, SIGNED_IN)],
+    "members:notifications": [(NONE, SIGNED_IN)],
+    "members:notifications_unread": [(NONE, SIGNED_IN)],
+    "members:notifications_read_all": [(NONE, POST_ONLY)],
+    "members:notification_preferences": [(NONE, SIGNED_IN)],
+    "members:notification_open": [(obj("notification"), POST_ONLY)],
+    "members:directory": [(NONE, row(200, visitor=LOGIN, unverified=403))],
+    "members:organisation_detail": [
+        (org("plant"), SIGNED_IN),
+        (org("winner"), SIGNED_IN),
+        (org("unverified"), row(404, visitor=LOGIN, unverified=200, staff=200)),
+    ],
+    "members:organisation_edit": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],
+    "members:organisation_team": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200, plant_member=200))],
+    "members:invitation_revoke": [(REVOKE, POST_ONLY)],
+    "members:licences": [(org("winner"), row(404, visitor=LOGIN, winner=200))],
+    "members:licence_document": [(obj("licence"), row(404, visitor=LOGIN, winner=200, staff=200))],
+    "members:staff_licence_list": [(NONE, STAFF_ONLY)],
+    "members:organisation_change_withdraw": [(CHANGE, POST_ONLY)],
+    "members:staff_change_list": [(NONE, STAFF_ONLY)],
+    "members:staff_change_decide": [(obj("change_request"), row(403, visitor=LOGIN, staff=405))],
+    "members:staff_japnas_list": [(NONE, STAFF_ONLY)],
+    "members:staff_audit": [(NONE, STAFF_ONLY)],
+    "members:staff_audit_export": [(NONE, STAFF_ONLY)],
+    "members:staff_licence_review": [(obj("licence"), row(403, visitor=LOGIN, staff=405))],
+    "members:staff_organisation_list": [(NONE, STAFF_ONLY)],
+    "members:staff_organisation_review": [(org("unverified"), STAFF_ONLY)],
+    # listings/urls.py
+    "listings:lot_list": [(NONE, SIGNED_IN)],
+    "listings:lot_create": [(NONE, ANY_PLANT)],
+    "listings:lot_detail": [(lot("open"), SIGNED_IN), (lot("draft"), DRAFT), (lot("deal"), SIGNED_IN)],
+    "listings:lot_edit": [
+        (lot("open"), PLANT_PEOPLE),
+        (lot("draft"), row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=403)),
+        # A decided lot cannot be edited: the plant is sent back to it with the reason.
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
+    ],
+    "listings:lot_publish": [(lot("draft"), POST_ONLY)],
+    "listings:lot_cancel": [(lot("open"), POST_ONLY)],
+    "listings:lot_close": [(lot("open"), POST_ONLY)],
+    "listings:attachment": [
+        (lot_file("open", "photo"), SIGNED_IN),
+        (lot_file("open", "document"), SIGNED_IN),
+        (lot_file("draft", "draft_document"), DRAFT),
+    ],
+    "listings:attachment_thumbnail": [(lot_file("open", "photo"), SIGNED_IN)],
+    "listings:attachment_delete": [(lot_file("open", "photo"), POST_ONLY)],
+    "listings:bid_submit": [(lot("open"), POST_ONLY)],
+    "listings:bid_withdraw": [(lot("open"), POST_ONLY)],
+    "listings:lot_bids": [
+        (lot("open"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)),
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)),
+        (lot("deal", "?format=csv"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)),
+        (lot("draft"), DRAFT),
+    ],
+    "listings:lot_unawarded": [(lot("deal"), POST_ONLY)],
+    "listings:pickup": [(lot("deal"), POST_ONLY)],
+    "listings:processing": [(lot("deal"), POST_ONLY)],
+    # The proof of processing: the deal's parties only (the plant, the winner, staff, officials).
+    "listings:proof": [
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)),
+        (lot("open"), row(403, visitor=LOGIN, plant_member=404, plant_admin=404, official=404, staff=404)),
+    ],
+    "listings:complete": [(lot("deal"), POST_ONLY)],
+    "listings:rate": [(lot("deal"), POST_ONLY)],
+    "listings:my_lots": [(NONE, ANY_PLANT)],
+    "listings:my_bids": [(NONE, row(403, visitor=LOGIN, unverified=200, processor=200, winner=200, loser=200))],
+    "listings:my_matches": [(NONE, VERIFIED_PROCESSORS)],
+    "listings:capabilities": [(NONE, VERIFIED_PROCESSORS)],
+    "listings:capability_edit": [(obj("capability"), row(403, visitor=LOGIN, processor=404, loser=404, winner=200))],
+    "listings:capability_delete": [(obj("capability"), POST_ONLY)],
+    "listings:my_searches": [(NONE, SIGNED_IN)],
+    "listings:search_save": [(NONE, POST_ONLY)],
+    "listings:search_delete": [(obj("search"), POST_ONLY)],
+    "listings:wanted_list": [(NONE, SIGNED_IN)],
+    "listings:wanted_new": [(NONE, VERIFIED_PROCESSORS)],
+    "listings:wanted_detail": [(obj("wanted"), SIGNED_IN)],
+    "listings:wanted_withdraw": [(obj("wanted"), POST_ONLY)],
+    "listings:staff_handovers": [(NONE, STAFF_ONLY)],
+    "listings:catalogue": [(NONE, PUBLIC)],
+    # dashboard/urls.py: officials and staff see the city, a verified organisation its own figures.
+    "dashboard:dashboard": [(NONE, row(200, visitor=LOGIN, unverified=403))],
+    "dashboard:export": [
+        (DEALS_CSV, row(200, visitor=LOGIN, unverified=403)),
+        (MISMATCHES_CSV, row(200, visitor=LOGIN, unverified=403)),
+    ],
+}
+
+# The admin: staff only (staff are superusers here). A visitor opening one of its model pages is sent to the
+# site's log-in page (LoginRequiredMiddleware), one of its own pages to the admin's; anyone else signed in to the
+# admin's log-in page, which tells them they may not. Its 403s are Django's own (not checked for a reason).
+ADMIN_PREFIX = "admin/"
+ADMIN_RULE = row(ADMIN_LOGIN, visitor=LOGIN, staff=200)
+ADMIN_SITE = row(ADMIN_LOGIN, staff=200)
+# What the admin refuses even to staff: records written only by the services are not added or deleted by hand.
+ADMIN_READ_ONLY = row(ADMIN_LOGIN, visitor=LOGIN, staff=403)
+ADMIN_EXCEPTIONS = {
+    "admin:index": ADMIN_SITE,
+    "admin:app_list": ADMIN_SITE,
+    "admin:password_change": ADMIN_SITE,
+    "admin:password_change_done": ADMIN_SITE,
+    "admin:jsi18n": ADMIN_SITE,
+    "admin:login": row(200, staff=REDIRECT),
+    "admin:logout": row(REDIRECT, visitor=ADMIN_LOGIN, staff=405),
+    "admin:view_on_site": row(ADMIN_LOGIN, staff=REDIRECT),
+    "admin:autocomplete": row(ADMIN_LOGIN, staff=403),
+    "admin:members_verificationevent_add": ADMIN_READ_ONLY,
+    "admin:members_verificationevent_delete": ADMIN_READ_ONLY,
+    "admin:members_outboxevent_add": ADMIN_READ_ONLY,
+    "admin:members_notification_add": ADMIN_READ_ONLY,
+    "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
+    "admin:listings_match_add": ADMIN_READ_ONLY,
+    "admin:dashboard_deal_add": ADMIN_READ_ONLY,
+    **{
+        f"admin:members_{model}_{action}": ADMIN_READ_ONLY
+        for model in ("organisationchangerequest", "japnaslistupload", "auditentry")
+        for action in ("add", "delete")
+    },
+    "admin:dashboard_deal_delete": ADMIN_READ_ONLY,
+    # /admin/<app>/<model>/<pk>/ sends staff on to the change page.
+    "admin/<app>/<model>/<path:object_id>/": row(ADMIN_LOGIN, visitor=LOGIN, staff=REDIRECT),
+    # Anything else under /admin/ is a 404 for staff.
+    "admin/(?P<url>.*)$": row(ADMIN_LOGIN, staff=404),
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """(key, route) of every URL pattern of the project: its namespaced name, or its route when unnamed."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            route = prefix + str(pattern.pattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name or route, route
+
+
+def project_patterns() -> dict[str, str]:
+    return {key: route for key, route in url_patterns() if not route.startswith(ADMIN_PREFIX)}
+
+
+def admin_patterns() -> dict[str, str]:
+    return {key: route for key, route in url_patterns() if route.startswith(ADMIN_PREFIX)}
+
+
+def test_every_url_pattern_has_an_entry():
+    patterns = project_patterns()
+    missing = sorted(set(patterns) - set(MATRIX))
+    assert not missing, "URL patterns with no entry in the visibility matrix (add who may open them): " + ", ".join(
+        f"{key} ({patterns[key]})" for key in missing
+    )
+    stale = sorted(set(MATRIX) - set(patterns))
+    assert not stale, f"Matrix entries for URL patterns that no longer exist: {stale}"
+    for key, cases in MATRIX.items():
+        assert cases, key
+        for _target, expected in cases:
+            assert set(expected) == set(ROLES), key
+
+
+def test_the_admin_rule_covers_only_the_admin():
+    assert admin_patterns(), "the admin is mounted under /admin/"
+    assert "admin:index" in admin_patterns()
+
+
+# --- The world, built once for the module ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One world for every request of this module, rolled back at the end (each test runs in a savepoint)."""
+    with (
+        tempfile.TemporaryDirectory() as media,
+        override_settings(MEDIA_ROOT=media),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        built = build_world("completed")
+        yield built
+        transaction.set_rollback(True)
+
+
+def client_for(world: World, role: str) -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    person = world.person(role)
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+def project_url(world: World, key: str, target: Target) -> str:
+    return reverse(key, kwargs=target.kwargs(world)) + target.query
+
+
+ADMIN_MODEL = re.compile(r"^admin/(\w+)/(\w+)/")
+
+
+def admin_url(world: World, key: str, route: str) -> tuple[str, str]:
+    """A concrete URL for an admin pattern, and the key of its rule (an exception or the general rule)."""
+    if route.endswith("(?P<url>.*)$"):
+        return "/admin/no-such-page/", "admin/(?P<url>.*)$"
+    if key == "admin:view_on_site":
+        deal = world.lots["deal"]
+        return reverse(
+            key, kwargs={"content_type_id": ContentType.objects.get_for_model(WasteLot).pk, "object_id": deal.pk}
+        ), key
+    if key == "admin:app_list":
+        return reverse(key, kwargs={"app_label": "listings"}), key
+    kwargs = {}
+    found = ADMIN_MODEL.match(route)
+    if "<path:object_id>" in route or "<id>" in route:
+        model = apps.get_model(found.group(1), found.group(2))
+        instance = model.objects.order_by("pk").first()
+        assert instance is not None, f"the world needs a {model.__name__} for {route}"
+        kwargs["object_id" if "<path:object_id>" in route else "id"] = instance.pk
+    if key == route:  # unnamed: /admin/<app>/<model>/<pk>/
+        return "/" + route.replace(
+            "<path:object_id>", str(kwargs["object_id"])
+        ), "admin/<app>/<model>/<path:object_id>/"
+    return reverse(key, kwargs=kwargs), key
+
+
+def outcome(response) -> object:
+    """What a response amounts to, in the matrix's terms."""
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+        return REDIRECT
+    return response.status_code
+
+
+def every_request(world: World):
+    """Every request the matrix makes: (key, label, url, expected row, in the admin?)."""
+    for key, cases in MATRIX.items():
+        for target, expected in cases:
+            label = f"{key} [{target.label}]" if target.label else key
+            yield key, label, project_url(world, key, target), expected, False
+    for key, route in admin_patterns().items():
+        url, rule = admin_url(world, key, route)
+        yield key, key, url, ADMIN_EXCEPTIONS.get(rule, ADMIN_RULE), True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_status_the_matrix_says(world, role):
+    """And, for those who are not the deal's parties, no response of any page, fragment or export they can
+    reach shows who won the deal lot or how it was handed over (the world's deal is completed: every detail
+    exists). tests/listings/test_deal_visibility.py sweeps the earlier stages."""
+    client = client_for(world, role)
+    secrets = deal_secrets(world) if role in OUTSIDERS else {}
+    wrong, vague, leaked = [], [], []
+    for key, label, url, expected, in_admin in every_request(world):
+        response = client.get(url)
+        got = outcome(response)
+        if got != expected[role]:
+            wrong.append(f"{label} {url}: expected {expected[role]}, got {got}")
+        body = b"".join(response) if response.streaming else response.content
+        text = body.decode(errors="replace")
+        if response.status_code == 403 and not in_admin and GENERIC_403 in text:
+            vague.append(f"{label} {url}")
+        found = leaks(text, secrets, key=key, requested=url)
+        if found:
+            leaked.append(f"{label} {url}: {', '.join(found)}")
+    assert not wrong, f"{role}:\n  " + "\n  ".join(wrong)
+    assert not vague, f"{role}: a 403 that does not say why:\n  " + "\n  ".join(vague)
+    assert not leaked, f"{role} sees the deal's parties:\n  " + "\n  ".join(leaked)
+
+
+# --- POSTs a role may not make: refused, with the reason, and nothing changes ----------------------------------
+
+ONLY_PLANT = "Only people of the verified plant that owns this lot can change it."
+ONLY_PICKUP = "Only the plant or the winning processor records the pickup."
+ONLY_PROCESSING = "Only the winning processor records the processing."
+ONLY_RATERS = "Only the plant and the winning processor rate this deal."
+ONLY_BIDS = "Only the plant that owns this lot sees its bids."
+ONLY_STAFF = "This page is for platform staff."
+PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
+
+PICKUP = {
+    "pickup_date": "2026-01-01",
+    "carrier": "PT Penyusup",
+    "vehicle": "X 1 X",
+    "manifest_number": "FAKE-1",
+    "quantity_sent": "1",
+}
+REFUSED_POSTS = [
+    # (url name, lot, data, roles that may not, the reason they are given)
+    ("listings:pickup", "deal", PICKUP, ("loser", "processor", "other_plant", "official", "staff"), ONLY_PICKUP),
+    (
+        "listings:processing",
+        "deal",
+        {"quantity_received": "1", "route_used": "disposal"},
+        ("plant_admin", "plant_member", "loser", "processor", "official", "staff"),
+        ONLY_PROCESSING,
+    ),
+    ("listings:complete", "deal", {}, ("winner", "loser", "processor", "other_plant", "official", "staff"), ONLY_PLANT),
+    ("listings:rate", "deal", {"stars": "1", "comment": "x"}, ("loser", "processor", "official", "staff"), ONLY_RATERS),
+    (
+        "listings:lot_bids",
+        "deal",
+        {"bid": "999999", "reason": "other", "note": "x"},
+        ("winner", "loser", "official"),
+        ONLY_BIDS,
+    ),
+    ("listings:lot_bids", "deal", {"bid": "999999", "reason": "other", "note": "x"}, ("staff",), ONLY_PLANT),
+    ("listings:lot_unawarded", "deal", {"reason": "x"}, ("winner", "loser", "official", "staff"), ONLY_PLANT),
+    (
+        "listings:lot_cancel",
+        "open",
+        {"reason": "x"},
+        ("winner", "loser", "official", "staff", "other_plant"),
+        ONLY_PLANT,
+    ),
+    ("listings:lot_close", "open", {}, ("winner", "loser", "official", "staff", "other_plant"), ONLY_PLANT),
+]
+
+
+def deal_state(lot: WasteLot) -> tuple:
+    lot.refresh_from_db()
+    handover = Handover.objects.filter(lot=lot).values_list("carrier", "quantity_received", "route_used").first()
+    return lot.status, handover, Rating.objects.filter(lot=lot).count(), lot.transitions.count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "state", "data", "role", "reason"),
+    [(name, state, data, role, reason) for name, state, data, roles, reason in REFUSED_POSTS for role in roles],
+)
+def test_a_post_the_role_may_not_make_is_refused_with_its_reason(world, name, state, data, role, reason):
+    the_lot = world.lots[state]
+    before = deal_state(the_lot)
+    response = client_for(world, role).post(reverse(name, kwargs={"reference": the_lot.reference}), data)
+    assert response.status_code == 403, response.status_code
+    assert escape(reason) in response.content.decode()
+    assert deal_state(the_lot) == before
+
+
+@pytest.mark.django_db
+def test_the_proof_refusal_says_who_may_see_it(world):
+    response = client_for(world, "loser").get(
+        reverse("listings:proof", kwargs={"reference": world.lots["deal"].reference})
+    )
+    assert response.status_code == 403 and escape(PROOF_PARTIES) in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["plant_admin", "winner", "official", "unverified"])
+def test_staff_pages_tell_others_they_are_for_staff(world, role):
+    client = client_for(world, role)
+    for url in (
+        reverse("members:staff_organisation_list"),
+        reverse("members:staff_licence_list"),
+        reverse("members:staff_organisation_review", kwargs={"slug": world.organisations["unverified"].slug}),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403 and ONLY_STAFF in response.content.decode(), url
+    licence = world.objects["licence"]
+    before = licence.status
+    response = client.post(reverse("members:staff_licence_review", kwargs={"pk": licence.pk}), {"action": "verify"})
+    assert response.status_code == 403
+    licence.refresh_from_db()
+    assert licence.status == before
+
+
+@pytest.mark.django_db
+def test_a_plant_cannot_bid_and_is_told_why(world):
+    the_lot = world.lots["open"]
+    client = client_for(world, "plant_admin")
+    response = client.post(
+        reverse("listings:bid_submit", kwargs={"reference": the_lot.reference}),
+        {"price_per_unit": "1", "quantity": "1", "pickup_date": "2030-01-01", "route": "reuse"},
+        follow=True,
+    )
+    assert "Only processing businesses can bid." in response.content.decode()
+    assert not the_lot.bids.exists()
