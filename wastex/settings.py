@@ -97,8 +97,13 @@ WSGI_APPLICATION = "wastex.wsgi.application"
 # Database: SQLite file in the project by default, PostgreSQL through DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while a task writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # WAL lets the web process read while a task writes. IMMEDIATE takes the write lock when a transaction
+    # begins, so two writers queue (waiting up to `timeout` seconds) instead of one failing with "database is
+    # locked" when both try to upgrade a read lock: two awards at once make one award and one clear refusal,
+    # as on PostgreSQL. select_for_update is a no-op on SQLite; this is what serialises the services.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 else:
     # Persistent connections with a health check: a new connection per request costs more than the page.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -153,6 +153,41 @@ def test_local_first_window_admits_only_banten_businesses(plant):
     assert lot.bids.count() == 2
 
 
+def test_a_lot_owned_by_a_processor_cannot_be_bid_on_by_that_processor(processor, processor_admin):
+    """Whoever owns a lot (normally a plant) never bids on it, whatever kind of organisation it is."""
+    lot = LotFactory(plant=processor)
+    with pytest.raises(ValidationError, match="your own organisation's lot"):
+        services.bid_place(lot=lot, acting_user=processor_admin, offer=offer())
+    assert not lot.bids.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "closed"},
+        {"status": "cancelled"},
+        {"closes_at": timezone.now() - timedelta(seconds=1)},  # the deadline passed, not yet closed by the task
+    ],
+    ids=["closed", "cancelled", "past-deadline"],
+)
+def test_a_bid_on_a_lot_that_ended_after_the_page_loaded_is_refused(lot, processor_admin, change):
+    """The checks run on the locked row, not on the object the page loaded before."""
+    loaded = WasteLot.objects.get(pk=lot.pk)
+    WasteLot.objects.filter(pk=lot.pk).update(**change)
+    with pytest.raises(ValidationError, match="not open for bids"):
+        services.bid_place(lot=loaded, acting_user=processor_admin, offer=offer())
+    assert not Bid.objects.filter(lot=lot).exists()
+
+
+def test_a_revision_on_a_lot_closed_after_the_page_loaded_is_refused(lot, processor_admin):
+    bid = services.bid_place(lot=lot, acting_user=processor_admin, offer=offer())
+    loaded = Bid.objects.select_related("lot").get(pk=bid.pk)
+    services.lot_close_early(lot=lot, acting_user=member_of(lot.plant))
+    with pytest.raises(ValidationError, match="not open for bids"):
+        services.bid_revise(bid=loaded, acting_user=processor_admin, offer=offer(price_per_unit=1))
+    assert Bid.objects.get(pk=bid.pk).price_per_unit == 150000
+
+
 class TestHazardousLots:
     def test_needs_a_licence(self, hazardous_lot, processor_admin):
         with pytest.raises(ValidationError, match="needs a licence"):
@@ -175,6 +210,7 @@ class TestHazardousLots:
             ({"status": "rejected"}, "not been verified"),
             ({"covers": ["spent-catalyst"]}, "does not cover"),
             ({"valid_until_days": 1}, "not valid on the pickup date"),
+            ({"valid_from_days": 4}, "not valid on the pickup date"),  # starts the day after the pickup
             ({"capacity": Decimal("0.5")}, None),
         ],
     )
@@ -183,6 +219,8 @@ class TestHazardousLots:
     ):
         covers = [category(code) for code in licence_fields.pop("covers", ["used-lube-oil"])]
         days = licence_fields.pop("valid_until_days", 365)
+        if "valid_from_days" in licence_fields:
+            licence_fields["valid_from"] = timezone.localdate() + timedelta(days=licence_fields.pop("valid_from_days"))
         capacity = licence_fields.pop("capacity", None)
         licence = LicenceFactory(
             organisation=processor,

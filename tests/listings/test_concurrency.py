@@ -1,6 +1,9 @@
-"""Races on PostgreSQL: real concurrent transactions in threads, each with its own connection.
+"""Races: real concurrent transactions in threads, each with its own connection, on SQLite and PostgreSQL.
 
-Skipped on SQLite (which serialises every writer); CI's PostgreSQL pass runs them.
+PostgreSQL serialises them with the lot's row lock (select_for_update). SQLite ignores select_for_update: its
+IMMEDIATE transactions (wastex/settings.py) take the database's write lock at BEGIN, and the busy timeout makes
+the second writer wait for it instead of failing with "database is locked". Either way one wins, and the other
+is refused with the same clear message — never a 500.
 """
 
 import threading
@@ -8,20 +11,24 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
-from django.utils import timezone
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from listings import services
 from listings.models import Award, Bid, WasteLot
 from listings.services import BidOffer
 from tests.factories import LotFactory, OrganisationFactory, member_of
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
-    pytest.mark.usefixtures("transactional_db"),
-]
+pytestmark = pytest.mark.usefixtures("transactional_db")
+
+DECIDED = "This lot has been decided already."
+BID_GONE = "This bid is no longer live: it was withdrawn or decided."
+NOT_OPEN = "This lot is not open for bids."
+NO_LIVE_BID = "Your organisation has no live bid on this lot."
 
 
 def offer(price):
@@ -38,7 +45,8 @@ def run_together(*actions):
     def worker(index, action):
         try:
             barrier.wait()
-            results[index] = action()
+            with translation.override("en"):  # the active language is per thread
+                results[index] = action()
         except Exception as exc:  # the outcome under test
             results[index] = exc
         finally:
@@ -52,22 +60,39 @@ def run_together(*actions):
     return results
 
 
-def test_two_awards_at_once_always_make_exactly_one(plant, plant_admin):
+def lot_with_two_bids(plant, title, *, closed_by=None):
+    lot = LotFactory(plant=plant, bidding_mode="open", title=title)
+    bidders = [member_of(OrganisationFactory(processor=True)) for _ in range(2)]
+    bids = [services.bid_place(lot=lot, acting_user=person, offer=offer(10)) for person in bidders]
+    if closed_by is not None:
+        services.lot_close_early(lot=lot, acting_user=closed_by)
+    return lot, bids, bidders
+
+
+def messages_of(result) -> list[str]:
+    """What a ValidationError says, as the service's caller (and so the person) reads it."""
+    assert isinstance(result, ValidationError), result
+    return result.messages
+
+
+@pytest.mark.parametrize("closed_first", [False, True], ids=["open-lot", "closed-lot"])
+def test_two_awards_at_once_always_make_exactly_one(plant, plant_admin, closed_first):
+    """Also on a closed lot: without the lot's lock the two awards deadlock into a 500 on PostgreSQL."""
     colleague = member_of(plant, role="member")
-    for round_number in range(15):
-        lot = LotFactory(plant=plant, bidding_mode="open", title=f"Race {round_number}")
-        first = services.bid_place(lot=lot, acting_user=member_of(OrganisationFactory(processor=True)), offer=offer(10))
-        second = services.bid_place(
-            lot=lot, acting_user=member_of(OrganisationFactory(processor=True)), offer=offer(10)
+    for round_number in range(12):
+        lot, (first, second), _people = lot_with_two_bids(
+            plant, f"Race {round_number}", closed_by=plant_admin if closed_first else None
         )
         results = run_together(
             lambda lot=lot, bid=first: services.lot_award(lot=lot, bid=bid, acting_user=plant_admin),
             lambda lot=lot, bid=second: services.lot_award(lot=lot, bid=bid, acting_user=colleague),
         )
         awards = [r for r in results if isinstance(r, Award)]
-        refusals = [r for r in results if isinstance(r, ValidationError)]
+        refusals = [r for r in results if not isinstance(r, Award)]
         assert len(awards) == 1 and len(refusals) == 1, results
+        assert messages_of(refusals[0]) == [DECIDED]
         assert Bid.objects.filter(lot=lot, status="accepted").count() == 1
+        assert Bid.objects.filter(lot=lot, status="rejected").count() == 1
         assert WasteLot.objects.get(pk=lot.pk).status == "awarded"
 
 
@@ -87,21 +112,87 @@ def test_one_bidders_colleagues_bidding_at_once_make_one_live_bid(plant, process
     results = run_together(
         *[lambda p=p: services.bid_place(lot=lot, acting_user=p, offer=offer(5)) for p in colleagues]
     )
-    assert sum(isinstance(r, Bid) for r in results) == 1
+    assert sum(isinstance(r, Bid) for r in results) == 1, results
+    for refusal in (r for r in results if not isinstance(r, Bid)):
+        assert messages_of(refusal) == ["Your organisation already has a live bid on this lot: revise it instead."]
     assert Bid.objects.filter(lot=lot, status="live").count() == 1
 
 
 def test_withdraw_racing_award_never_leaves_a_withdrawn_winner(plant, plant_admin):
-    for round_number in range(10):
-        lot = LotFactory(plant=plant, bidding_mode="open", title=f"Withdraw race {round_number}")
-        bidder = member_of(OrganisationFactory(processor=True))
-        bid = services.bid_place(lot=lot, acting_user=bidder, offer=offer(10))
-        results = run_together(
+    for round_number in range(12):
+        lot, (bid, _other), (bidder, _someone) = lot_with_two_bids(plant, f"Withdraw race {round_number}")
+        award, withdrawal = run_together(
             lambda lot=lot, bid=bid: services.lot_award(lot=lot, bid=bid, acting_user=plant_admin),
             lambda bid=bid, bidder=bidder: services.bid_withdraw(bid=bid, acting_user=bidder),
         )
         bid.refresh_from_db()
-        awarded = Award.objects.filter(lot=lot).exists()
-        assert (bid.status == "accepted") == awarded, results
-        assert bid.status in ("accepted", "withdrawn")
-        assert sum(not isinstance(r, Exception) for r in results) == 1, results
+        if isinstance(award, Award):
+            assert bid.status == "accepted" and messages_of(withdrawal) == [NOT_OPEN]
+        else:
+            assert isinstance(withdrawal, Bid), withdrawal
+            assert bid.status == "withdrawn" and messages_of(award) == [BID_GONE]
+            assert not Award.objects.filter(lot=lot).exists()
+
+
+# Through the pages: each person's browser is a test Client in its own thread; a 500 is a response here.
+
+
+def logged_in(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
+
+
+def flashed(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("closed_first", [False, True], ids=["open-lot", "closed-lot"])
+def test_two_awards_through_the_page_make_one_and_tell_the_other_why(plant, plant_admin, closed_first):
+    colleague = member_of(plant, role="member")
+    admin_client, colleague_client = logged_in(plant_admin), logged_in(colleague)
+    for round_number in range(6):
+        lot, (first, second), _people = lot_with_two_bids(
+            plant, f"Page race {round_number}", closed_by=plant_admin if closed_first else None
+        )
+        url = reverse("listings:lot_bids", kwargs={"reference": lot.reference})
+        responses = run_together(
+            lambda url=url, bid=first: admin_client.post(url, {"bid": bid.pk, "reason": "", "note": ""}),
+            lambda url=url, bid=second: colleague_client.post(url, {"bid": bid.pk, "reason": "", "note": ""}),
+        )
+        codes = sorted(r.status_code for r in responses)
+        assert codes == [302, 400], responses
+        loser = next(r for r in responses if r.status_code == 400)
+        assert DECIDED in loser.content.decode()
+        assert Award.objects.filter(lot=lot).count() == 1
+
+
+def test_award_and_withdrawal_through_the_pages_one_wins_never_a_500(plant, plant_admin):
+    plant_client = logged_in(plant_admin)
+    outcomes = set()
+    for round_number in range(8):
+        lot, (bid, _other), (bidder, _someone) = lot_with_two_bids(plant, f"Page withdraw race {round_number}")
+        bidder_client = logged_in(bidder)
+        award, withdrawal = run_together(
+            lambda lot=lot, bid=bid: plant_client.post(
+                reverse("listings:lot_bids", kwargs={"reference": lot.reference}),
+                {"bid": bid.pk, "reason": "", "note": ""},
+            ),
+            lambda lot=lot, client=bidder_client: client.post(
+                reverse("listings:bid_withdraw", kwargs={"reference": lot.reference})
+            ),
+        )
+        assert award.status_code < 500 and withdrawal.status_code < 500, (award, withdrawal)
+        assert withdrawal.status_code == 302
+        bid.refresh_from_db()
+        if award.status_code == 302:
+            outcomes.add("awarded")
+            assert bid.status == "accepted"
+            said = flashed(withdrawal)
+            assert said in ([NOT_OPEN], [NO_LIVE_BID]), said
+        else:
+            outcomes.add("withdrawn")
+            assert award.status_code == 400 and BID_GONE in award.content.decode()
+            assert bid.status == "withdrawn" and flashed(withdrawal) == ["Your bid is withdrawn."]
+            assert not Award.objects.filter(lot=lot).exists()

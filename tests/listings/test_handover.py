@@ -107,6 +107,21 @@ def test_exactly_two_percent_is_within_tolerance(plant, plant_admin, processor_a
     assert not Handover.objects.get(lot=lot).mismatch
 
 
+@pytest.mark.parametrize(
+    ("received", "flagged"),
+    [("102.1", True), ("102", False), ("97.9", True), ("98", False)],
+    ids=["over-by-2.1pc", "over-by-2pc", "under-by-2.1pc", "under-by-2pc"],
+)
+def test_the_two_percent_flag_works_both_ways(plant, plant_admin, processor_admin, received, flagged):
+    """Receiving more than was sent is as suspicious as receiving less."""
+    lot = awarded_lot(plant, plant_admin, processor_admin)
+    record_pickup(lot, processor_admin, quantity_sent=Decimal("100"))
+    services.processing_record(
+        lot=lot, acting_user=processor_admin, quantity_received=Decimal(received), route_used="recycling", proof=proof()
+    )
+    assert Handover.objects.get(lot=lot).mismatch is flagged
+
+
 def test_hazardous_pickup_needs_the_manifest(plant, plant_admin, processor, processor_admin):
     from tests.factories import LicenceFactory
 

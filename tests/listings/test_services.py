@@ -180,6 +180,15 @@ def test_open_lot_edits_are_only_fair_ones(plant, plant_admin):
     assert lot.reserve_price == 100000 and lot.quantity == Decimal("120")
 
 
+@pytest.mark.parametrize(("before", "after"), [("sealed", "open"), ("open", "sealed")])
+def test_open_lots_bidding_mode_cannot_change(plant, plant_admin, before, after):
+    """Switching a sealed lot to open would show every bid placed in confidence."""
+    lot = LotFactory(plant=plant, bidding_mode=before)
+    with pytest.raises(ValidationError, match="cannot change any more: bidding"):
+        services.lot_update(lot=lot, acting_user=plant_admin, fields={"bidding_mode": after})
+    assert WasteLot.objects.get(pk=lot.pk).bidding_mode == before
+
+
 def test_closed_or_cancelled_lot_cannot_be_edited(plant, plant_admin):
     for status in ("closed", "cancelled", "awarded"):
         lot = LotFactory(plant=plant, status=status)

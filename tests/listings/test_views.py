@@ -238,6 +238,17 @@ def test_edit_open_lot_shows_only_fair_fields(client, plant, plant_admin):
     assert "closes_at" in response.context["form"].errors
 
 
+def test_edit_form_of_an_open_sealed_lot_cannot_open_its_bids(client, plant, plant_admin):
+    lot = LotFactory(plant=plant, bidding_mode="sealed")
+    client.force_login(plant_admin)
+    url = reverse("listings:lot_edit", kwargs={"reference": lot.reference})
+    assert client.get(url).context["form"].fields["bidding_mode"].disabled
+    later = (timezone.localtime(lot.closes_at) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    client.post(url, form_data(bidding_mode="open", closes_at=later, quantity="100"))
+    lot.refresh_from_db()
+    assert lot.bidding_mode == "sealed" and lot.closes_at > timezone.now() + timedelta(days=7)
+
+
 def test_lot_past_its_deadline_never_shows_open(client, plant_admin, processor_admin):
     lot = LotFactory(closes_at=timezone.now() - timedelta(seconds=5))
     client.force_login(processor_admin)

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from members.models import User
@@ -149,5 +150,19 @@ def test_profile_refuses_unknown_language(client, plant_admin):
 
 def test_emails_are_unique_whatever_the_case():
     UserFactory(email="one@example.test")
-    with pytest.raises(Exception):  # noqa: B017 - IntegrityError from either database
-        UserFactory(email="ONE@example.test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(email="ONE@example.test")  # save() spells it in lower case: the plain unique index refuses it
+    assert User.objects.get().email == "one@example.test"
+
+
+@pytest.mark.parametrize("how", ["bulk_create", "update"])
+def test_the_database_refuses_an_email_differing_only_in_case(how):
+    """Writes that bypass save()'s lower-casing still meet the database's case-blind unique index."""
+    UserFactory(email="one@example.test")
+    other = UserFactory(email="two@example.test")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        if how == "bulk_create":
+            User.objects.bulk_create([User(email="One@Example.test", full_name="Same person")])
+        else:
+            User.objects.filter(pk=other.pk).update(email="ONE@example.test")
+    assert sorted(User.objects.values_list("email", flat=True)) == ["one@example.test", "two@example.test"]

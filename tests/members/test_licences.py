@@ -115,3 +115,13 @@ def test_expiring_licence_warns_once_30_days_ahead(
     assert len(mailoutbox) == 1
     assert soon.number in mailoutbox[0].subject
     assert mailoutbox[0].to == [processor_admin.email]
+
+
+@pytest.mark.parametrize(("offset", "valid"), [(-1, False), (0, True), (30, True), (31, False)])
+def test_a_licence_covers_only_the_days_from_its_start_to_its_end(offset, valid):
+    """A licence that starts after a pickup date does not cover it (nor one that ended before it)."""
+    start = timezone.localdate() + timedelta(days=10)
+    licence = LicenceFactory(valid_from=start, valid_until=start + timedelta(days=30))
+    day = start + timedelta(days=offset)
+    assert licence.is_valid_on(day) is valid
+    assert Licence.objects.valid_on(day).filter(pk=licence.pk).exists() is valid
