@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import notification_views, views
+from .two_factor import views as two_factor_views
 
 app_name = "members"
 
@@ -8,6 +9,11 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/two-factor/", two_factor_views.manage, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/two-factor/disable/", two_factor_views.disable, name="two_factor_disable"),
     path("notifications/", notification_views.inbox, name="notifications"),
     path("notifications/unread/", notification_views.unread_badge, name="notifications_unread"),
     path("notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"),

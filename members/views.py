@@ -33,7 +33,8 @@ from .forms import (
 )
 from .models import Invitation, Licence, Organisation
 
-staff_required = user_passes_test(lambda u: u.is_active and u.is_staff)
+# Staff pages need a session verified with the second factor (SecondFactorMiddleware sends staff there first).
+staff_required = user_passes_test(lambda u: u.is_active and u.is_staff and u.is_verified())
 
 
 def verified_organisation_required(view):
