@@ -7,8 +7,11 @@ app_name = "members"
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
+    path("accounts/signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("accounts/two-factor/", two_factor_views.manage, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
     path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),

@@ -141,6 +141,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day
 # Two-factor sign-in (django-otp): the name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = "WasteX Cilegon"
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
+# How long the link that confirms a sign-up's e-mail address works (the account is created only then).
+SIGNUP_CONFIRM_MAX_AGE_HOURS = env.int("SIGNUP_CONFIRM_MAX_AGE_HOURS", default=48)
 # Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
 LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
 # Rendered /dashboard/ pages are cached this long at most (0: off); any change to a deal invalidates them.
@@ -208,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.purge_expired_invitations",
         "schedule": 60 * 60 * 6,
     },
+    "purge-expired-signups": {"task": "members.tasks.purge_expired_signups", "schedule": 60 * 60 * 6},
     "warn-expiring-licences": {"task": "members.tasks.warn_expiring_licences", "schedule": 60 * 60 * 24},
     "remind-staff-of-pending-verifications": {
         "task": "members.tasks.remind_staff_of_pending_verifications",
