@@ -1,5 +1,7 @@
+from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from .two_factor import services as two_factor
 
@@ -31,7 +33,10 @@ class SecondFactorMiddleware:
         view_name = match.view_name if match else ""
         if view_name in ALWAYS_OPEN or view_name == STEP_VIEWS[step]:
             return None
+        if getattr(request, "htmx", False):
+            # A fragment (e.g. the unread badge's poll) must not swap the code page into the page: refuse it.
+            return HttpResponseForbidden(_("Finish signing in with your second factor first."))
         target = redirect(STEP_VIEWS[step])
-        if request.method == "GET" and not getattr(request, "htmx", False):
+        if request.method == "GET":
             target["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return target

@@ -277,3 +277,11 @@ def test_the_messages_are_in_indonesian_too(client, plant_admin):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     page = client.post(VERIFY, {"code": "123456"}).content.decode()
     assert re.search(r"Kode itu salah", page)
+
+
+def test_htmx_fragments_are_refused_not_redirected_before_the_code(client, plant_admin):
+    confirmed_device(plant_admin)
+    password_login(client, plant_admin)
+    response = client.get(reverse("members:notifications_unread"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+    assert "second factor" in response.content.decode()
