@@ -32,7 +32,7 @@ from .forms import (
     SignupForm,
     VerifyForm,
 )
-from .models import Invitation, Licence, Organisation
+from .models import Invitation, Licence, Organisation, normalise_email
 
 # Staff pages need a session verified with the second factor (SecondFactorMiddleware sends staff there first).
 staff_required = user_passes_test(lambda u: u.is_active and u.is_staff and u.is_verified())
@@ -50,9 +50,13 @@ def verified_organisation_required(view):
     return wrapper
 
 
+def _signup_email(group, request) -> str:
+    return normalise_email(request.POST.get("email", ""))
+
+
 @login_not_required
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key="post:email", rate="5/h", method="POST", block=True)  # no mail-bombing one address
+@ratelimit(key=_signup_email, rate="5/h", method="POST", block=True)  # no flooding one address with e-mails
 def signup(request):
     """The answer is the same whether or not the address has an account: "check your e-mail". The account is
     created when the link in that e-mail is followed (signup_confirm); an existing account's owner gets a note."""

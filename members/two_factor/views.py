@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from wastex.forms import add_validation_error
-
 from . import services
 from .forms import DisableForm, SetupForm, VerifyForm
 
@@ -46,7 +44,7 @@ def setup(request):
         try:
             codes = services.totp_confirm(request=request, device=device, code=form.cleaned_data["code"])
         except ValidationError as exc:
-            add_validation_error(form, exc)
+            form.add_error(None, exc)
         else:
             request.session[services.SESSION_NEW_CODES] = codes
             messages.success(request, _("Two-factor sign-in is on. Keep your recovery codes somewhere safe."))
@@ -77,7 +75,7 @@ def verify(request):
         try:
             device = services.verify_code(request=request, code=form.cleaned_data["code"])
         except ValidationError as exc:
-            add_validation_error(form, exc)
+            form.add_error(None, exc)
         else:
             if device.persistent_id.startswith("otp_static"):
                 left = services.recovery_codes_left(request.user)
