@@ -678,6 +678,6 @@ def my_bids(request):
 
 
 def staff_handovers(request):
-    if not request.user.is_staff:
-        raise PermissionDenied(_("For platform staff."))
+    if not (request.user.is_staff and request.user.is_verified()):
+        raise PermissionDenied(_("For platform staff signed in with their second factor."))
     return render(request, "listings/staff_handovers.html", {"handovers": selectors.flagged_handovers()[:200]})

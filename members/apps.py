@@ -9,3 +9,4 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from . import notifications  # noqa: F401 - registers the outbox handler for notifications
+        from .two_factor import services  # noqa: F401 - remembers at log-in who has a second factor

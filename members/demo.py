@@ -4,9 +4,11 @@ Idempotent: organisations are keyed by slug and people by e-mail, so running it 
 Every name ends in "(Demo)" and every NIB starts with 99, so nobody mistakes them for real firms.
 """
 
+import base64
 from decimal import Decimal
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from members.models import (
     AuditEntry,
@@ -20,6 +22,10 @@ from members.models import (
 )
 
 DEMO_PASSWORD = "wastex-demo"  # noqa: S105 - public, documented in the README; demo logins only
+# The demo staff member's authenticator secret, public like the password (README; `manage.py demo_code` prints
+# the current code). Demo data only: a real staff member sets up their own app at their first log-in.
+DEMO_TOTP_SECRET = "O5QXG5DFPAWWIZLNN4WXG5DBMZTC2MBQ"  # noqa: S105 - base32 of "wastex-demo-staff-00"
+DEMO_TOTP_DEVICE_NAME = "Demo authenticator (public secret, demo only)"
 
 V, U, R = Organisation.Status.VERIFIED, Organisation.Status.UNVERIFIED, Organisation.Status.REJECTED
 PLANT, PROC = Organisation.Kind.PLANT, Organisation.Kind.PROCESSOR
@@ -276,6 +282,7 @@ def load_demo_members() -> tuple[int, int]:
         Membership.objects.get_or_create(user=user, defaults={"organisation": organisations[slug][0], "role": role})
         if is_staff:
             staff = user
+            demo_totp_device(user)
 
     # Demo organisations get their history written directly, already "told": loading demo data must not
     # e-mail anybody. Real changes go through members.services.
@@ -341,3 +348,13 @@ def _load_demo_trust(staff, karawang) -> None:
                 "japnas_number": [karawang.japnas_number, "JPN-BTN-0999"],
             },
         )
+
+
+def demo_totp_device(user: User) -> TOTPDevice:
+    """Staff sign in with a second factor; the demo staff member's is an authenticator with a public secret."""
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user,
+        name=DEMO_TOTP_DEVICE_NAME,
+        defaults={"key": base64.b32decode(DEMO_TOTP_SECRET).hex(), "confirmed": True},
+    )
+    return device

@@ -111,10 +111,11 @@ class SignupForm(NewPasswordFields, OrganisationDetailsForm):
     field_order = ["full_name", "email", "password1", "password2", "kind", *ORGANISATION_FIELDS]
 
     def clean_email(self):
-        email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("A person with this e-mail address already has an account."))
-        return email
+        # Never "already has an account" here: sign-up must not tell a stranger who is registered. The NIB's
+        # uniqueness error stays (the model's unique check): an NIB is a business's public registration number
+        # (OSS), so it says that a business is on WasteX — never which person or address — and a business that
+        # finds its NIB taken must learn it to ask staff, not sign up again and again.
+        return normalise_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -279,10 +280,8 @@ class EmailChangeForm(forms.Form):
         return password
 
     def clean_email(self):
-        email = normalise_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError(_("A person with this e-mail address already has an account."))
-        return email
+        # Whether the address has an account is told only to its owner, through the link sent to it.
+        return normalise_email(self.cleaned_data["email"])
 
 
 class RejectForm(forms.Form):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -527,6 +528,42 @@ class Invitation(models.Model):
 
     def get_accept_url(self) -> str:
         return reverse("members:invitation_accept", kwargs={"token": self.token})
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail address to be confirmed; the account is created only then.
+
+    Sign-up answers the same whether or not the address already has an account (nobody learns who is
+    registered): the form is kept here and an e-mail goes to the address — a confirmation link, or, when the
+    address has an account already, a note to its owner. The password is kept only as its hash.
+    """
+
+    SIGNING_SALT = "wastex.members.signup"
+
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    password = models.CharField(_("password"), max_length=128)
+    organisation_fields = models.JSONField(_("organisation"), encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-up awaiting confirmation")
+        verbose_name_plural = _("sign-ups awaiting confirmation")
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def token(self) -> str:
+        return signing.dumps(self.pk, salt=self.SIGNING_SALT)
+
+    def get_confirm_url(self) -> str:
+        return reverse("members:signup_confirm", kwargs={"token": self.token})
 
 
 def licence_path(instance, filename):

@@ -1,7 +1,11 @@
 """Everything that changes people, organisations and their verification goes through these functions."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -22,6 +26,7 @@ from .models import (
     Membership,
     Organisation,
     OrganisationChangeRequest,
+    PendingSignup,
     User,
     VerificationEvent,
     normalise_email,
@@ -42,10 +47,68 @@ def unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organisation_register(
+def signup_request(
     *, email: str, full_name: str, password: str, language: str, organisation_fields: dict
+) -> PendingSignup:
+    """Someone fills in the sign-up form: nothing is created yet, and the answer never says whether the address
+    has an account. The form waits (password hashed) while an e-mail goes to the address: a link to confirm
+    it, or — when the address has an account — a note to its owner (decided in the task, after the response)."""
+    from . import tasks
+
+    if organisation_fields.get("kind") not in Organisation.SELF_SERVICE_KINDS:
+        raise ValidationError(_("Only plants and processing businesses can sign up here."))
+    pending = PendingSignup.objects.create(
+        email=email,
+        full_name=full_name,
+        language=language,
+        password=make_password(password),
+        organisation_fields=organisation_fields,
+    )
+    _enqueue_on_commit(tasks.send_signup_email, pending.pk)
+    return pending
+
+
+def pending_signup_from_token(token: str) -> PendingSignup | None:
+    max_age = timedelta(hours=settings.SIGNUP_CONFIRM_MAX_AGE_HOURS)
+    try:
+        pending_id = signing.loads(token, salt=PendingSignup.SIGNING_SALT, max_age=max_age)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    return PendingSignup.objects.filter(pk=pending_id).first() if isinstance(pending_id, int) else None
+
+
+@transaction.atomic
+def signup_confirm(*, pending: PendingSignup) -> tuple[User, Organisation]:
+    """The link in the e-mail is followed: the address is the person's, so the account and organisation are made."""
+    locked = PendingSignup.objects.select_for_update().filter(pk=pending.pk).first()
+    if locked is None:
+        raise ValidationError(_("This link has already been used. Log in, or sign up again."))
+    result = organisation_register(
+        email=locked.email,
+        full_name=locked.full_name,
+        password_hash=locked.password,
+        language=locked.language,
+        organisation_fields=locked.organisation_fields,
+    )
+    PendingSignup.objects.filter(email=locked.email).delete()
+    return result
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    email: str,
+    full_name: str,
+    language: str,
+    organisation_fields: dict,
+    password: str | None = None,
+    password_hash: str = "",
 ) -> tuple[User, Organisation]:
-    """A new person signs up with a new plant or processor, which starts unverified; staff are told."""
+    """A new person with a new plant or processor, which starts unverified; staff are told.
+
+    Reached from a confirmed sign-up (`signup_confirm`): by then the person has shown the address is theirs, so
+    saying that it already has an account reveals nothing to a stranger.
+    """
     from . import tasks
 
     if organisation_fields.get("kind") not in Organisation.SELF_SERVICE_KINDS:
@@ -60,6 +123,9 @@ def organisation_register(
         with transaction.atomic():
             organisation.save()
             user = User.objects.create_user(email, password, full_name=full_name, language=language)
+            if password_hash:
+                user.password = password_hash
+                user.save(update_fields=["password"])
     except IntegrityError as exc:  # two sign-ups racing for one NIB or one e-mail
         raise ValidationError(_("This organisation or e-mail address is already registered.")) from exc
     Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.ADMIN)
@@ -363,8 +429,8 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, acti
     if not is_organisation_admin(acting_user, organisation):
         raise PermissionDenied(_("Only an administrator of this organisation can invite colleagues."))
     email = normalise_email(email)
-    if User.objects.filter(email=email).exists():
-        raise ValidationError(_("This person already has a WasteX account. Each person belongs to one organisation."))
+    # No "already has an account" here: any new sign-up is its organisation's admin, so this form would tell
+    # anyone who is registered. An address with an account gets a note instead of a link (tasks.send_invitation).
     # A new invitation to the same address replaces the old one (its link stops working).
     Invitation.objects.filter(organisation=organisation, email=email, accepted_at__isnull=True).delete()
     invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=acting_user)
@@ -394,7 +460,39 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str, 
     return user
 
 
+EMAIL_CHANGE_SALT = "wastex.members.email_change"
+EMAIL_CHANGE_MAX_AGE = timedelta(days=1)
+
+
+def email_change_request(*, user: User, new_email: str) -> None:
+    """A new login address takes effect only through a link sent to it, and the answer is the same whether or
+    not the address has an account (its owner gets a note instead of the link: tasks.send_email_change)."""
+    from . import tasks
+
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise ValidationError(_("That is your address already."))
+    _enqueue_on_commit(tasks.send_email_change, user.pk, new_email)
+
+
+def email_change_token(*, user: User, new_email: str) -> str:
+    # The current address is signed in: once the address has changed, older links stop working.
+    return signing.dumps({"user": user.pk, "from": user.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
+
+
+def email_change_from_token(*, user: User, token: str) -> str | None:
+    """The new address a link of this person's carries, or None (forged, expired, someone else's, stale)."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("user") != user.pk or data.get("from") != user.email:
+        return None
+    return data.get("to") or None
+
+
 def user_change_email(*, user: User, new_email: str) -> User:
+    """Reached from the link sent to the new address: its owner may learn that it is taken."""
     new_email = normalise_email(new_email)
     if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
         raise ValidationError(_("A person with this e-mail address already has an account."))

@@ -5,6 +5,7 @@ Every task is safe to run twice: a status guard or a timestamp makes a re-run ha
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .emails import render_email
-from .models import Event, Invitation, Licence, Organisation, OrganisationChangeRequest, User
+from .models import Event, Invitation, Licence, Organisation, OrganisationChangeRequest, PendingSignup, User
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,17 @@ def send_invitation(invitation_id: int) -> None:
     )
     if invitation is None:  # accepted, revoked or expired meanwhile
         return
+    owner = User.objects.filter(email=invitation.email).first()
+    if owner is not None:
+        # The inviter is never told that the address has an account; its owner hears of the invitation.
+        if owner.is_active:
+            rendered = render_email(
+                "invitation_existing",
+                {"invitation": invitation, "recipient": owner, "login_url": settings.SITE_URL + reverse("login")},
+                language=owner.language,
+            )
+            deliver_email.delay(to=owner.email, **rendered)
+        return
     language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
     rendered = render_email(
         "invitation",
@@ -80,6 +92,80 @@ def send_invitation(invitation_id: int) -> None:
         language=language,
     )
     deliver_email.delay(to=invitation.email, **rendered)
+
+
+@shared_task
+def send_signup_email(pending_id: int) -> None:
+    """A sign-up's one e-mail, to the address given: the confirmation link, or — when the address already has
+    an account — a note to its owner in their language (log in, or reset the password). Deciding here, after
+    the response, keeps the sign-up's answer and its timing the same either way."""
+    pending = PendingSignup.objects.filter(pk=pending_id).first()
+    if pending is None:
+        return
+    owner = User.objects.filter(email=pending.email).first()
+    if owner is not None:
+        PendingSignup.objects.filter(pk=pending.pk).delete()  # never confirmable: its link is never sent
+        rendered = render_email(
+            "signup_existing",
+            {
+                "recipient": owner,
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+            language=owner.language,
+        )
+        if owner.is_active:
+            deliver_email.delay(to=owner.email, **rendered)
+        return
+    rendered = render_email(
+        "signup_confirm",
+        {
+            "pending": pending,
+            "confirm_url": settings.SITE_URL + pending.get_confirm_url(),
+            "hours": settings.SIGNUP_CONFIRM_MAX_AGE_HOURS,
+        },
+        language=pending.language,
+    )
+    deliver_email.delay(to=pending.email, **rendered)
+
+
+@shared_task
+def send_email_change(user_id: int, new_email: str) -> None:
+    """The link that moves a login to a new address goes to that address; if it has an account, its owner gets
+    a note instead (and the person asking is told the same as always: "we sent a link")."""
+    from .services import email_change_token
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    owner = User.objects.filter(email=new_email).exclude(pk=user.pk).first()
+    if owner is not None:
+        if owner.is_active:
+            rendered = render_email(
+                "email_change_existing",
+                {"recipient": owner, "reset_url": settings.SITE_URL + reverse("password_reset")},
+                language=owner.language,
+            )
+            deliver_email.delay(to=owner.email, **rendered)
+        return
+    token = email_change_token(user=user, new_email=new_email)
+    rendered = render_email(
+        "email_change_confirm",
+        {
+            "recipient": user,
+            "new_email": new_email,
+            "confirm_url": settings.SITE_URL + reverse("members:email_change_confirm", kwargs={"token": token}),
+        },
+        language=user.language,
+    )
+    deliver_email.delay(to=new_email, **rendered)
+
+
+@shared_task
+def purge_expired_signups() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.SIGNUP_CONFIRM_MAX_AGE_HOURS)
+    deleted, _ = PendingSignup.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 @shared_task

@@ -1,13 +1,22 @@
 from django.urls import path
 
 from . import notification_views, views
+from .two_factor import views as two_factor_views
 
 app_name = "members"
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
+    path("accounts/signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("accounts/invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("accounts/two-factor/", two_factor_views.manage, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/two-factor/disable/", two_factor_views.disable, name="two_factor_disable"),
     path("notifications/", notification_views.inbox, name="notifications"),
     path("notifications/unread/", notification_views.unread_badge, name="notifications_unread"),
     path("notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"),

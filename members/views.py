@@ -1,5 +1,6 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
@@ -35,16 +36,18 @@ from .forms import (
     SignupForm,
     VerifyForm,
 )
-from .models import AuditEntry, Invitation, Licence, Organisation, OrganisationChangeRequest
+from .models import AuditEntry, Invitation, Licence, Organisation, OrganisationChangeRequest, normalise_email
 
 
 def staff_required(view):
-    """For platform staff. Anyone else signed in gets a 403 that says so (visitors are sent to log in first by
-    LoginRequiredMiddleware), not a login form they cannot get past."""
+    """For platform staff whose session is verified with the second factor. Anyone else signed in gets a 403
+    that says so (visitors are sent to log in first by LoginRequiredMiddleware, and staff without the second
+    factor to its step by SecondFactorMiddleware), not a login form they cannot get past."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_active and request.user.is_staff):
+        user = request.user
+        if not (user.is_active and user.is_staff and user.is_verified()):
             raise PermissionDenied(_("This page is for platform staff."))
         return view(request, *args, **kwargs)
 
@@ -63,15 +66,22 @@ def verified_organisation_required(view):
     return wrapper
 
 
+def _signup_email(group, request) -> str:
+    return normalise_email(request.POST.get("email", ""))
+
+
 @login_not_required
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@ratelimit(key=_signup_email, rate="5/h", method="POST", block=True)  # no flooding one address with e-mails
 def signup(request):
+    """The answer is the same whether or not the address has an account: "check your e-mail". The account is
+    created when the link in that e-mail is followed (signup_confirm); an existing account's owner gets a note."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, organisation = services.organisation_register(
+            services.signup_request(
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
@@ -81,6 +91,32 @@ def signup(request):
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
+            return redirect("members:signup_sent")
+    return render(request, "members/signup.html", {"form": form})
+
+
+@login_not_required
+def signup_sent(request):
+    return render(request, "members/signup_sent.html", {"hours": settings.SIGNUP_CONFIRM_MAX_AGE_HOURS})
+
+
+@login_not_required
+@ratelimit(key="ip", rate="20/h", method="POST", block=True)
+def signup_confirm(request, token):
+    """GET shows what will be created; POST creates it (mail scanners that open links create nothing)."""
+    pending = services.pending_signup_from_token(token)
+    if pending is None:
+        return render(request, "members/signup_invalid.html", status=404)
+    if request.user.is_authenticated:
+        messages.error(request, _("You are signed in already. Log out first to confirm a sign-up."))
+        return redirect("home")
+    error = None
+    if request.method == "POST":
+        try:
+            user, organisation = services.signup_confirm(pending=pending)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
             login(request, user, backend="members.backends.MembershipBackend")
             messages.success(
                 request,
@@ -88,7 +124,7 @@ def signup(request):
                 % {"name": organisation.name},
             )
             return redirect("home")
-    return render(request, "members/signup.html", {"form": form})
+    return render(request, "members/signup_confirm.html", {"pending": pending, "error": error})
 
 
 def organisation_detail(request, slug):
@@ -249,15 +285,36 @@ def profile(request):
     elif request.method == "POST":
         email_form = EmailChangeForm(request.POST, user=request.user, prefix="email")
         if email_form.is_valid():
+            new_email = email_form.cleaned_data["email"]
             try:
-                services.user_change_email(user=request.user, new_email=email_form.cleaned_data["email"])
+                services.email_change_request(user=request.user, new_email=new_email)
             except ValidationError as exc:
                 add_validation_error(email_form, exc)
             else:
-                update_session_auth_hash(request, request.user)
-                messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": request.user.email})
+                messages.success(
+                    request,
+                    _("We sent a link to %(email)s. Your address changes when you follow it.") % {"email": new_email},
+                )
                 return redirect("members:profile")
     return render(request, "members/profile.html", {"profile_form": profile_form, "email_form": email_form})
+
+
+def email_change_confirm(request, token):
+    """The link sent to the new address: GET asks, POST changes the login (mail scanners change nothing)."""
+    new_email = services.email_change_from_token(user=request.user, token=token)
+    if new_email is None:
+        return render(request, "members/email_change_invalid.html", status=404)
+    error = None
+    if request.method == "POST":
+        try:
+            services.user_change_email(user=request.user, new_email=new_email)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": request.user.email})
+            return redirect("members:profile")
+    return render(request, "members/email_change_confirm.html", {"new_email": new_email, "error": error})
 
 
 @verified_organisation_required

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import factory
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
 from members.models import Invitation, Membership, Organisation, User
@@ -74,6 +76,30 @@ def member_of(organisation=None, *, role=Membership.Role.ADMIN, **user_fields) -
 
 def staff_user(**user_fields) -> User:
     return member_of(OrganisationFactory(operator=True), is_staff=True, **user_fields)
+
+
+def login_with_second_factor(client, user) -> TOTPDevice:
+    """Sign a test client in as after the password and an authenticator code (staff must: SecondFactorMiddleware).
+
+    Gives the person a confirmed TOTP device if they have none and records it in the session, as
+    django_otp.login does after a right code.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test authenticator", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def log_in(client, user) -> None:
+    """force_login for tests that sign in people of every kind: staff also pass their second factor."""
+    if user.is_staff or user.is_superuser:
+        login_with_second_factor(client, user)
+    else:
+        client.force_login(user)
 
 
 def category(code="steel-slag"):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from listings.models import Bid, Handover
 from tests.dashboard.conftest import at, make_deal
-from tests.factories import LicenceFactory, LotFactory, member_of
+from tests.factories import LicenceFactory, LotFactory, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -75,19 +75,19 @@ def test_private_pages_are_never_kept_by_a_shared_cache(client, world, plant, pl
         staff: ["/staff/handovers/", "/staff/licences/", "/staff/organisations/", "/dashboard/export/summary.xlsx"],
     }
     for person, urls in visits.items():
-        client.force_login(person)
+        log_in(client, person)
         for url in urls:
             response = client.get(url)
             assert response.status_code in (200, 403), (url, response.status_code)
             assert_private(response, url)
-    client.force_login(processor_admin)
+    log_in(client, processor_admin)
     response = client.post(f"/lots/{lot.reference}/pickup/", {})  # a form error, rendered for this person
     assert_private(response, "pickup")
 
 
 def test_every_page_without_parameters_is_private_for_a_signed_in_person(client, staff):
     """Whatever page is added, a signed-in person's copy is private (a walk over the URL patterns)."""
-    client.force_login(staff)
+    log_in(client, staff)
 
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -106,7 +106,7 @@ def test_every_page_without_parameters_is_private_for_a_signed_in_person(client,
 def test_the_admin_is_private(client, staff):
     staff.is_superuser = True
     staff.save()
-    client.force_login(staff)
+    log_in(client, staff)
     assert_private(client.get("/admin/"), "/admin/")
 
 
@@ -119,7 +119,7 @@ def test_a_view_s_own_private_policy_is_kept(client, plant, plant_admin, setting
     attachment.file.save("a.png", ContentFile(b"png"), save=False)
     attachment.thumbnail.save("t.png", ContentFile(b"png"), save=False)
     attachment.save()
-    client.force_login(plant_admin)
+    log_in(client, plant_admin)
     response = client.get(attachment.get_thumbnail_url())
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("private, max-age=") and "no-store" not in response["Cache-Control"]
@@ -144,7 +144,7 @@ def test_a_response_that_sets_a_cookie_is_private(client):
 
 
 def test_signed_in_person_landing_is_private(client, plant_admin):
-    client.force_login(plant_admin)
+    log_in(client, plant_admin)
     assert_private(client.get("/"), "/")
 
 
@@ -156,5 +156,5 @@ def test_anonymous_visitor_with_a_session_cookie_is_private(client):
 
 def test_member_without_organisation_sees_dashboard_refusal_privately(client):
     person = member_of()
-    client.force_login(person)
+    log_in(client, person)
     assert_private(client.get("/dashboard/"), "/dashboard/")

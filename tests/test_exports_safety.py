@@ -20,7 +20,7 @@ from dashboard.exports import TABLES
 from listings.models import Bid
 from members.models import AuditEntry, Organisation
 from tests.dashboard.conftest import at, make_deal
-from tests.factories import LotFactory, OrganisationFactory, member_of, staff_user
+from tests.factories import LotFactory, OrganisationFactory, log_in, member_of, staff_user
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 # Numbers are not text: a negative price or difference may start with "-".
@@ -93,7 +93,7 @@ def _xlsx_cells(response) -> list:
 
 
 def fetch_dashboard_exports(client, world):
-    client.force_login(world["staff"])
+    log_in(client, world["staff"])
     for table in TABLES:
         for fmt, read in (("csv", _csv_cells), ("xlsx", _xlsx_cells)):
             response = client.get(f"/dashboard/export/{table}.{fmt}?period=year&start=2025-01-01")
@@ -102,7 +102,7 @@ def fetch_dashboard_exports(client, world):
 
 
 def fetch_lot_bids_csv(client, world):
-    client.force_login(world["plant_admin"])
+    log_in(client, world["plant_admin"])
     response = client.get(f"/lots/{world['lot'].reference}/bids/?format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     yield "bids.csv", _csv_cells(response)
@@ -115,7 +115,7 @@ def fetch_staff_audit_csv(client, world):
             kind=AuditEntry.Kind.ORGANISATION_REJECTED, actor=world["staff"], organisation=organisation,
             reason=organisation.name,
         )  # fmt: skip
-    client.force_login(world["staff"])
+    log_in(client, world["staff"])
     response = client.get("/staff/audit/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     yield "audit.csv", _csv_cells(response)

@@ -25,7 +25,7 @@ from listings import services, uploads
 from listings.forms import BidForm, CapabilityForm, LotForm, PickupForm, ProcessingForm, WantedNoticeForm
 from listings.models import Award, Bid, Capability, WasteLot
 from listings.services import BidOffer
-from tests.factories import LotFactory, OrganisationFactory, category, member_of
+from tests.factories import LotFactory, OrganisationFactory, category, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def _bid_to_export(client, people, price, quantity, unit):
     assert bid.total.quantize(Decimal(1), rounding=ROUND_HALF_UP) == expected
 
     # The plant compares and awards: a bid at or above the rival's price needs no reason.
-    client.force_login(people["plant_admin"])
+    log_in(client, people["plant_admin"])
     assert client.get(f"/lots/{lot.reference}/bids/").status_code == 200
     rows = list(csv.reader(io.StringIO(client.get(f"/lots/{lot.reference}/bids/?format=csv").content.decode())))
     assert str(price) in [row[3] for row in rows[1:]]
@@ -141,7 +141,7 @@ def _bid_to_export(client, people, price, quantity, unit):
     awarded = dashboard_selectors.awarded_figures(filterset.selection(), Scope("city"))
     assert awarded["processors_paid"] == (expected if price > 0 else 0)
     assert awarded["plants_paid"] == (-expected if price < 0 else 0)
-    client.force_login(people["official"])
+    log_in(client, people["official"])
     assert client.get("/dashboard/" + query).status_code == 200
     for fmt in ("csv", "xlsx"):
         for table in ("summary", "routes", "categories", "processors", "deals"):

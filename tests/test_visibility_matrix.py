@@ -26,6 +26,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from listings.models import Handover, Rating, WasteLot
+from tests.factories import log_in
 from tests.visibility_world import OUTSIDERS, ROLES, World, build_world, deal_secrets, leaks
 
 LOGIN = "login"
@@ -301,7 +302,7 @@ def client_for(world: World, role: str) -> Client:
     client.cookies["django_language"] = "en"
     person = world.person(role)
     if person is not None:
-        client.force_login(person)
+        log_in(client, person)
     return client
 
 

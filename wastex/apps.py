@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class WastexConfig(AppConfig):
+    default = True
     name = "wastex"
     verbose_name = "WasteX"
 
@@ -9,3 +11,8 @@ class WastexConfig(AppConfig):
         from .pagecache import connect_signals
 
         connect_signals()
+
+
+class WasteXAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "members.two_factor.services.SecondFactorAdminSite"

@@ -33,7 +33,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks for the second factor too (members.two_factor.services.SecondFactorAdminSite).
+    "wastex.apps.WasteXAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +45,9 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "wastex",
     "core",
     "members",
@@ -63,7 +67,10 @@ MIDDLEWARE = [
     # Cached pages for signed-in people, served before the session and the person are loaded.
     "wastex.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Two-factor sign-in: a session owing its second factor opens only that step (staff must have one).
+    "members.middleware.SecondFactorMiddleware",
     "wastex.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -138,7 +145,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day
+# Two-factor sign-in (django-otp): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "WasteX Cilegon"
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
+# How long the link that confirms a sign-up's e-mail address works (the account is created only then).
+SIGNUP_CONFIRM_MAX_AGE_HOURS = env.int("SIGNUP_CONFIRM_MAX_AGE_HOURS", default=48)
 # Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
 LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
 # Rendered /dashboard/ pages are cached this long at most (0: off); any change to a deal invalidates them.
@@ -206,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.purge_expired_invitations",
         "schedule": 60 * 60 * 6,
     },
+    "purge-expired-signups": {"task": "members.tasks.purge_expired_signups", "schedule": 60 * 60 * 6},
     "warn-expiring-licences": {"task": "members.tasks.warn_expiring_licences", "schedule": 60 * 60 * 24},
     "remind-staff-of-pending-verifications": {
         "task": "members.tasks.remind_staff_of_pending_verifications",

@@ -9,6 +9,7 @@ from dashboard.models import Deal
 from dashboard.services import deals_refresh_all
 from dashboard.tasks import refresh_deals
 from listings.models import Award
+from tests.factories import login_with_second_factor
 
 from .conftest import at, make_deal
 
@@ -75,6 +76,6 @@ def test_deals_made_through_the_services_are_in_the_rollup(db):
 
 def test_staff_read_the_rollup_in_the_admin(client, staff, plant, outside):
     lot = make_deal(plant=plant, processor=outside, awarded=at(2025, 5, 1))
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     assert lot.reference in client.get("/admin/dashboard/deal/").content.decode()
     assert client.get("/admin/dashboard/deal/add/").status_code == 403

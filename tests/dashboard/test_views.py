@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from listings.models import Bid
-from tests.factories import LotFactory, OrganisationFactory, member_of
+from tests.factories import LotFactory, OrganisationFactory, log_in, member_of
 
 from .conftest import at, make_deal
 
@@ -38,7 +38,7 @@ def test_visitor_is_sent_to_log_in(client):
 
 @pytest.mark.parametrize("who", ["official", "staff"])
 def test_officials_and_staff_see_the_city(client, deals, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     response = client.get("/dashboard/" + YEAR_2025)
     assert response.status_code == 200
     assert figure(response, "tonnes_awarded") == "400 t"

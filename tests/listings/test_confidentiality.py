@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from listings import services
 from listings.services import BidOffer
-from tests.factories import LotFactory, OrganisationFactory, member_of
+from tests.factories import LotFactory, OrganisationFactory, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_no_page_or_export_shows_a_sealed_bid(client, request, sealed, who):
     }.get(who) or request.getfixturevalue(who)
     # Each bidder may read its own bid; nobody reads another's.
     hidden = {"secret_bidder": secrets_of(OTHER_PRICE), "other_bidder": secrets_of(SECRET_PRICE)}.get(who, ALL_SECRETS)
-    client.force_login(person)
+    log_in(client, person)
     for url in pages(lot, person):
         response = client.get(url)
         body = response.content.decode()
@@ -96,7 +96,7 @@ def test_the_sweep_finds_a_price_where_it_is_shown(client, sealed):
     """The sweep is not blind: each bidder's own pages print its price in one of the swept forms."""
     lot, secret_bidder, other_bidder = sealed
     for person, price in ((secret_bidder, SECRET_PRICE), (other_bidder, OTHER_PRICE)):
-        client.force_login(person)
+        log_in(client, person)
         for url in (lot.get_absolute_url(), reverse("listings:my_bids")):
             body = client.get(url).content.decode()
             assert any(form in body for form in printed(price)), url
@@ -116,7 +116,7 @@ def test_no_e_mail_carries_a_sealed_bid_before_the_opening(sealed, mailoutbox):
 
 def test_refusals_do_not_reveal_other_bids(client, sealed):
     lot, _secret, other_bidder = sealed
-    client.force_login(other_bidder)
+    log_in(client, other_bidder)
     response = client.post(
         reverse("listings:bid_submit", kwargs={"reference": lot.reference}),
         {"price_per_unit": "abc", "quantity": "999999", "pickup_date": "x", "route": "reuse"},

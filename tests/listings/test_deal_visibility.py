@@ -14,7 +14,7 @@ from django.urls import reverse
 from listings import selectors
 from members import notifications
 from members.models import Notification
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import OrganisationFactory, log_in, member_of
 from tests.visibility_world import (
     AWARD_NOTE,
     CARRIER,
@@ -46,7 +46,7 @@ def media(settings, tmp_path):
 def login(client, world, role):
     person = world.person(role)
     if person is not None:
-        client.force_login(person)
+        log_in(client, person)
     else:
         client.logout()
     return client

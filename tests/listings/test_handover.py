@@ -13,7 +13,7 @@ from django.utils import timezone
 from listings import services, uploads
 from listings.models import Handover, Rating, WasteLot
 from listings.services import BidOffer
-from tests.factories import LotFactory, OrganisationFactory, category, member_of
+from tests.factories import LotFactory, OrganisationFactory, category, login_with_second_factor, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_more_than_two_percent_difference_is_flagged(client, plant, plant_admin,
     handover = Handover.objects.get(lot=lot)
     assert handover.mismatch
     assert "flagged for staff" in lot.transitions.last().note
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     page = client.get(reverse("listings:staff_handovers"))
     assert lot.reference in page.content.decode()
     client.force_login(plant_admin)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from listings import services
 from listings.models import Award, Handover
+from tests.factories import log_in
 
 from .test_handover import awarded_lot, proof, record_pickup
 
@@ -104,7 +105,7 @@ def test_the_database_refuses_processing_before_the_pickup(plant, plant_admin, p
 
 def test_the_forms_say_why(client, plant, plant_admin, processor_admin):
     lot = awarded_lot(plant, plant_admin, processor_admin)
-    client.force_login(processor_admin)
+    log_in(client, processor_admin)
     data = {"carrier": "PT Angkut", "vehicle": "A 1 B", "quantity_sent": "100", "pickup_date": "2020-01-01"}
     response = client.post(f"/lots/{lot.reference}/pickup/", data)
     assert response.status_code == 400
@@ -131,11 +132,11 @@ def proof_file():
 
 def test_who_may_not_record_dates(client, plant, plant_admin, processor_admin):
     """A losing bidder or a stranger is refused with the reason, whatever the date (a 403, never a 500)."""
-    from tests.factories import OrganisationFactory, member_of
+    from tests.factories import OrganisationFactory, log_in, member_of
 
     lot = awarded_lot(plant, plant_admin, processor_admin)
     stranger = member_of(OrganisationFactory(processor=True))
-    client.force_login(stranger)
+    log_in(client, stranger)
     data = {"carrier": "PT Angkut", "vehicle": "A 1 B", "quantity_sent": "100", "pickup_date": "2020-01-01"}
     response = client.post(f"/lots/{lot.reference}/pickup/", data)
     assert response.status_code == 403

@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from listings.models import LotAttachment, WasteLot
-from tests.factories import LotFactory, OrganisationFactory, category, member_of
+from tests.factories import LotFactory, OrganisationFactory, category, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def test_bad_lot_input_is_explained(client, plant_admin, overrides, field):
 
 @pytest.mark.parametrize("who", ["processor_admin", "unverified_admin", "official", "staff"])
 def test_who_may_not_post(client, request, who):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     assert client.get(NEW).status_code == 403
     assert client.post(NEW, form_data()).status_code == 403
     assert not WasteLot.objects.exists()
@@ -155,10 +155,10 @@ def test_drafts_and_cancelled_lots_are_private(client, plant, plant_admin, proce
     other_plant = member_of(OrganisationFactory())
     for lot in (draft, cancelled):
         for outsider in (processor_admin, other_plant):
-            client.force_login(outsider)
+            log_in(client, outsider)
             assert client.get(lot.get_absolute_url()).status_code == 404
         for insider in (plant_admin, staff):
-            client.force_login(insider)
+            log_in(client, insider)
             assert client.get(lot.get_absolute_url()).status_code == 200
 
 
@@ -202,7 +202,7 @@ def test_files_are_served_with_safe_headers(client, plant_admin):
 def test_others_cannot_edit_publish_or_cancel(client, request, plant, who):
     lot = LotFactory(plant=plant, status="draft")
     outsider = request.getfixturevalue(who)
-    client.force_login(outsider)
+    log_in(client, outsider)
     ref = {"reference": lot.reference}
     expected = 403 if outsider.is_staff else 404  # staff may see drafts, but not act for the plant
     assert client.get(reverse("listings:lot_edit", kwargs=ref)).status_code == expected

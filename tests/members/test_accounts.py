@@ -81,6 +81,18 @@ def test_password_reset_for_unknown_address_reveals_nothing(client, mailoutbox):
     assert mailoutbox == []
 
 
+def test_password_reset_answers_known_and_unknown_addresses_alike(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("password_reset"), {"email": plant_admin.email}, follow=True)
+        unknown = client.post(reverse("password_reset"), {"email": "nobody@example.test"}, follow=True)
+    assert known.redirect_chain == unknown.redirect_chain == [(reverse("password_reset_done"), 302)]
+    strip = lambda page: re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', "", page.content.decode())  # noqa: E731
+    assert strip(known) == strip(unknown)
+    assert [m.to for m in mailoutbox] == [[plant_admin.email]], "the e-mail goes to the known address only"
+
+
 def test_password_reset_with_bad_address_explains(client):
     response = client.post(reverse("password_reset"), {"email": "not an address"})
     assert response.status_code == 200
@@ -109,28 +121,79 @@ def test_change_password_refuses_weak_or_wrong_old_password(client, plant_admin)
     assert plant_admin.check_password(PASSWORD)
 
 
-def test_change_email_needs_current_password_and_keeps_session(client, plant_admin):
+def email_link(mailoutbox, to):
+    (message,) = [m for m in mailoutbox if m.to == [to]]
+    return re.search(r"http://127\.0\.0\.1:8000(/accounts/email/confirm/\S+/)", message.body).group(1)
+
+
+def test_change_email_needs_current_password_and_keeps_session(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(plant_admin)
     url = reverse("members:profile")
     wrong = client.post(url, {"email-email": "new@baja-uji.test", "email-password": "nope"})
     assert "password" in wrong.context["email_form"].errors
 
-    response = client.post(url, {"email-email": "New@Baja-Uji.test", "email-password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"email-email": "New@Baja-Uji.test", "email-password": PASSWORD})
     assert response["Location"] == url
+    plant_admin.refresh_from_db()
+    assert plant_admin.email == "admin@baja-uji.test", "nothing changes before the new address is confirmed"
+    link = email_link(mailoutbox, "new@baja-uji.test")
+    assert client.get(link).status_code == 200
+    assert client.post(link)["Location"] == url
     plant_admin.refresh_from_db()
     assert plant_admin.email == "new@baja-uji.test"
     assert client.get(reverse("home")).status_code == 200  # still logged in
+    assert client.post(link).status_code == 404, "a link works once: the address it came from has changed"
     client.logout()
     assert client.login(username="new@baja-uji.test", password=PASSWORD)
 
 
-def test_change_email_to_someone_elses_is_refused(client, plant_admin):
+def test_change_email_to_someone_elses_answers_the_same_and_changes_nothing(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
     UserFactory(email="taken@example.test")
     client.force_login(plant_admin)
-    response = client.post(
-        reverse("members:profile"), {"email-email": "TAKEN@example.test", "email-password": PASSWORD}
-    )
-    assert "already has an account" in " ".join(response.context["email_form"].errors["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(
+            reverse("members:profile"), {"email-email": "TAKEN@example.test", "email-password": PASSWORD}
+        )
+        free = client.post(reverse("members:profile"), {"email-email": "free@example.test", "email-password": PASSWORD})
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    assert [str(m) for m in taken.wsgi_request._messages] == [
+        "We sent a link to taken@example.test. Your address changes when you follow it."
+    ]
+    to_owner, to_free = mailoutbox
+    assert to_owner.to == ["taken@example.test"] and "/accounts/email/confirm/" not in to_owner.body
+    assert "/accounts/email/confirm/" in to_free.body
+    assert User.objects.get(pk=plant_admin.pk).email == "admin@baja-uji.test"
+
+
+def test_an_email_change_link_is_only_for_the_person_who_asked(
+    client, plant_admin, plant, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(plant_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("members:profile"), {"email-email": "new@baja-uji.test", "email-password": PASSWORD})
+    link = email_link(mailoutbox, "new@baja-uji.test")
+    from tests.factories import member_of
+
+    client.force_login(member_of(plant))
+    assert client.post(link).status_code == 404
+    assert client.post(link.replace("/confirm/", "/confirm/x")).status_code == 404
+    assert User.objects.get(pk=plant_admin.pk).email == "admin@baja-uji.test"
+
+
+def test_an_address_taken_before_the_link_is_followed_is_refused_to_its_owner(
+    client, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(plant_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("members:profile"), {"email-email": "new@baja-uji.test", "email-password": PASSWORD})
+    UserFactory(email="new@baja-uji.test")
+    response = client.post(email_link(mailoutbox, "new@baja-uji.test"))
+    assert response.status_code == 200 and "already has an account" in response.content.decode()
     assert User.objects.get(pk=plant_admin.pk).email == "admin@baja-uji.test"
 
 

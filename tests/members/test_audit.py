@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from members import services
 from members.models import AuditEntry
-from tests.factories import LicenceFactory, OrganisationFactory, member_of, staff_user
+from tests.factories import LicenceFactory, OrganisationFactory, log_in, member_of, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def rows(client, query=None):
 
 
 def test_every_staff_action_is_on_the_page_newest_first(client, staff, history):
-    client.force_login(staff)
+    log_in(client, staff)
     assert [kind for kind, _ in rows(client)] == [
         "japnas_list_uploaded",
         "licence_rejected",
@@ -67,7 +67,7 @@ def test_every_staff_action_is_on_the_page_newest_first(client, staff, history):
 
 
 def test_filters_by_kind_organisation_actor_and_dates(client, staff, history):
-    client.force_login(staff)
+    log_in(client, staff)
     assert rows(client, {"kind": "change_rejected"}) == [("change_rejected", "Not a member")]
     assert {k for k, _ in rows(client, {"organisation": "pindah"})} == {
         "change_approved",
@@ -90,7 +90,7 @@ def test_filters_by_kind_organisation_actor_and_dates(client, staff, history):
 
 @pytest.mark.parametrize("query", [{"date_after": "31-31-2026"}, {"kind": "nonsense"}, {"page": "x", "kind": "?"}])
 def test_bad_filters_give_a_message_not_an_error(client, staff, history, query):
-    client.force_login(staff)
+    log_in(client, staff)
     response = client.get(URL, query)
     assert response.status_code == 200
     assert "Some filters could not be read" in response.content.decode()
@@ -100,7 +100,7 @@ def test_bad_filters_give_a_message_not_an_error(client, staff, history, query):
 
 
 def test_the_export_has_the_filtered_rows_and_no_formula(client, staff, history):
-    client.force_login(staff)
+    log_in(client, staff)
     response = client.get(EXPORT, {"kind": "organisation_rejected"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(response.content.decode())))
@@ -118,7 +118,7 @@ def test_the_page_is_paginated(client, staff):
     AuditEntry.objects.bulk_create(
         [AuditEntry(kind="licence_verified", actor=staff, details={"licence": f"L{n}"}) for n in range(120)]
     )
-    client.force_login(staff)
+    log_in(client, staff)
     assert len(client.get(URL).context["page"].object_list) == 50
     assert len(client.get(URL, {"page": 3}).context["page"].object_list) == 20
 
@@ -127,7 +127,7 @@ def test_who_may_not_read_the_audit(client, plant_admin, official, history):
     for person in (None, plant_admin, official):
         client.logout()
         if person:
-            client.force_login(person)
+            log_in(client, person)
         for url in (URL, EXPORT):
             response = client.get(url)
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]

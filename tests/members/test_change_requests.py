@@ -18,7 +18,7 @@ from listings import services as listing_services
 from listings.services import BidOffer
 from members import services
 from members.models import AuditEntry, Notification, Organisation, OrganisationChangeRequest, User
-from tests.factories import LotFactory, OrganisationFactory, member_of
+from tests.factories import LotFactory, OrganisationFactory, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -316,7 +316,7 @@ EDIT_DATA = {
 
 
 def test_the_edit_page_sends_a_request_and_the_organisation_page_shows_it_waiting(client, outsider, outsider_admin):
-    client.force_login(outsider_admin)
+    log_in(client, outsider_admin)
     url = reverse("members:organisation_edit", kwargs={"slug": outsider.slug})
     assert "goes to them as a request" in client.get(url).content.decode()
     response = client.post(url, {**EDIT_DATA, "nib": outsider.nib}, follow=True)
@@ -326,20 +326,20 @@ def test_the_edit_page_sends_a_request_and_the_organisation_page_shows_it_waitin
     assert Organisation.objects.get(pk=outsider.pk).province == "jawa-barat"
     # others who may see the profile do not see the request
     other = member_of(OrganisationFactory(processor=True))
-    client.force_login(other)
+    log_in(client, other)
     assert "Waiting for platform staff" not in client.get(outsider.get_absolute_url()).content.decode()
 
 
 def test_an_authority_cannot_choose_its_kind(client):
     authority = OrganisationFactory(authority=True)
-    client.force_login(member_of(authority))
+    log_in(client, member_of(authority))
     form = client.get(reverse("members:organisation_edit", kwargs={"slug": authority.slug})).context["form"]
     assert "kind" not in form.fields
 
 
 def test_staff_see_old_and_new_side_by_side_and_decide(client, outsider, outsider_admin, staff):
     request = ask(outsider, outsider_admin, **TO_BANTEN)
-    client.force_login(staff)
+    log_in(client, staff)
     page = client.get(reverse("members:staff_change_list")).content.decode()
     assert "Jawa Barat" in page and "Banten" in page and "Kota Bandung" in page and "JPN-0042" in page
     assert "No Japnas member list uploaded yet" in page
@@ -350,7 +350,7 @@ def test_staff_see_old_and_new_side_by_side_and_decide(client, outsider, outside
     assert "is approved" in response.content.decode()
     assert Organisation.objects.get(pk=outsider.pk).province == "banten"
     # the organisation's history keeps the request, the decision and its reason
-    client.force_login(fresh(outsider_admin))
+    log_in(client, fresh(outsider_admin))
     history = client.get(outsider.get_absolute_url()).content.decode()
     assert "Approved" in history and "Jawa Barat → Banten" in history and str(staff) in history
 
@@ -361,7 +361,7 @@ def test_who_may_not_open_or_post_to_the_staff_queue(client, outsider, outsider_
     for person in (None, outsider_admin, plant_admin):
         client.logout()
         if person:
-            client.force_login(person)
+            log_in(client, person)
         response = client.get(reverse("members:staff_change_list"))
         # visitors are sent to log in; a signed-in person who is not staff is told the page is for staff
         assert response.status_code == (403 if person else 302)
@@ -376,8 +376,8 @@ def test_who_may_not_open_or_post_to_the_staff_queue(client, outsider, outsider_
 def test_only_its_own_admin_withdraws_through_the_page(client, outsider, outsider_admin, plant_admin):
     request = ask(outsider, outsider_admin, province="banten")
     url = reverse("members:organisation_change_withdraw", kwargs={"slug": outsider.slug, "pk": request.pk})
-    client.force_login(plant_admin)
+    log_in(client, plant_admin)
     assert client.post(url).status_code == 404
-    client.force_login(outsider_admin)
+    log_in(client, outsider_admin)
     assert client.post(url).status_code == 302
     assert OrganisationChangeRequest.objects.get().status == "withdrawn"

@@ -61,3 +61,22 @@ def test_if_empty_leaves_an_existing_database_alone():
     OrganisationFactory()
     call_command("load_demo", "--if-empty")
     assert Organisation.objects.count() == 1
+
+
+def test_demo_staff_has_the_authenticator_of_the_readme(capsys):
+    import base64
+
+    from django.conf import settings
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from members.demo import DEMO_TOTP_SECRET
+
+    call_command("load_demo")
+    call_command("load_demo")
+    (device,) = TOTPDevice.objects.filter(user__email="staff@demo.test", confirmed=True)
+    assert device.bin_key == base64.b32decode(DEMO_TOTP_SECRET)
+    assert DEMO_TOTP_SECRET in (settings.BASE_DIR / "README.md").read_text()
+    capsys.readouterr()
+    call_command("demo_code")
+    assert capsys.readouterr().out.strip() == f"staff@demo.test: {totp(device.bin_key):06d}"

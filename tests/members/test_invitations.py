@@ -72,13 +72,25 @@ def test_accepting_with_weak_password_explains_and_creates_nothing(client):
     assert invitation.accepted_at is None
 
 
-def test_inviting_someone_who_already_has_an_account_is_explained(client, plant, plant_admin):
-    UserFactory(email="sudah@ada.test")
+def test_inviting_an_address_with_an_account_looks_the_same_and_tells_its_owner(
+    client, plant, plant_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Every new sign-up is its organisation's admin, so the team page must not tell who is registered: the
+    inviter sees what any invitation gives; the address's owner gets a note in their language, not a link."""
+    UserFactory(email="sudah@ada.test", language="id", full_name="Sudah Ada")
     client.force_login(plant_admin)
-    response = invite(client, plant, email="sudah@ada.test")
-    assert response.status_code == 200
-    assert "already has a WasteX account" in " ".join(response.context["form"].non_field_errors())
-    assert not Invitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        known = invite(client, plant, email="sudah@ada.test")
+        unknown = invite(client, plant, email="belum@ada.test")
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    messages = [str(m) for m in known.wsgi_request._messages]
+    assert messages == ["Invitation sent to sudah@ada.test."]
+    assert set(Invitation.objects.values_list("email", flat=True)) == {"sudah@ada.test", "belum@ada.test"}
+
+    to_owner, to_new = mailoutbox
+    assert to_owner.to == ["sudah@ada.test"] and to_new.to == ["belum@ada.test"]
+    assert "/accounts/invite/" not in to_owner.body and "/accounts/invite/" in to_new.body
+    assert "sudah memiliki akun WasteX" in to_owner.body  # the owner's language
 
 
 def test_bad_invitation_input(client, plant, plant_admin):

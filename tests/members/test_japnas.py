@@ -8,7 +8,7 @@ from django.urls import reverse
 from members import services
 from members.forms import JAPNAS_MAX_BYTES
 from members.models import AuditEntry, JapnasListUpload, JapnasMember
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import OrganisationFactory, log_in, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def upload(client, content: bytes, name="anggota.csv"):
 
 
 def test_staff_upload_a_list_written_by_a_spreadsheet(client, staff):
-    client.force_login(staff)
+    log_in(client, staff)
     content = "\ufeffNomor;Nama\r\n jpn-0042 ; PT  Olah Banten \r\n\r\nJPN 0007;CV Sinar\r\n".encode()
     response = upload(client, content)
     assert response.status_code == 302
@@ -36,7 +36,7 @@ def test_staff_upload_a_list_written_by_a_spreadsheet(client, staff):
 
 
 def test_a_new_upload_replaces_the_list(client, staff):
-    client.force_login(staff)
+    log_in(client, staff)
     upload(client, b"JPN-1,Satu\nJPN-2,Dua\n")
     upload(client, b"number,name\nJPN-3,Tiga\n")
     assert list(JapnasMember.objects.values_list("number", flat=True)) == ["JPN-3"]
@@ -58,7 +58,7 @@ def test_a_new_upload_replaces_the_list(client, staff):
     ],
 )
 def test_bad_files_are_refused_with_the_reason_and_the_list_stays(client, staff, name, content, message):
-    client.force_login(staff)
+    log_in(client, staff)
     upload(client, b"JPN-9,Lama\n")
     response = upload(client, content, name=name)
     assert response.status_code == 400
@@ -67,7 +67,7 @@ def test_bad_files_are_refused_with_the_reason_and_the_list_stays(client, staff,
 
 
 def test_a_huge_file_is_refused(client, staff):
-    client.force_login(staff)
+    log_in(client, staff)
     response = upload(client, b"JPN-1,Satu\n" + b"#" * JAPNAS_MAX_BYTES)
     assert response.status_code == 400
     assert "larger than 2 MB" in response.content.decode()
@@ -81,7 +81,7 @@ def test_who_may_not_upload(client, plant_admin, official):
     for person in (None, plant_admin, official):
         client.logout()
         if person:
-            client.force_login(person)
+            log_in(client, person)
         response = upload(client, b"JPN-1,Satu\n")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not JapnasMember.objects.exists()
@@ -90,7 +90,7 @@ def test_who_may_not_upload(client, plant_admin, official):
 def test_staff_pages_say_whether_a_number_is_on_the_list(client, staff):
     listed = OrganisationFactory(processor=True, japnas_number="jpn-0042", unverified=True)
     unlisted = OrganisationFactory(processor=True, japnas_number="JPN-9999", unverified=True)
-    client.force_login(staff)
+    log_in(client, staff)
     review = reverse("members:staff_organisation_review", kwargs={"slug": listed.slug})
     assert "No Japnas member list uploaded yet" in client.get(review).content.decode()
     upload(client, b"JPN-0042,PT Olah Banten\n")
@@ -104,7 +104,7 @@ def test_staff_pages_say_whether_a_number_is_on_the_list(client, staff):
 
 
 def test_the_change_queue_checks_a_requested_number(client, staff, processor):
-    client.force_login(staff)
+    log_in(client, staff)
     upload(client, b"JPN-0042,PT Olah Banten\n")
     admin = member_of(processor)
     services.organisation_update(organisation=processor, acting_user=admin, fields={"japnas_number": "JPN-0042"})

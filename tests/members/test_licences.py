@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from members.models import Licence
 from members.tasks import warn_expiring_licences
-from tests.factories import LicenceFactory, OrganisationFactory, category, member_of
+from tests.factories import LicenceFactory, OrganisationFactory, category, login_with_second_factor, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_admin_adds_a_licence_that_waits_for_staff(client, processor, processor_
     assert client.post(url, licence_data()).status_code == 302
     licence = Licence.objects.get()
     assert licence.status == "pending" and licence.covers(category("used-lube-oil"))
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     assert "PERTEK/123/2026" in client.get(reverse("members:staff_licence_list")).content.decode()
     client.post(reverse("members:staff_licence_review", kwargs={"pk": licence.pk}), {"action": "verify"})
     licence.refresh_from_db()
@@ -50,7 +50,7 @@ def test_admin_adds_a_licence_that_waits_for_staff(client, processor, processor_
 
 def test_reject_needs_a_note(client, staff):
     licence = LicenceFactory(status="pending")
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     url = reverse("members:staff_licence_review", kwargs={"pk": licence.pk})
     client.post(url, {"action": "reject", "note": ""})
     assert Licence.objects.get(pk=licence.pk).status == "pending"
@@ -95,7 +95,7 @@ def test_licence_documents_are_confidential(client, processor, processor_admin, 
     url = reverse("members:licence_document", kwargs={"pk": licence.pk})
     client.force_login(processor_admin)
     assert client.get(url)["Content-Type"] == "application/pdf"
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     assert client.get(url).status_code == 200
     for outsider in (plant_admin, member_of(OrganisationFactory(processor=True))):
         client.force_login(outsider)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from members.models import Organisation
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import OrganisationFactory, log_in, login_with_second_factor, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_each_role_lands_on_its_own_home(client, request, who, role, marker):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert response.context["role"] == role
@@ -30,7 +30,7 @@ def test_only_staff_see_the_admin_link_and_reach_admin(client, plant_admin, staf
     client.force_login(plant_admin)
     assert reverse("admin:index") not in client.get(reverse("home")).content.decode()
     assert client.get(reverse("admin:index")).status_code == 302
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     assert reverse("admin:index") in client.get(reverse("home")).content.decode()
     assert client.get(reverse("admin:index")).status_code == 200
 
@@ -89,7 +89,7 @@ def test_unverified_profile_is_hidden_from_others(client, unverified_plant, unve
     assert client.get(unverified_plant.get_absolute_url()).status_code == 404
     client.force_login(unverified_admin)
     assert client.get(unverified_plant.get_absolute_url()).status_code == 200
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     assert client.get(unverified_plant.get_absolute_url()).status_code == 200
 
 
@@ -143,7 +143,7 @@ def test_plain_member_cannot_edit(client, plant, role):
 def test_other_organisation_cannot_edit(client, plant, processor_admin, staff):
     url = reverse("members:organisation_edit", kwargs={"slug": plant.slug})
     for person in (processor_admin, staff):
-        client.force_login(person)
+        log_in(client, person)
         assert client.post(url, {"address": "Hacked", "city": "x", "province": "banten"}).status_code == 404
     plant.refresh_from_db()
     assert plant.address != "Hacked"
@@ -154,7 +154,7 @@ def test_other_organisation_cannot_edit(client, plant, processor_admin, staff):
 
 def test_directory_is_for_verified_organisations_officials_and_staff(client, plant_admin, official, staff, processor):
     for person in (plant_admin, official, staff):
-        client.force_login(person)
+        log_in(client, person)
         response = client.get(reverse("members:directory"))
         assert response.status_code == 200
         assert processor in response.context["page"].object_list

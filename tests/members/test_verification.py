@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from members import services
 from members.models import Organisation, VerificationEvent
-from tests.factories import OrganisationFactory, member_of
+from tests.factories import OrganisationFactory, log_in, login_with_second_factor, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_verified_organisation_cannot_change_its_nib_itself(plant, plant_admin):
 
 
 def test_staff_page_lists_waiting_organisations_first(client, staff, applicant, plant):
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     response = client.get(reverse("members:staff_organisation_list"))
     names = [o.name for o in response.context["page"].object_list]
     assert names == ["PT Pemohon"]  # default filter: awaiting verification
@@ -126,7 +126,7 @@ def test_staff_page_lists_waiting_organisations_first(client, staff, applicant, 
 
 
 def test_staff_verify_and_reject_from_the_review_page(client, staff, applicant, django_capture_on_commit_callbacks):
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     url = reverse("members:staff_organisation_review", kwargs={"slug": applicant.slug})
     empty_reason = client.post(url, {"action": "reject", "reject-reason": ""})
     assert empty_reason.status_code == 200
@@ -148,7 +148,7 @@ def test_staff_verify_and_reject_from_the_review_page(client, staff, applicant, 
 
 
 def test_unknown_action_is_explained(client, staff, applicant):
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     url = reverse("members:staff_organisation_review", kwargs={"slug": applicant.slug})
     response = client.post(url, {"action": "delete"}, follow=True)
     assert response.status_code == 200
@@ -178,7 +178,7 @@ def test_admin_action_verifies_through_the_service(client, applicant, django_cap
     from tests.factories import staff_user
 
     superuser = staff_user(is_superuser=True)
-    client.force_login(superuser)
+    log_in(client, superuser)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:members_organisation_changelist"),
@@ -194,7 +194,7 @@ def test_admin_action_verifies_through_the_service(client, applicant, django_cap
 def test_admin_cannot_set_status_by_hand(client, applicant):
     from tests.factories import staff_user
 
-    client.force_login(staff_user(is_superuser=True))
+    login_with_second_factor(client, staff_user(is_superuser=True))
     url = reverse("admin:members_organisation_change", args=[applicant.pk])
     page = client.get(url)
     assert 'name="verification_status"' not in page.content.decode()

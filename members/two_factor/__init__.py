@@ -1,0 +1,1 @@
+"""Two-factor sign-in (TOTP with recovery codes) on django-otp: required for staff, optional for everyone else."""
