@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import (
+    VERIFIED_FIELDS,
     AuditEntry,
     Invitation,
     JapnasListUpload,
@@ -48,6 +49,16 @@ class OrganisationAdmin(admin.ModelAdmin):
     readonly_fields = ["verification_status", "verified_at", "created_at"]
     inlines = [MembershipInline, VerificationEventInline]
     actions = ["verify_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # What staff verified changes through a change request (approved on /staff/changes/, on the audit log),
+        # never by an edit here that nobody would see.
+        if obj is not None and obj.is_verified:
+            return [*self.readonly_fields, *VERIFIED_FIELDS]
+        return self.readonly_fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None and obj.is_verified else self.prepopulated_fields
 
     @admin.display(description=_("review"))
     def review(self, obj):

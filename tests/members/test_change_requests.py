@@ -18,7 +18,7 @@ from listings import services as listing_services
 from listings.services import BidOffer
 from members import services
 from members.models import AuditEntry, Notification, Organisation, OrganisationChangeRequest, User
-from tests.factories import LotFactory, OrganisationFactory, log_in, member_of
+from tests.factories import LotFactory, OrganisationFactory, log_in, member_of, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -381,3 +381,29 @@ def test_only_its_own_admin_withdraws_through_the_page(client, outsider, outside
     log_in(client, outsider_admin)
     assert client.post(url).status_code == 302
     assert OrganisationChangeRequest.objects.get().status == "withdrawn"
+
+
+def test_the_admin_site_cannot_change_what_staff_verified(client, outsider):
+    """Staff change a verified claim only by deciding a change request (on the audit log), not in the admin."""
+    staff = staff_user(email="admin-staff@wastex.test", is_superuser=True)
+    log_in(client, staff)
+    url = reverse("admin:members_organisation_change", args=[outsider.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form_fields = set(page.context["adminform"].form.fields)
+    assert not form_fields & {"province", "japnas_number", "kind", "nib", "name", "latitude", "kecamatan"}
+    data = {
+        "name": "PT Olah Bandung",
+        "slug": outsider.slug,
+        "kind": "processor",
+        "address": outsider.address,
+        "city": "Kota Serang",
+        "province": "banten",
+        "japnas_number": "JPN-SELF-1",
+        "phone": "0254 000",
+        **{f"{prefix}-{key}": value for prefix in ("memberships", "verification_events") for key, value in
+           (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"), ("MAX_NUM_FORMS", "1000"))},
+    }  # fmt: skip
+    client.post(url, data)
+    outsider.refresh_from_db()
+    assert (outsider.province, outsider.japnas_number) == ("jawa-barat", "")
