@@ -82,6 +82,7 @@ def obj(name: str, **extra) -> Target:
 
 
 INVITATION = Target("a pending invitation", lambda w: {"token": w.objects["invitation"].token})
+FORGED_TOKEN = Target("a forged link", lambda w: {"token": "forged-token"})
 BAD_INVITATION = Target("a forged invitation", lambda w: {"token": "forged-token"})
 REVOKE = Target(
     "the plant's invitation", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["invitation"].pk}
@@ -114,6 +115,15 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "members:signup": [(NONE, ANONYMOUS_ONLY)],
     "members:invitation_accept": [(INVITATION, ANONYMOUS_ONLY), (BAD_INVITATION, row(404))],
     "members:profile": [(NONE, SIGNED_IN)],
+    "members:signup_sent": [(NONE, PUBLIC)],
+    "members:signup_confirm": [(FORGED_TOKEN, row(404))],
+    "members:email_change_confirm": [(FORGED_TOKEN, row(404, visitor=LOGIN))],
+    "members:two_factor": [(NONE, SIGNED_IN)],
+    "members:two_factor_setup": [(NONE, SIGNED_IN)],
+    # the code step is for a session that still owes its code: everyone here has passed it (or has no device)
+    "members:two_factor_verify": [(NONE, row(REDIRECT, visitor=LOGIN))],
+    "members:two_factor_recovery_codes": [(NONE, SIGNED_IN)],
+    "members:two_factor_disable": [(NONE, POST_ONLY)],
     "members:notifications": [(NONE, SIGNED_IN)],
     "members:notifications_unread": [(NONE, SIGNED_IN)],
     "members:notifications_read_all": [(NONE, POST_ONLY)],
@@ -215,7 +225,8 @@ ADMIN_EXCEPTIONS = {
     "admin:password_change": ADMIN_SITE,
     "admin:password_change_done": ADMIN_SITE,
     "admin:jsi18n": ADMIN_SITE,
-    "admin:login": row(200, staff=REDIRECT),
+    # the admin signs in through our own log-in page (password, then the second factor)
+    "admin:login": row(403, visitor=LOGIN, staff=REDIRECT),
     "admin:logout": row(REDIRECT, visitor=ADMIN_LOGIN, staff=405),
     "admin:view_on_site": row(ADMIN_LOGIN, staff=REDIRECT),
     "admin:autocomplete": row(ADMIN_LOGIN, staff=403),
@@ -326,11 +337,12 @@ def admin_url(world: World, key: str, route: str) -> tuple[str, str]:
         return reverse(key, kwargs={"app_label": "listings"}), key
     kwargs = {}
     found = ADMIN_MODEL.match(route)
-    if "<path:object_id>" in route or "<id>" in route:
+    if "<path:object_id>" in route or "<id>" in route or "<int:pk>" in route:
         model = apps.get_model(found.group(1), found.group(2))
         instance = model.objects.order_by("pk").first()
         assert instance is not None, f"the world needs a {model.__name__} for {route}"
-        kwargs["object_id" if "<path:object_id>" in route else "id"] = instance.pk
+        name = "object_id" if "<path:object_id>" in route else "id" if "<id>" in route else "pk"
+        kwargs[name] = instance.pk
     if key == route:  # unnamed: /admin/<app>/<model>/<pk>/
         return "/" + route.replace(
             "<path:object_id>", str(kwargs["object_id"])

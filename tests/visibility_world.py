@@ -13,6 +13,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from listings import services, uploads
@@ -234,6 +236,11 @@ def _build(world: World, stage: str) -> None:
     objects["invitation"] = InvitationFactory(organisation=orgs["plant"], invited_by=people["plant_admin"])
     objects["match"] = Match.objects.create(lot=lots["open"], organisation=orgs["processor"], score=70, reasons=[])
     objects["group"] = Group.objects.create(name="Verifiers")
+    # staff's second factor: an authenticator and recovery codes (the admin lists both)
+    TOTPDevice.objects.create(user=people["staff"], name="authenticator", confirmed=True)
+    StaticDevice.objects.create(user=people["staff"], name="recovery codes", confirmed=True).token_set.create(
+        token="recover1"
+    )
     objects["change_request"] = members_services.organisation_update(
         organisation=orgs["plant"], acting_user=people["plant_admin"], fields={"name": "PT Baja Terbuka Baru"}
     )

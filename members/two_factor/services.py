@@ -12,6 +12,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
@@ -169,6 +171,8 @@ class SecondFactorAdminSite(admin.AdminSite):
 
     @method_decorator(login_not_required)
     def login(self, request, extra_context=None):
+        if self.has_permission(request):  # signed in already, with the second factor
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
         if request.user.is_authenticated:
             raise PermissionDenied(_("The admin site is for platform staff who signed in with a second factor."))
         return redirect_to_login(request.GET.get("next") or request.get_full_path())

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from members.models import Organisation
@@ -26,6 +27,7 @@ def test_a_province_change_waits_for_staff_and_local_first_still_refuses(page: P
     )  # fmt: skip
     processor_person = member_of(outsider, email="admin@olah-bandung.test")
     staff = staff_user(email="staf@wastex.test", full_name="Staf Verifikasi")
+    TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)  # staff sign in with a code
 
     english(page, live_server)
     log_in(page, live_server, processor_person.email, PASSWORD)

@@ -130,4 +130,7 @@ def test_who_may_not_read_the_audit(client, plant_admin, official, history):
             log_in(client, person)
         for url in (URL, EXPORT):
             response = client.get(url)
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+            if person:  # signed in, not staff: told the page is for staff
+                assert response.status_code == 403 and "platform staff" in response.content.decode()
+            else:
+                assert response.status_code == 302 and "/accounts/login/" in response["Location"]

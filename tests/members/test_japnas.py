@@ -83,7 +83,10 @@ def test_who_may_not_upload(client, plant_admin, official):
         if person:
             log_in(client, person)
         response = upload(client, b"JPN-1,Satu\n")
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        if person:  # signed in, not staff: told the page is for staff
+            assert response.status_code == 403 and "platform staff" in response.content.decode()
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not JapnasMember.objects.exists()
 
 
