@@ -53,3 +53,43 @@ class Deal(models.Model):
 
     def __str__(self):
         return f"{self.lot_id} → {self.processor_id}"
+
+
+class ListedMonth(models.Model):
+    """The lots listed (by publication month, Asia/Jakarta) per category and kecamatan: the rollup the city's
+    listed figures, bids per lot and supply gaps are summed from (a year is a few thousand rows, not 100,000
+    lots and 1,000,000 bids).
+
+    Kept in step by dashboard.rollups: a lot's or a bid's save or delete recounts its bucket in the same
+    transaction; `manage.py dashboard_rebuild` (and the hourly beat task) recount every bucket. Tonnages are
+    whole kilograms, like the deals rollup. A plant's own figures are read from its lots (few)."""
+
+    month = models.DateField(_("month"))
+    category = models.ForeignKey(
+        WasteCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("waste category")
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=20)
+    lots = models.IntegerField(_("lots listed"), default=0)
+    kg = models.BigIntegerField(_("kg listed"), default=0)
+    recurring = models.IntegerField(_("recurring lots"), default=0)
+    bidding_closed = models.IntegerField(_("lots whose bidding closed"), default=0)
+    bids = models.IntegerField(_("bids on lots whose bidding closed"), default=0)
+    other_unit_lots = models.IntegerField(_("lots in other units"), default=0)
+    litres = models.DecimalField(_("litres"), max_digits=20, decimal_places=3, default=0)
+    cubic_metres = models.DecimalField(_("cubic metres"), max_digits=20, decimal_places=3, default=0)
+    units = models.DecimalField(_("units"), max_digits=20, decimal_places=3, default=0)
+    recurring_mass_lots = models.IntegerField(_("recurring lots in t or kg"), default=0)
+    weekly_kg = models.BigIntegerField(_("kg per week (recurring)"), default=0)
+    monthly_kg = models.BigIntegerField(_("kg per month (recurring)"), default=0)
+    quarterly_kg = models.BigIntegerField(_("kg per quarter (recurring)"), default=0)
+
+    class Meta:
+        verbose_name = _("lots listed in a month")
+        verbose_name_plural = _("lots listed per month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "category", "kecamatan"], name="listedmonth_bucket_unique")
+        ]
+        indexes = [models.Index(fields=["category", "month"], name="listedmonth_category_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.category_id} {self.kecamatan}"

@@ -27,17 +27,12 @@ from listings.models import Bid, Capability, Handover, Rating, Route, WasteCateg
 from members.choices import Province
 from members.models import Organisation
 
-from .expressions import kilograms, rupiah, tonnes
+from . import rollups
+from .expressions import rupiah, tonnes
 from .filters import Selection
 from .models import Deal
 
-BIDDING_CLOSED = (
-    WasteLot.Status.CLOSED,
-    WasteLot.Status.AWARDED,
-    WasteLot.Status.COLLECTED,
-    WasteLot.Status.COMPLETED,
-    WasteLot.Status.UNAWARDED,
-)
+BIDDING_CLOSED = rollups.BIDDING_CLOSED
 # The routes the catalogue's CO2e factors describe; the others count zero (the conservative method).
 CO2E_ROUTES = (Route.REUSE, Route.RECYCLING, Route.MATERIAL_RECOVERY)
 PERIODS_PER_MONTH = {
@@ -104,37 +99,20 @@ def _share(part, whole) -> Decimal | None:
 # ---- listed ------------------------------------------------------------------------------------------------
 
 
-def listed_figures(selection: Selection, scope: Scope) -> dict:
-    lots = WasteLot.objects.filter(
-        selection.lot_q(), scope.lots(), published_at__gte=selection.start, published_at__lt=selection.end
-    )
-    row = lots.aggregate(
-        lots=Count("pk"),
-        kg=Sum(kilograms("quantity", "unit")),
-        recurring=Count("pk", filter=Q(is_recurring=True)),
-        bidding_closed=Count("pk", filter=Q(status__in=BIDDING_CLOSED)),
-        other_unit_lots=Count("pk", filter=~Q(unit__in=("t", "kg"))),
-        litres=Sum("quantity", filter=Q(unit="L")),
-        cubic_metres=Sum("quantity", filter=Q(unit="m3")),
-        units=Sum("quantity", filter=Q(unit="unit")),
-    )
-    row["tonnes"] = tonnes(row.pop("kg"))
-    return row
+def listed_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
+    """Lots listed in the period (the city's from the listed-lots rollup, dashboard.rollups). `sums`: the
+    per-category sums of rollups.listed_sums when the caller has them already."""
+    row = rollups.total(rollups.listed_sums(selection, scope) if sums is None else sums)
+    figures = {name: row[name] for name in ("lots", "recurring", "bidding_closed", "other_unit_lots")}
+    figures["tonnes"] = tonnes(row["kg"])
+    for name in rollups.DECIMALS:
+        figures[name] = row[name] or None
+    return figures
 
 
-def bid_figures(selection: Selection, scope: Scope) -> dict:
+def bid_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
     """Bids (not withdrawn) on the lots listed in the period whose bidding has closed."""
-    return (
-        Bid.objects.filter(
-            selection.lot_q("lot__"),
-            scope.lots("lot__"),
-            lot__published_at__gte=selection.start,
-            lot__published_at__lt=selection.end,
-            lot__status__in=BIDDING_CLOSED,
-        )
-        .exclude(status=Bid.Status.WITHDRAWN)
-        .aggregate(bids=Count("pk"))
-    )
+    return {"bids": rollups.total(rollups.listed_sums(selection, scope) if sums is None else sums)["bids"]}
 
 
 # ---- awarded and completed: the deals rollup --------------------------------------------------------------
@@ -308,17 +286,10 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
     return result
 
 
-def by_category(selection: Selection, scope: Scope) -> list[dict]:
+def by_category(selection: Selection, scope: Scope, *, sums: dict | None = None) -> list[dict]:
     """Listed, awarded and completed tonnes and CO2e per category, most awarded first (the top streams)."""
-    listed = {
-        row["category"]: row
-        for row in WasteLot.objects.filter(
-            selection.lot_q(), scope.lots(), published_at__gte=selection.start, published_at__lt=selection.end
-        )
-        .values("category")
-        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity", "unit")))
-        .order_by()
-    }
+    listed = rollups.listed_sums(selection, scope) if sums is None else sums
+    listed = {pk: row for pk, row in listed.items() if row["lots"]}
     awarded = {
         row["category"]: row
         for row in _deals(selection, scope)
@@ -418,24 +389,15 @@ def supply_gaps(selection: Selection) -> list[dict]:
     """Recurring streams listed in the trend window (twelve months up to the period's end) against the monthly
     capacity of verified Banten processors with a capability for the category. A gap: no such processor, or
     less capacity than the stream's monthly quantity. Tonnes only (t and kg)."""
-    supply = (
-        WasteLot.objects.filter(
-            selection.lot_q(),
-            is_recurring=True,
-            published_at__gte=selection.trend_start,
-            published_at__lt=selection.end,
-            unit__in=("t", "kg"),
-        )
-        .values("category", "frequency")
-        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity_per_period", "unit")))
-        .order_by()
-    )
-    # At most three rows per category (one per frequency): a monthly figure per category.
     per_category: dict[int, dict] = {}
-    for row in supply:
-        entry = per_category.setdefault(row["category"], {"lots": 0, "monthly": Decimal(0)})
-        entry["lots"] += row["lots"]
-        entry["monthly"] += tonnes(row["kg"]) * PERIODS_PER_MONTH.get(row["frequency"], Decimal(1))
+    for pk, row in rollups.listed_sums(selection, Scope("city"), since=selection.trend_start).items():
+        if row["recurring_mass_lots"]:
+            monthly = (
+                tonnes(row["weekly_kg"]) * PERIODS_PER_MONTH[WasteLot.Frequency.WEEKLY]
+                + tonnes(row["monthly_kg"])
+                + tonnes(row["quarterly_kg"]) * PERIODS_PER_MONTH[WasteLot.Frequency.QUARTERLY]
+            )
+            per_category[pk] = {"lots": row["recurring_mass_lots"], "monthly": monthly}
     capacity = {
         row["category"]: row
         for row in Capability.objects.filter(
@@ -479,10 +441,12 @@ def rating_figures(scope: Scope) -> dict:
 # ---- the whole page ----------------------------------------------------------------------------------------
 
 
-def headline_figures(selection: Selection, scope: Scope) -> dict:
+def headline_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
     """The figures at the top of the page (and in the summary export)."""
-    listed = listed_figures(selection, scope) if not scope.is_processor else None
-    bids = bid_figures(selection, scope) if listed else None
+    listed = bids = None
+    if not scope.is_processor:
+        sums = rollups.listed_sums(selection, scope) if sums is None else sums
+        listed, bids = listed_figures(selection, scope, sums=sums), bid_figures(selection, scope, sums=sums)
     bids_per_lot = None
     if listed and listed["bidding_closed"]:
         bids_per_lot = (Decimal(bids["bids"]) / Decimal(listed["bidding_closed"])).quantize(Decimal("0.1"))
@@ -498,11 +462,12 @@ def headline_figures(selection: Selection, scope: Scope) -> dict:
 
 def dashboard_figures(selection: Selection, scope: Scope) -> dict:
     """Everything the page shows, for a scope: a fixed number of queries."""
+    sums = rollups.listed_sums(selection, scope)
     figures = {
-        **headline_figures(selection, scope),
+        **headline_figures(selection, scope, sums=sums),
         "trend": monthly_trend(selection, scope),
         "routes": by_route(selection, scope),
-        "categories": by_category(selection, scope),
+        "categories": by_category(selection, scope, sums=sums),
         "ratings": rating_figures(scope),
     }
     if scope.is_city:
