@@ -8,10 +8,6 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self):
-        from wastex import pagecache
-
-        from .cache import VERSION_KEY, connect_signals
+        from .signals import connect_signals
 
         connect_signals()
-        # Served to a session that saw it before without loading the session or the person, until a deal moves.
-        pagecache.register(r"^/dashboard/$", lambda match: [VERSION_KEY])
