@@ -8,12 +8,8 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self):
-        from wastex import pagecache
-
         from . import rollups
-        from .cache import VERSION_KEY, connect_signals
+        from .signals import connect_signals
 
         connect_signals()
         rollups.connect_signals()  # the listed-lots rollup follows each lot and bid in the same transaction
-        # Served to a session that saw it before without loading the session or the person, until a deal moves.
-        pagecache.register(r"^/dashboard/$", lambda match: [VERSION_KEY])

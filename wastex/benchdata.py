@@ -726,23 +726,6 @@ def _last_reference_number(year: int) -> int:
         return cursor.fetchone()[0]
 
 
-def invalidate_page_cache() -> bool:
-    """Rows written by COPY send no post_save signal: tell the app's page caches (listings.cache, and
-    wastex.pagecache, whose every page depends on PEOPLE_KEY) that everything changed, so that no page rendered
-    from earlier data is served. False when the app has no such cache."""
-    try:
-        from listings.cache import bump_lots_version
-    except ImportError:
-        return False
-    bump_lots_version()
-    try:
-        from wastex.pagecache import PEOPLE_KEY, bump
-    except ImportError:
-        return True
-    bump(PEOPLE_KEY)
-    return True
-
-
 # ---- bids ------------------------------------------------------------------------------------------------
 
 DECIDED = {WasteLot.Status.AWARDED, WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED}
@@ -1240,7 +1223,6 @@ def build(
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         log(f"VACUUM ANALYZE in {time.monotonic() - t0:.1f}s")
-        invalidate_page_cache()
     open_lot = (
         WasteLot.objects.open()
         .filter(plant__slug__startswith=SLUG_PREFIX, closes_at__gt=timezone.now() + 7 * DAY)

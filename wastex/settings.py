@@ -58,8 +58,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Cached pages for signed-in people, served before the session and the person are loaded.
-    "wastex.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "wastex.middleware.LanguageMiddleware",
@@ -132,13 +130,6 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a day
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
-# Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
-LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
-# Rendered /dashboard/ pages are cached this long at most (0: off); any change to a deal invalidates them.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-# Pages cached per session (wastex.pagecache: /lots/, a lot's bids, my bids) are kept this long at most (0: off);
-# every change they show invalidates them at once.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # Languages: Bahasa Indonesia by default, English one click away (wastex.middleware.LanguageMiddleware).
 LANGUAGE_CODE = "id"

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dashboard import cache as dashboard_cache
 from dashboard.selectors import public_figures
 from members import selectors
 
@@ -25,7 +24,7 @@ def landing(request):
     return render(
         request,
         "landing.html",
-        {"figures": selectors.platform_figures(), "flows": dashboard_cache.remember("public-figures", public_figures)},
+        {"figures": selectors.platform_figures(), "flows": public_figures()},
     )
 
 
