@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
@@ -370,15 +370,18 @@ def open_lots_without_bids(selection: Selection, scope: Scope, *, limit: int | N
 
 
 def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None = LIST_ROWS):
+    """The latest mismatched pickups, each row with the period's `total`: counted once in a subquery over the
+    handovers alone (a partial index), so that only the rows shown are joined to their lot and processor."""
+    matching = Handover.objects.filter(
+        selection.lot_q("lot__"),
+        scope.handovers(),
+        mismatch=True,
+        pickup_date__gte=selection.first,
+        pickup_date__lte=selection.last,
+    )
+    total = matching.order_by().values("mismatch").annotate(n=Count("pk")).values("n")[:1]
     handovers = (
-        Handover.objects.filter(
-            selection.lot_q("lot__"),
-            scope.handovers(),
-            mismatch=True,
-            pickup_date__gte=selection.first,
-            pickup_date__lte=selection.last,
-        )
-        .annotate(total=Window(Count("pk")))
+        matching.annotate(total=Subquery(total))
         .select_related("lot__plant", "lot__award__bid__bidder")
         .order_by("-pickup_date", "-pk")
     )
