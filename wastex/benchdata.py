@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from dashboard import rollups
 from dashboard.services import deals_refresh_all
 from listings.models import (
     Award,
@@ -1217,6 +1218,9 @@ def build(
             t1 = time.monotonic()
             deals = deals_refresh_all()  # written around the services: the rollup is rebuilt whole
             log(f"{deals} rows of the dashboard's deals rollup in {time.monotonic() - t1:.1f}s")
+            t1 = time.monotonic()
+            buckets = rollups.rebuild()  # the listed-lots rollup, likewise
+            log(f"{buckets} rows of the dashboard's listed-lots rollup in {time.monotonic() - t1:.1f}s")
         log(f"bids committed, {time.monotonic() - t0:.1f}s in all")
     if reason or bids_reason:
         t0 = time.monotonic()
