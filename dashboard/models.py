@@ -93,3 +93,45 @@ class ListedMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.category_id} {self.kecamatan}"
+
+
+class DealMonth(models.Model):
+    """The deals rollup summed per month (of the award, or of the completion) × category × kecamatan ×
+    processor status (Banten? Japnas? as on the deal rows): what the city's awarded and completed figures,
+    their monthly trend and their breakdown by category are summed from.
+
+    Recounted from dashboard.models.Deal by dashboard.rollups in the transaction that writes the deal rows
+    (signals after the deals' own), and rebuilt with them (`manage.py dashboard_rebuild`, the hourly task)."""
+
+    class On(models.TextChoices):
+        AWARDED = "awarded", _("Awarded")
+        COMPLETED = "completed", _("Completed")
+
+    on = models.CharField(_("counted on"), max_length=10, choices=On.choices)
+    month = models.DateField(_("month"))
+    category = models.ForeignKey(
+        WasteCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("waste category")
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=20)
+    processor_banten = models.BooleanField(_("Banten business"))
+    processor_japnas = models.BooleanField(_("Japnas member"))
+    deal_count = models.IntegerField(_("deals"), default=0)
+    kg_total = models.BigIntegerField(_("kg"), default=0)
+    other_unit_count = models.IntegerField(_("deals in other units"), default=0)
+    processors_paid_milli = models.BigIntegerField(_("paid by processors (thousandths of a rupiah)"), default=0)
+    plants_paid_milli = models.BigIntegerField(_("paid by plants (thousandths of a rupiah)"), default=0)
+    co2e_route_kg = models.BigIntegerField(_("kg by a route with a CO2e factor"), default=0)
+    other_route_count = models.IntegerField(_("deals by other routes"), default=0)
+
+    class Meta:
+        verbose_name = _("deals in a month")
+        verbose_name_plural = _("deals per month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["on", "month", "category", "kecamatan", "processor_banten", "processor_japnas"],
+                name="dealmonth_bucket_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.on} {self.month:%Y-%m} {self.category_id} {self.kecamatan}"

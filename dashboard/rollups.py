@@ -23,7 +23,7 @@ from django.utils import timezone
 from listings.models import Bid, WasteLot
 
 from .expressions import MASS_UNITS, kilograms
-from .models import ListedMonth
+from .models import DealMonth, ListedMonth
 
 BIDDING_CLOSED = (
     WasteLot.Status.CLOSED,
@@ -208,6 +208,7 @@ def _bid_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect_signals():
+    connect_deal_signals()
     pre_save.connect(_lot_before_save, sender=WasteLot, dispatch_uid="dashboard-listed-lot-before")
     post_save.connect(_lot_saved, sender=WasteLot, dispatch_uid="dashboard-listed-lot-save")
     post_delete.connect(_lot_deleted, sender=WasteLot, dispatch_uid="dashboard-listed-lot-delete")
@@ -216,8 +217,15 @@ def connect_signals():
 
 
 def rebuild() -> int:
-    """Recount every bucket (the command, the bench builder, a migration): rows that no lot fills go. On
-    PostgreSQL the table is locked against other writers first, so that no recount interleaves."""
+    """Recount both rollups whole (the command, the bench builder): the listed lots from the lots and bids,
+    the deals per month from the deal rows. Returns the listed-lots rows."""
+    deal_months_rebuild()
+    return listed_rebuild()
+
+
+def listed_rebuild() -> int:
+    """Recount every bucket of listed lots: rows that no lot fills go. On PostgreSQL the table is locked
+    against other writers first, so that no recount interleaves."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -257,7 +265,7 @@ def listed_sums(selection, scope, *, since: datetime | None = None) -> dict[int,
     raw = Q(published_at__gte=start, published_at__lt=end)
     if whole_first < whole_end:
         rows = (
-            ListedMonth.objects.filter(_rollup_q(selection), month__gte=whole_first, month__lt=whole_end)
+            ListedMonth.objects.filter(rollup_q(selection), month__gte=whole_first, month__lt=whole_end)
             .values("category")
             .annotate(**{name: Sum(name) for name in FIELDS})
             .order_by()
@@ -276,7 +284,7 @@ def listed_sums(selection, scope, *, since: datetime | None = None) -> dict[int,
     return found
 
 
-def _rollup_q(selection) -> Q:
+def rollup_q(selection) -> Q:
     """The selection's category and place filters on the rollup."""
     q = Q()
     if selection.group:
@@ -305,3 +313,151 @@ def total(sums: dict[int, dict]) -> dict:
     for row in sums.values():
         add(result, row)
     return result
+
+
+# ---- the deals per month ------------------------------------------------------------------------------------
+# dashboard.models.DealMonth: the deal rows (dashboard.models.Deal) summed per month of the award or of the
+# completion × category × kecamatan × the processor flags the rows carry. A bucket here is (on, month,
+# category, kecamatan): its rows for every processor status are recounted together.
+
+CO2E_ROUTES = ("reuse", "recycling", "material-recovery")  # as dashboard.selectors.CO2E_ROUTES
+DEAL_ON = {"awarded": ("awarded_at", "kg_awarded"), "completed": ("completed_at", "kg_completed")}
+DEAL_FIELDS = [
+    "deal_count",
+    "kg_total",
+    "other_unit_count",
+    "processors_paid_milli",
+    "plants_paid_milli",
+    "co2e_route_kg",
+    "other_route_count",
+]
+
+
+def _deal_sums(kg: str) -> dict:
+    return {
+        "deal_count": Count("pk"),
+        "kg_total": Sum(kg),
+        "other_unit_count": Count("pk", filter=Q(**{f"{kg}__isnull": True})),
+        "processors_paid_milli": Sum("value_milli", filter=Q(price_per_unit__gt=0)),
+        "plants_paid_milli": Sum("value_milli", filter=Q(price_per_unit__lt=0)),
+        "co2e_route_kg": Sum(kg, filter=Q(route_used__in=CO2E_ROUTES)),
+        "other_route_count": Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
+    }
+
+
+def _deal_rows(on: str, deals) -> list:
+    moment, kg = DEAL_ON[on]
+    rows = (
+        deals.filter(**{f"{moment}__isnull": False})
+        .values(
+            "category_id",
+            "kecamatan",
+            "processor_banten",
+            "processor_japnas",
+            month=Trunc(moment, "month", output_field=DateField()),
+        )
+        .annotate(**_deal_sums(kg))
+        .order_by()
+    )
+    return [
+        DealMonth(on=on, **{name: row[name] or 0 if name in DEAL_FIELDS else row[name] for name in row}) for row in rows
+    ]
+
+
+def deal_buckets(deals) -> set[tuple]:
+    """The buckets these deal rows count in: {(on, month, category id, kecamatan)}."""
+    found = set()
+    for row in deals.values_list("awarded_at", "completed_at", "category_id", "kecamatan"):
+        found.add(("awarded", month_of(row[0]), row[2], row[3]))
+        if row[1] is not None:
+            found.add(("completed", month_of(row[1]), row[2], row[3]))
+    return found
+
+
+def deal_buckets_recount(buckets) -> None:
+    """Recount these buckets from the deal rows (a lock per bucket on PostgreSQL: one recount at a time)."""
+    from .models import Deal
+
+    for on, month, category_id, kecamatan in sorted(buckets):
+        moment = DEAL_ON[on][0]
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                        [f"dealmonth:{on}:{month}:{category_id}:{kecamatan}"],
+                    )
+            DealMonth.objects.filter(on=on, month=month, category_id=category_id, kecamatan=kecamatan).delete()
+            deals = Deal.objects.filter(
+                **{f"{moment}__gte": aware(month), f"{moment}__lt": aware(next_month(month))},
+                category_id=category_id,
+                kecamatan=kecamatan,
+            )
+            DealMonth.objects.bulk_create(_deal_rows(on, deals))
+
+
+def deal_months_rebuild() -> int:
+    from .models import Deal
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {DealMonth._meta.db_table} IN EXCLUSIVE MODE")
+        DealMonth.objects.all().delete()
+        rows = _deal_rows("awarded", Deal.objects.all()) + _deal_rows("completed", Deal.objects.all())
+        DealMonth.objects.bulk_create(rows, batch_size=2000)
+        return len(rows)
+
+
+def _moves_a_deal(sender, instance, raw) -> bool:
+    """The saves after which dashboard.signals rewrites the lot's deal row."""
+    return not raw and (sender.__name__ != "LotTransition" or instance.to_status == "completed")
+
+
+def _deal_lot_before(sender, instance, raw=False, **kwargs):
+    from .models import Deal
+
+    if _moves_a_deal(sender, instance, raw):
+        instance._deal_buckets_before = deal_buckets(Deal.objects.filter(lot_id=instance.lot_id))
+
+
+def _deal_lot_after(sender, instance, raw=False, **kwargs):
+    """After the deal row of the lot was written (dashboard.signals, connected before this)."""
+    from .models import Deal
+
+    if not _moves_a_deal(sender, instance, raw):
+        return
+    before = getattr(instance, "_deal_buckets_before", set())
+    deal_buckets_recount(before | deal_buckets(Deal.objects.filter(lot_id=instance.lot_id)))
+
+
+def _organisation_before(sender, instance, raw=False, **kwargs):
+    """The buckets of this processor's deals whose flags differ from the organisation's new ones (usually
+    none): they are recounted once the deal rows have followed (or not)."""
+    from members.choices import Province
+
+    from .models import Deal
+
+    instance._deal_buckets_before = set()
+    if raw or instance._state.adding:
+        return
+    banten, japnas = instance.province == Province.BANTEN, bool(instance.japnas_number)
+    differing = Deal.objects.filter(processor_id=instance.pk).exclude(processor_banten=banten, processor_japnas=japnas)
+    instance._deal_buckets_before = deal_buckets(differing)
+
+
+def _organisation_after(sender, instance, raw=False, **kwargs):
+    buckets = getattr(instance, "_deal_buckets_before", set())
+    if buckets and not raw:
+        deal_buckets_recount(buckets)
+
+
+def connect_deal_signals():
+    from listings.models import Award, Handover, LotTransition
+    from members.models import Organisation
+
+    for model in (Award, Handover, LotTransition):
+        pre_save.connect(_deal_lot_before, sender=model, dispatch_uid=f"dashboard-dealmonth-before-{model.__name__}")
+        post_save.connect(_deal_lot_after, sender=model, dispatch_uid=f"dashboard-dealmonth-after-{model.__name__}")
+    pre_save.connect(_organisation_before, sender=Organisation, dispatch_uid="dashboard-dealmonth-org-before")
+    post_save.connect(_organisation_after, sender=Organisation, dispatch_uid="dashboard-dealmonth-org-after")

@@ -16,11 +16,11 @@ page's query count does not grow with the data.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
 from listings.models import Bid, Capability, Handover, Rating, Route, WasteCategory, WasteLot
@@ -30,7 +30,7 @@ from members.models import Organisation
 from . import rollups
 from .expressions import rupiah, tonnes
 from .filters import Selection
-from .models import Deal
+from .models import Deal, DealMonth
 
 BIDDING_CLOSED = rollups.BIDDING_CLOSED
 # The routes the catalogue's CO2e factors describe; the others count zero (the conservative method).
@@ -127,6 +127,18 @@ def _deals(selection: Selection, scope: Scope, *, on: str = "awarded_at", since=
     )
 
 
+def _deal_months(selection: Selection, scope: Scope, *, on: str = "awarded", since=None):
+    """The deals per month (dashboard.models.DealMonth) for the period, when it is whole months and the scope
+    is the city; else None, and the figure is summed from the deal rows."""
+    if not scope.is_city:
+        return None
+    first = timezone.localtime(since).date() if since else selection.first
+    end_day = selection.last + timedelta(days=1)
+    if first.day != 1 or end_day.day != 1:
+        return None
+    return DealMonth.objects.filter(rollups.rollup_q(selection), on=on, month__gte=first, month__lt=end_day)
+
+
 BANTEN = Q(processor_banten=True)
 JAPNAS = Q(processor_japnas=True)
 CO2E_KG = Sum(
@@ -141,15 +153,27 @@ def _co2e_tonnes(kg) -> Decimal:
 
 
 def awarded_figures(selection: Selection, scope: Scope) -> dict:
-    row = _deals(selection, scope).aggregate(
-        deals=Count("pk"),
-        kg=Sum("kg_awarded"),
-        banten=Sum("kg_awarded", filter=BANTEN),
-        japnas=Sum("kg_awarded", filter=JAPNAS),
-        other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
-        processors_paid=Sum("value_milli", filter=Q(price_per_unit__gt=0)),
-        plants_paid=Sum("value_milli", filter=Q(price_per_unit__lt=0)),
-    )
+    months = _deal_months(selection, scope)
+    if months is not None:
+        row = months.aggregate(
+            deals=Coalesce(Sum("deal_count"), 0),
+            kg=Sum("kg_total"),
+            banten=Sum("kg_total", filter=BANTEN),
+            japnas=Sum("kg_total", filter=JAPNAS),
+            other_unit_deals=Coalesce(Sum("other_unit_count"), 0),
+            processors_paid=Sum("processors_paid_milli"),
+            plants_paid=Sum("plants_paid_milli"),
+        )
+    else:
+        row = _deals(selection, scope).aggregate(
+            deals=Count("pk"),
+            kg=Sum("kg_awarded"),
+            banten=Sum("kg_awarded", filter=BANTEN),
+            japnas=Sum("kg_awarded", filter=JAPNAS),
+            other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
+            processors_paid=Sum("value_milli", filter=Q(price_per_unit__gt=0)),
+            plants_paid=Sum("value_milli", filter=Q(price_per_unit__lt=0)),
+        )
     return {
         "deals": row["deals"],
         "tonnes": tonnes(row["kg"]),
@@ -184,18 +208,38 @@ def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.1"))
 
 
+CO2E_KG_MONTHS = Sum(
+    F("co2e_route_kg") * F("category__co2e_t_per_t"),
+    filter=Q(category__co2e_source__isnull=False),
+    output_field=DecimalField(max_digits=30, decimal_places=3),
+)
+WITHOUT_FACTOR = Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
+
+
 def completed_figures(selection: Selection, scope: Scope) -> dict:
-    row = _deals(selection, scope, on="completed_at").aggregate(
-        deals=Count("pk"),
-        kg=Sum("kg_completed"),
-        banten=Sum("kg_completed", filter=BANTEN),
-        japnas=Sum("kg_completed", filter=JAPNAS),
-        co2e_kg=CO2E_KG,
-        without_factor=Count(
-            "pk", filter=Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
-        ),
-        other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
-    )
+    months = _deal_months(selection, scope, on="completed")
+    if months is not None:
+        row = months.aggregate(
+            deals=Coalesce(Sum("deal_count"), 0),
+            kg=Sum("kg_total"),
+            banten=Sum("kg_total", filter=BANTEN),
+            japnas=Sum("kg_total", filter=JAPNAS),
+            co2e_kg=CO2E_KG_MONTHS,
+            without_factor=Coalesce(Sum("deal_count", filter=WITHOUT_FACTOR), 0),
+            other_route=Coalesce(Sum("other_route_count"), 0),
+        )
+    else:
+        row = _deals(selection, scope, on="completed_at").aggregate(
+            deals=Count("pk"),
+            kg=Sum("kg_completed"),
+            banten=Sum("kg_completed", filter=BANTEN),
+            japnas=Sum("kg_completed", filter=JAPNAS),
+            co2e_kg=CO2E_KG,
+            without_factor=Count(
+                "pk", filter=Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
+            ),
+            other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
+        )
     return {
         "deals": row["deals"],
         "tonnes": tonnes(row["kg"]),
@@ -222,15 +266,16 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _by_month(deals, on: str, kg: str) -> dict:
+    """{(year, month): kg, banten, japnas}: from the deal rows, or from the deals per month (on="month")."""
+    month = F("month") if on == "month" else TruncMonth(on)
     rows = (
-        deals.annotate(month=TruncMonth(on))
-        .values("month")
+        deals.values(by_month=month)
         .annotate(kg=Sum(kg), banten=Sum(kg, filter=BANTEN), japnas=Sum(kg, filter=JAPNAS))
-        .order_by("month")
+        .order_by("by_month")
     )
     found = {}
     for row in rows:
-        month = row["month"]
+        month = row["by_month"]
         day = timezone.localtime(month).date() if hasattr(month, "hour") else month
         found[(day.year, day.month)] = row
     return found
@@ -239,8 +284,13 @@ def _by_month(deals, on: str, kg: str) -> dict:
 def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
     """Awarded and completed tonnes per month, with the Banten and Japnas shares: two queries."""
     since = selection.trend_start
-    awarded = _by_month(_deals(selection, scope, since=since), "awarded_at", "kg_awarded")
-    completed = _by_month(_deals(selection, scope, on="completed_at", since=since), "completed_at", "kg_completed")
+    awarded_months = _deal_months(selection, scope, since=since)
+    if awarded_months is not None:
+        awarded = _by_month(awarded_months, "month", "kg_total")
+        completed = _by_month(_deal_months(selection, scope, on="completed", since=since), "month", "kg_total")
+    else:
+        awarded = _by_month(_deals(selection, scope, since=since), "awarded_at", "kg_awarded")
+        completed = _by_month(_deals(selection, scope, on="completed_at", since=since), "completed_at", "kg_completed")
     empty = {"kg": 0, "banten": 0, "japnas": 0}
     rows = []
     for month in _months(selection.trend_first, selection.last):
@@ -290,20 +340,29 @@ def by_category(selection: Selection, scope: Scope, *, sums: dict | None = None)
     """Listed, awarded and completed tonnes and CO2e per category, most awarded first (the top streams)."""
     listed = rollups.listed_sums(selection, scope) if sums is None else sums
     listed = {pk: row for pk, row in listed.items() if row["lots"]}
-    awarded = {
-        row["category"]: row
-        for row in _deals(selection, scope)
-        .values("category")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
-        .order_by()
-    }
-    completed = {
-        row["category"]: row
-        for row in _deals(selection, scope, on="completed_at")
-        .values("category")
-        .annotate(deals=Count("pk"), kg=Sum("kg_completed"), co2e_kg=CO2E_KG)
-        .order_by()
-    }
+    awarded_months = _deal_months(selection, scope)
+    if awarded_months is not None:
+        awarded_rows = awarded_months.values("category").annotate(
+            deals=Sum("deal_count"), kg=Sum("kg_total"), value=Sum(F("processors_paid_milli") + F("plants_paid_milli"))
+        )
+        completed_rows = (
+            _deal_months(selection, scope, on="completed")
+            .values("category")
+            .annotate(deals=Sum("deal_count"), kg=Sum("kg_total"), co2e_kg=CO2E_KG_MONTHS)
+        )
+    else:
+        awarded_rows = (
+            _deals(selection, scope)
+            .values("category")
+            .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), value=Sum("value_milli"))
+        )
+        completed_rows = (
+            _deals(selection, scope, on="completed_at")
+            .values("category")
+            .annotate(deals=Count("pk"), kg=Sum("kg_completed"), co2e_kg=CO2E_KG)
+        )
+    awarded = {row["category"]: row for row in awarded_rows.order_by()}
+    completed = {row["category"]: row for row in completed_rows.order_by()}
     ids = set(listed) | set(awarded) | set(completed)
     categories = WasteCategory.objects.filter(pk__in=ids).select_related("co2e_source")
     rows = []

@@ -7,9 +7,9 @@ from django.db import migrations, models
 def fill(apps, schema_editor):
     """A database with lots already (the demo, production) gets its rollup at once."""
     if apps.get_model("listings", "WasteLot").objects.filter(published_at__isnull=False).exists():
-        from dashboard.rollups import rebuild
+        from dashboard.rollups import listed_rebuild
 
-        rebuild()
+        listed_rebuild()
 
 
 class Migration(migrations.Migration):

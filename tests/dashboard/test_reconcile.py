@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dashboard import rollups
 from dashboard.filters import Selection
-from dashboard.models import ListedMonth
+from dashboard.models import Deal, DealMonth, ListedMonth
 from dashboard.selectors import Scope, by_category, by_route, dashboard_figures, monthly_trend, top_processors
 from listings.models import Award, Bid, LotTransition, WasteLot
 from listings.services.lots import lot_transition
@@ -295,3 +295,33 @@ def test_rebuild_mends_a_write_around_the_models(generated):
     assert dashboard_figures(selection, Scope("city"))["listed"]["tonnes"] == sum(
         (as_tonnes(lot.quantity, lot.unit) for lot in listed if lot.unit in ("t", "kg")), Decimal(0)
     ).quantize(Decimal("0.001"))
+
+
+def _deal_month_rows():
+    fields = ["on", "month", "category_id", "kecamatan", "processor_banten", "processor_japnas", *rollups.DEAL_FIELDS]
+    return sorted(DealMonth.objects.values_list(*fields))
+
+
+def test_deal_months_equal_a_full_recount(generated):
+    """The deals per month kept in step with each award, handover, completion and processor change equal a
+    recount of the deal rows."""
+    plants, processors = generated
+    kept = _deal_month_rows()
+    assert kept and DealMonth.objects.filter(on="completed").exists()
+    rollups.deal_months_rebuild()
+    assert _deal_month_rows() == kept
+    # A processor leaves Banten: its deals follow (dashboard.signals), and so do their months.
+    processors[0].province = "jawa-barat"
+    processors[0].save()
+    # A deal awarded, then completed.
+    make_deal(plant=plants[0], processor=processors[1], awarded=at(2025, 6, 30, 23), completed=at(2025, 7, 2))
+    kept = _deal_month_rows()
+    rollups.deal_months_rebuild()
+    assert _deal_month_rows() == kept
+    figures = dashboard_figures(SELECTIONS[0], Scope("city"))
+    deals = Deal.objects.filter(awarded_at__gte=SELECTIONS[0].start, awarded_at__lt=SELECTIONS[0].end)
+    assert figures["awarded"]["deals"] == deals.count()
+    assert (
+        figures["awarded"]["banten_tonnes"]
+        == Decimal(sum(d.kg_awarded or 0 for d in deals if d.processor_banten)) / 1000
+    )

@@ -15,6 +15,6 @@ class Command(BaseCommand):
         deals = services.deals_refresh_all()
         buckets = rollups.rebuild()
         self.stdout.write(
-            f"{deals} deals and {buckets} month × category × kecamatan rows of listed lots "
+            f"{deals} deals (and their months) and {buckets} month × category × kecamatan rows of listed lots "
             f"in {time.monotonic() - started:.1f}s"
         )
