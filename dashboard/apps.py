@@ -8,10 +8,8 @@ class DashboardConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self):
-        from wastex import pagecache
-
-        from .cache import VERSION_KEY, connect_signals
+        from . import rollups
+        from .signals import connect_signals
 
         connect_signals()
-        # Served to a session that saw it before without loading the session or the person, until a deal moves.
-        pagecache.register(r"^/dashboard/$", lambda match: [VERSION_KEY])
+        rollups.connect_signals()  # the listed-lots rollup follows each lot and bid in the same transaction

@@ -58,3 +58,89 @@ class Deal(models.Model):
 
     def __str__(self):
         return f"{self.lot_id} → {self.processor_id}"
+
+
+class ListedMonth(models.Model):
+    """The lots listed (by publication month, Asia/Jakarta) per category and kecamatan: the rollup the city's
+    listed figures, bids per lot and supply gaps are summed from (a year is a few thousand rows, not 100,000
+    lots and 1,000,000 bids).
+
+    Kept in step by dashboard.rollups: a lot's or a bid's save or delete recounts its bucket in the same
+    transaction; `manage.py dashboard_rebuild` (and the hourly beat task) recount every bucket. Tonnages are
+    whole kilograms, like the deals rollup. A plant's own figures are read from its lots (few)."""
+
+    month = models.DateField(_("month"))
+    category = models.ForeignKey(
+        WasteCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("waste category")
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=20)
+    lots = models.IntegerField(_("lots listed"), default=0)
+    kg = models.BigIntegerField(_("kg listed"), default=0)
+    recurring = models.IntegerField(_("recurring lots"), default=0)
+    bidding_closed = models.IntegerField(_("lots whose bidding closed"), default=0)
+    bids = models.IntegerField(_("bids on lots whose bidding closed"), default=0)
+    other_unit_lots = models.IntegerField(_("lots in other units"), default=0)
+    litres = models.DecimalField(_("litres"), max_digits=20, decimal_places=3, default=0)
+    cubic_metres = models.DecimalField(_("cubic metres"), max_digits=20, decimal_places=3, default=0)
+    units = models.DecimalField(_("units"), max_digits=20, decimal_places=3, default=0)
+    recurring_mass_lots = models.IntegerField(_("recurring lots in t or kg"), default=0)
+    weekly_kg = models.BigIntegerField(_("kg per week (recurring)"), default=0)
+    monthly_kg = models.BigIntegerField(_("kg per month (recurring)"), default=0)
+    quarterly_kg = models.BigIntegerField(_("kg per quarter (recurring)"), default=0)
+
+    class Meta:
+        verbose_name = _("lots listed in a month")
+        verbose_name_plural = _("lots listed per month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "category", "kecamatan"], name="listedmonth_bucket_unique")
+        ]
+        indexes = [models.Index(fields=["category", "month"], name="listedmonth_category_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.category_id} {self.kecamatan}"
+
+
+class DealMonth(models.Model):
+    """The deals rollup summed per month (of the award, or of the completion) × category × kecamatan ×
+    processor status (Banten? Japnas? as on the deal rows): what the city's awarded and completed figures,
+    their monthly trend and their breakdown by category are summed from.
+
+    Recounted from dashboard.models.Deal by dashboard.rollups in the transaction that writes the deal rows
+    (signals after the deals' own), and rebuilt with them (`manage.py dashboard_rebuild`, the hourly task)."""
+
+    class On(models.TextChoices):
+        AWARDED = "awarded", _("Awarded")
+        COMPLETED = "completed", _("Completed")
+
+    on = models.CharField(_("counted on"), max_length=10, choices=On.choices)
+    month = models.DateField(_("month"))
+    category = models.ForeignKey(
+        WasteCategory, on_delete=models.CASCADE, related_name="+", verbose_name=_("waste category")
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=20)
+    processor_banten = models.BooleanField(_("Banten business"))
+    processor_japnas = models.BooleanField(_("Japnas member"))
+    deal_count = models.IntegerField(_("deals"), default=0)
+    kg_total = models.BigIntegerField(_("kg"), default=0)
+    other_unit_count = models.IntegerField(_("deals in other units"), default=0)
+    # Values in Deal's two columns (whole millions of rupiah, and the rest in thousandths): exact and far from
+    # overflowing at the largest deals the bounds allow (dashboard.expressions.rupiah adds them up).
+    processors_paid_millions = models.BigIntegerField(_("paid by processors (millions of rupiah)"), default=0)
+    processors_paid_rest_milli = models.BigIntegerField(_("paid by processors (the rest, thousandths)"), default=0)
+    plants_paid_millions = models.BigIntegerField(_("paid by plants (millions of rupiah)"), default=0)
+    plants_paid_rest_milli = models.BigIntegerField(_("paid by plants (the rest, thousandths)"), default=0)
+    co2e_route_kg = models.BigIntegerField(_("kg by a route with a CO2e factor"), default=0)
+    other_route_count = models.IntegerField(_("deals by other routes"), default=0)
+
+    class Meta:
+        verbose_name = _("deals in a month")
+        verbose_name_plural = _("deals per month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["on", "month", "category", "kecamatan", "processor_banten", "processor_japnas"],
+                name="dealmonth_bucket_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.on} {self.month:%Y-%m} {self.category_id} {self.kecamatan}"

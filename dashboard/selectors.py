@@ -16,28 +16,23 @@ page's query count does not grow with the data.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Avg, Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
 from listings.models import Bid, Capability, Handover, Rating, Route, WasteCategory, WasteLot
 from members.choices import Province
 from members.models import Organisation
 
-from .expressions import kilograms, rupiah, tonnes
+from . import rollups
+from .expressions import rupiah, tonnes
 from .filters import Selection
-from .models import Deal
+from .models import Deal, DealMonth
 
-BIDDING_CLOSED = (
-    WasteLot.Status.CLOSED,
-    WasteLot.Status.AWARDED,
-    WasteLot.Status.COLLECTED,
-    WasteLot.Status.COMPLETED,
-    WasteLot.Status.UNAWARDED,
-)
+BIDDING_CLOSED = rollups.BIDDING_CLOSED
 # The routes the catalogue's CO2e factors describe; the others count zero (the conservative method).
 CO2E_ROUTES = (Route.REUSE, Route.RECYCLING, Route.MATERIAL_RECOVERY)
 PERIODS_PER_MONTH = {
@@ -104,37 +99,20 @@ def _share(part, whole) -> Decimal | None:
 # ---- listed ------------------------------------------------------------------------------------------------
 
 
-def listed_figures(selection: Selection, scope: Scope) -> dict:
-    lots = WasteLot.objects.filter(
-        selection.lot_q(), scope.lots(), published_at__gte=selection.start, published_at__lt=selection.end
-    )
-    row = lots.aggregate(
-        lots=Count("pk"),
-        kg=Sum(kilograms("quantity", "unit")),
-        recurring=Count("pk", filter=Q(is_recurring=True)),
-        bidding_closed=Count("pk", filter=Q(status__in=BIDDING_CLOSED)),
-        other_unit_lots=Count("pk", filter=~Q(unit__in=("t", "kg"))),
-        litres=Sum("quantity", filter=Q(unit="L")),
-        cubic_metres=Sum("quantity", filter=Q(unit="m3")),
-        units=Sum("quantity", filter=Q(unit="unit")),
-    )
-    row["tonnes"] = tonnes(row.pop("kg"))
-    return row
+def listed_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
+    """Lots listed in the period (the city's from the listed-lots rollup, dashboard.rollups). `sums`: the
+    per-category sums of rollups.listed_sums when the caller has them already."""
+    row = rollups.total(rollups.listed_sums(selection, scope) if sums is None else sums)
+    figures = {name: row[name] for name in ("lots", "recurring", "bidding_closed", "other_unit_lots")}
+    figures["tonnes"] = tonnes(row["kg"])
+    for name in rollups.DECIMALS:
+        figures[name] = row[name] or None
+    return figures
 
 
-def bid_figures(selection: Selection, scope: Scope) -> dict:
+def bid_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
     """Bids (not withdrawn) on the lots listed in the period whose bidding has closed."""
-    return (
-        Bid.objects.filter(
-            selection.lot_q("lot__"),
-            scope.lots("lot__"),
-            lot__published_at__gte=selection.start,
-            lot__published_at__lt=selection.end,
-            lot__status__in=BIDDING_CLOSED,
-        )
-        .exclude(status=Bid.Status.WITHDRAWN)
-        .aggregate(bids=Count("pk"))
-    )
+    return {"bids": rollups.total(rollups.listed_sums(selection, scope) if sums is None else sums)["bids"]}
 
 
 # ---- awarded and completed: the deals rollup --------------------------------------------------------------
@@ -151,6 +129,20 @@ def _deals(selection: Selection, scope: Scope, *, on: str = "awarded_at", since=
 
 # A value's sum is taken over its two columns (dashboard.models.Deal); rupiah() adds them up exactly.
 VALUE_SUMS = {"value": Sum("value_millions"), "value_rest": Sum("value_rest_milli")}
+
+
+def _deal_months(selection: Selection, scope: Scope, *, on: str = "awarded", since=None):
+    """The deals per month (dashboard.models.DealMonth) for the period, when it is whole months and the scope
+    is the city; else None, and the figure is summed from the deal rows."""
+    if not scope.is_city:
+        return None
+    first = timezone.localtime(since).date() if since else selection.first
+    end_day = selection.last + timedelta(days=1)
+    if first.day != 1 or end_day.day != 1:
+        return None
+    return DealMonth.objects.filter(rollups.rollup_q(selection), on=on, month__gte=first, month__lt=end_day)
+
+
 BANTEN = Q(processor_banten=True)
 JAPNAS = Q(processor_japnas=True)
 CO2E_KG = Sum(
@@ -165,17 +157,31 @@ def _co2e_tonnes(kg) -> Decimal:
 
 
 def awarded_figures(selection: Selection, scope: Scope) -> dict:
-    row = _deals(selection, scope).aggregate(
-        deals=Count("pk"),
-        kg=Sum("kg_awarded"),
-        banten=Sum("kg_awarded", filter=BANTEN),
-        japnas=Sum("kg_awarded", filter=JAPNAS),
-        other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
-        processors_paid=Sum("value_millions", filter=Q(price_per_unit__gt=0)),
-        processors_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__gt=0)),
-        plants_paid=Sum("value_millions", filter=Q(price_per_unit__lt=0)),
-        plants_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__lt=0)),
-    )
+    months = _deal_months(selection, scope)
+    if months is not None:
+        row = months.aggregate(
+            deals=Coalesce(Sum("deal_count"), 0),
+            kg=Sum("kg_total"),
+            banten=Sum("kg_total", filter=BANTEN),
+            japnas=Sum("kg_total", filter=JAPNAS),
+            other_unit_deals=Coalesce(Sum("other_unit_count"), 0),
+            processors_paid=Sum("processors_paid_millions"),
+            processors_paid_rest=Sum("processors_paid_rest_milli"),
+            plants_paid=Sum("plants_paid_millions"),
+            plants_paid_rest=Sum("plants_paid_rest_milli"),
+        )
+    else:
+        row = _deals(selection, scope).aggregate(
+            deals=Count("pk"),
+            kg=Sum("kg_awarded"),
+            banten=Sum("kg_awarded", filter=BANTEN),
+            japnas=Sum("kg_awarded", filter=JAPNAS),
+            other_unit_deals=Count("pk", filter=Q(kg_awarded__isnull=True)),
+            processors_paid=Sum("value_millions", filter=Q(price_per_unit__gt=0)),
+            processors_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__gt=0)),
+            plants_paid=Sum("value_millions", filter=Q(price_per_unit__lt=0)),
+            plants_paid_rest=Sum("value_rest_milli", filter=Q(price_per_unit__lt=0)),
+        )
     return {
         "deals": row["deals"],
         "tonnes": tonnes(row["kg"]),
@@ -210,18 +216,38 @@ def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.1"))
 
 
+CO2E_KG_MONTHS = Sum(
+    F("co2e_route_kg") * F("category__co2e_t_per_t"),
+    filter=Q(category__co2e_source__isnull=False),
+    output_field=DecimalField(max_digits=30, decimal_places=3),
+)
+WITHOUT_FACTOR = Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
+
+
 def completed_figures(selection: Selection, scope: Scope) -> dict:
-    row = _deals(selection, scope, on="completed_at").aggregate(
-        deals=Count("pk"),
-        kg=Sum("kg_completed"),
-        banten=Sum("kg_completed", filter=BANTEN),
-        japnas=Sum("kg_completed", filter=JAPNAS),
-        co2e_kg=CO2E_KG,
-        without_factor=Count(
-            "pk", filter=Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
-        ),
-        other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
-    )
+    months = _deal_months(selection, scope, on="completed")
+    if months is not None:
+        row = months.aggregate(
+            deals=Coalesce(Sum("deal_count"), 0),
+            kg=Sum("kg_total"),
+            banten=Sum("kg_total", filter=BANTEN),
+            japnas=Sum("kg_total", filter=JAPNAS),
+            co2e_kg=CO2E_KG_MONTHS,
+            without_factor=Coalesce(Sum("deal_count", filter=WITHOUT_FACTOR), 0),
+            other_route=Coalesce(Sum("other_route_count"), 0),
+        )
+    else:
+        row = _deals(selection, scope, on="completed_at").aggregate(
+            deals=Count("pk"),
+            kg=Sum("kg_completed"),
+            banten=Sum("kg_completed", filter=BANTEN),
+            japnas=Sum("kg_completed", filter=JAPNAS),
+            co2e_kg=CO2E_KG,
+            without_factor=Count(
+                "pk", filter=Q(category__co2e_t_per_t__isnull=True) | Q(category__co2e_source__isnull=True)
+            ),
+            other_route=Count("pk", filter=~Q(route_used__in=CO2E_ROUTES)),
+        )
     return {
         "deals": row["deals"],
         "tonnes": tonnes(row["kg"]),
@@ -248,15 +274,16 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _by_month(deals, on: str, kg: str) -> dict:
+    """{(year, month): kg, banten, japnas}: from the deal rows, or from the deals per month (on="month")."""
+    month = F("month") if on == "month" else TruncMonth(on)
     rows = (
-        deals.annotate(month=TruncMonth(on))
-        .values("month")
+        deals.values(by_month=month)
         .annotate(kg=Sum(kg), banten=Sum(kg, filter=BANTEN), japnas=Sum(kg, filter=JAPNAS))
-        .order_by("month")
+        .order_by("by_month")
     )
     found = {}
     for row in rows:
-        month = row["month"]
+        month = row["by_month"]
         day = timezone.localtime(month).date() if hasattr(month, "hour") else month
         found[(day.year, day.month)] = row
     return found
@@ -265,8 +292,13 @@ def _by_month(deals, on: str, kg: str) -> dict:
 def monthly_trend(selection: Selection, scope: Scope) -> list[dict]:
     """Awarded and completed tonnes per month, with the Banten and Japnas shares: two queries."""
     since = selection.trend_start
-    awarded = _by_month(_deals(selection, scope, since=since), "awarded_at", "kg_awarded")
-    completed = _by_month(_deals(selection, scope, on="completed_at", since=since), "completed_at", "kg_completed")
+    awarded_months = _deal_months(selection, scope, since=since)
+    if awarded_months is not None:
+        awarded = _by_month(awarded_months, "month", "kg_total")
+        completed = _by_month(_deal_months(selection, scope, on="completed", since=since), "month", "kg_total")
+    else:
+        awarded = _by_month(_deals(selection, scope, since=since), "awarded_at", "kg_awarded")
+        completed = _by_month(_deals(selection, scope, on="completed_at", since=since), "completed_at", "kg_completed")
     empty = {"kg": 0, "banten": 0, "japnas": 0}
     rows = []
     for month in _months(selection.trend_first, selection.last):
@@ -312,31 +344,34 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
     return result
 
 
-def by_category(selection: Selection, scope: Scope) -> list[dict]:
+def by_category(selection: Selection, scope: Scope, *, sums: dict | None = None) -> list[dict]:
     """Listed, awarded and completed tonnes and CO2e per category, most awarded first (the top streams)."""
-    listed = {
-        row["category"]: row
-        for row in WasteLot.objects.filter(
-            selection.lot_q(), scope.lots(), published_at__gte=selection.start, published_at__lt=selection.end
+    listed = rollups.listed_sums(selection, scope) if sums is None else sums
+    listed = {pk: row for pk, row in listed.items() if row["lots"]}
+    awarded_months = _deal_months(selection, scope)
+    if awarded_months is not None:
+        awarded_rows = awarded_months.values("category").annotate(
+            deals=Sum("deal_count"),
+            kg=Sum("kg_total"),
+            value=Sum(F("processors_paid_millions") + F("plants_paid_millions")),
+            value_rest=Sum(F("processors_paid_rest_milli") + F("plants_paid_rest_milli")),
         )
-        .values("category")
-        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity", "unit")))
-        .order_by()
-    }
-    awarded = {
-        row["category"]: row
-        for row in _deals(selection, scope)
-        .values("category")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
-        .order_by()
-    }
-    completed = {
-        row["category"]: row
-        for row in _deals(selection, scope, on="completed_at")
-        .values("category")
-        .annotate(deals=Count("pk"), kg=Sum("kg_completed"), co2e_kg=CO2E_KG)
-        .order_by()
-    }
+        completed_rows = (
+            _deal_months(selection, scope, on="completed")
+            .values("category")
+            .annotate(deals=Sum("deal_count"), kg=Sum("kg_total"), co2e_kg=CO2E_KG_MONTHS)
+        )
+    else:
+        awarded_rows = (
+            _deals(selection, scope).values("category").annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
+        )
+        completed_rows = (
+            _deals(selection, scope, on="completed_at")
+            .values("category")
+            .annotate(deals=Count("pk"), kg=Sum("kg_completed"), co2e_kg=CO2E_KG)
+        )
+    awarded = {row["category"]: row for row in awarded_rows.order_by()}
+    completed = {row["category"]: row for row in completed_rows.order_by()}
     ids = set(listed) | set(awarded) | set(completed)
     categories = WasteCategory.objects.filter(pk__in=ids).select_related("co2e_source")
     rows = []
@@ -403,15 +438,18 @@ def open_lots_without_bids(selection: Selection, scope: Scope, *, limit: int | N
 
 
 def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None = LIST_ROWS):
+    """The latest mismatched pickups, each row with the period's `total`: counted once in a subquery over the
+    handovers alone (a partial index), so that only the rows shown are joined to their lot and processor."""
+    matching = Handover.objects.filter(
+        selection.lot_q("lot__"),
+        scope.handovers(),
+        mismatch=True,
+        pickup_date__gte=selection.first,
+        pickup_date__lte=selection.last,
+    )
+    total = matching.order_by().values("mismatch").annotate(n=Count("pk")).values("n")[:1]
     handovers = (
-        Handover.objects.filter(
-            selection.lot_q("lot__"),
-            scope.handovers(),
-            mismatch=True,
-            pickup_date__gte=selection.first,
-            pickup_date__lte=selection.last,
-        )
-        .annotate(total=Window(Count("pk")))
+        matching.annotate(total=Subquery(total))
         .select_related("lot__plant", "lot__award__bid__bidder")
         .order_by("-pickup_date", "-pk")
     )
@@ -422,24 +460,15 @@ def supply_gaps(selection: Selection) -> list[dict]:
     """Recurring streams listed in the trend window (twelve months up to the period's end) against the monthly
     capacity of verified Banten processors with a capability for the category. A gap: no such processor, or
     less capacity than the stream's monthly quantity. Tonnes only (t and kg)."""
-    supply = (
-        WasteLot.objects.filter(
-            selection.lot_q(),
-            is_recurring=True,
-            published_at__gte=selection.trend_start,
-            published_at__lt=selection.end,
-            unit__in=("t", "kg"),
-        )
-        .values("category", "frequency")
-        .annotate(lots=Count("pk"), kg=Sum(kilograms("quantity_per_period", "unit")))
-        .order_by()
-    )
-    # At most three rows per category (one per frequency): a monthly figure per category.
     per_category: dict[int, dict] = {}
-    for row in supply:
-        entry = per_category.setdefault(row["category"], {"lots": 0, "monthly": Decimal(0)})
-        entry["lots"] += row["lots"]
-        entry["monthly"] += tonnes(row["kg"]) * PERIODS_PER_MONTH.get(row["frequency"], Decimal(1))
+    for pk, row in rollups.listed_sums(selection, Scope("city"), since=selection.trend_start).items():
+        if row["recurring_mass_lots"]:
+            monthly = (
+                tonnes(row["weekly_kg"]) * PERIODS_PER_MONTH[WasteLot.Frequency.WEEKLY]
+                + tonnes(row["monthly_kg"])
+                + tonnes(row["quarterly_kg"]) * PERIODS_PER_MONTH[WasteLot.Frequency.QUARTERLY]
+            )
+            per_category[pk] = {"lots": row["recurring_mass_lots"], "monthly": monthly}
     capacity = {
         row["category"]: row
         for row in Capability.objects.filter(
@@ -483,10 +512,12 @@ def rating_figures(scope: Scope) -> dict:
 # ---- the whole page ----------------------------------------------------------------------------------------
 
 
-def headline_figures(selection: Selection, scope: Scope) -> dict:
+def headline_figures(selection: Selection, scope: Scope, *, sums: dict | None = None) -> dict:
     """The figures at the top of the page (and in the summary export)."""
-    listed = listed_figures(selection, scope) if not scope.is_processor else None
-    bids = bid_figures(selection, scope) if listed else None
+    listed = bids = None
+    if not scope.is_processor:
+        sums = rollups.listed_sums(selection, scope) if sums is None else sums
+        listed, bids = listed_figures(selection, scope, sums=sums), bid_figures(selection, scope, sums=sums)
     bids_per_lot = None
     if listed and listed["bidding_closed"]:
         bids_per_lot = (Decimal(bids["bids"]) / Decimal(listed["bidding_closed"])).quantize(Decimal("0.1"))
@@ -502,11 +533,12 @@ def headline_figures(selection: Selection, scope: Scope) -> dict:
 
 def dashboard_figures(selection: Selection, scope: Scope) -> dict:
     """Everything the page shows, for a scope: a fixed number of queries."""
+    sums = rollups.listed_sums(selection, scope)
     figures = {
-        **headline_figures(selection, scope),
+        **headline_figures(selection, scope, sums=sums),
         "trend": monthly_trend(selection, scope),
         "routes": by_route(selection, scope),
-        "categories": by_category(selection, scope),
+        "categories": by_category(selection, scope, sums=sums),
         "ratings": rating_figures(scope),
     }
     if scope.is_city:

@@ -1,19 +1,14 @@
 """/dashboard/: the city's figures for officials and staff; a plant's or a processor's own for its people."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from listings.models import WasteCategory
 from members.models import Organisation
 from members.selectors import user_membership
-from wastex import pagecache
 
-from . import cache as page_cache
 from . import charts, exports, selectors
 from .filters import DashboardFilter
 from .selectors import Scope
@@ -44,18 +39,6 @@ def dashboard_scope(user) -> Scope:
 def dashboard(request):
     scope = dashboard_scope(request.user)
     partial = bool(request.htmx)
-    cacheable = page_cache.enabled()
-    if cacheable:
-        key = page_cache.page_key(
-            request=request,
-            scope_key=scope.key(),
-            query=request.GET.urlencode(),
-            language=get_language(),
-            partial=partial,
-        )
-        html, version = page_cache.get_page(key)
-        if html is not None:
-            return pagecache.respond(request, html, seconds=settings.DASHBOARD_CACHE_SECONDS)
     filterset = DashboardFilter(request.GET or None)
     context = {"filter": filterset, "scope": scope, "query": request.GET.urlencode()}
     status = 200
@@ -76,11 +59,7 @@ def dashboard(request):
         # "custom dates" chosen before the last day is filled in).
         status = 200 if partial else 400
     template = "dashboard/partials/body.html" if partial else "dashboard/dashboard.html"
-    if not cacheable or not filterset.is_valid():
-        return render(request, template, context, status=status)
-    html = render_to_string(template, {**context, "csrf_token": page_cache.CSRF_PLACEHOLDER}, request)
-    page_cache.set_page(key, version, html)
-    return pagecache.respond(request, html, seconds=settings.DASHBOARD_CACHE_SECONDS)
+    return render(request, template, context, status=status)
 
 
 def export(request, table, fmt):

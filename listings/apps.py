@@ -8,11 +8,4 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Waste catalogue and lots")
 
     def ready(self):
-        from . import (
-            matching,  # noqa: F401 - registers the outbox handler that matches published lots
-            pagecache,
-        )
-        from .cache import connect_signals
-
-        connect_signals()
-        pagecache.connect_signals()
+        from . import matching  # noqa: F401 - registers the outbox handler that matches published lots

@@ -1,27 +1,20 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import SafeCsvWriter
 from members.selectors import user_membership
-from wastex import pagecache
 from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 
-from . import cache as lots_cache
-from . import pagecache as page_versions
 from . import selectors, services
 from .filters import LotFilter
 from .forms import (
@@ -68,25 +61,12 @@ def offset_page(request, queryset, size: int = PAGE_SIZE) -> dict:
 
 def lot_list(request):
     """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
-    exists). Whole rendered pages are cached (listings.cache) and invalidated by any change to a lot."""
+    exists)."""
     membership = user_membership(request.user)
     organisation = membership.organisation if membership else None
     origin = (
         (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
     )
-    partial = bool(request.htmx)
-    # A page with a pending message (after a redirect) is rendered afresh: messages are for one response.
-    cacheable = lots_cache.enabled() and not len(get_messages(request))
-    key = None
-    if cacheable:
-        key = lots_cache.page_key(
-            request=request, query=request.GET.urlencode(), language=get_language(), origin=origin, partial=partial
-        )
-        found = lots_cache.get_page(key)
-        if found is not None:
-            html, seconds = found
-            return pagecache.respond(request, html, seconds=seconds)
-        version = lots_cache.current_version()
     filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
     page = offset_page(request, filterset.qs)
     context = {
@@ -95,13 +75,8 @@ def lot_list(request):
         "lots": page["items"],
         "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
     }
-    template = "listings/partials/lot_results.html" if partial else "listings/lot_list.html"
-    if not cacheable:
-        return pagecache.render(request, template, context, seconds=_seconds_before_deadline(context["lots"]))
-    html = render_to_string(template, {**context, "csrf_token": lots_cache.CSRF_PLACEHOLDER}, request)
-    seconds = lots_cache.seconds_to_keep(context["lots"])
-    lots_cache.set_page(key, version, html, seconds)
-    return pagecache.respond(request, html, seconds=seconds)
+    template = "listings/partials/lot_results.html" if request.htmx else "listings/lot_list.html"
+    return render(request, template, context)
 
 
 def _lot_form_too_large(request) -> bool:
@@ -495,22 +470,7 @@ def lot_bids(request, reference):
         "licence_invalid": _("not valid on pickup"),
         "licence_none": _("none"),
     }
-    # Cached for this session until the lot or its bids change (listings.pagecache), never past the deadline.
-    return pagecache.render(
-        request,
-        "listings/lot_bids.html",
-        context,
-        seconds=_seconds_before_deadline([lot]),
-        status=400 if award_form.errors else 200,
-    )
-
-
-def _seconds_before_deadline(lots) -> int:
-    """How long a page showing these lots may be kept: never past the deadline of an open one."""
-    deadlines = [lot.closes_at for lot in lots if lot.status == WasteLot.Status.OPEN]
-    if not deadlines:
-        return settings.PAGE_CACHE_SECONDS
-    return max(int((min(deadlines) - timezone.now()).total_seconds()), 0)
+    return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
 
 
 def _with_licence_check(bids) -> list:
@@ -671,10 +631,8 @@ def my_bids(request):
     organisation = services.bidder_organisation(request.user)
     if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
         raise PermissionDenied(_("“My bids” is for people of processing businesses."))
-    pagecache.depend(request, page_versions.org_bids_key(organisation.pk))
     page = offset_page(request, selectors.bids_of_organisation(organisation))
-    seconds = _seconds_before_deadline([bid.lot for bid in page["items"]])
-    return pagecache.render(request, "listings/my_bids.html", {**page, "bids": page["items"]}, seconds=seconds)
+    return render(request, "listings/my_bids.html", {**page, "bids": page["items"]})
 
 
 def staff_handovers(request):

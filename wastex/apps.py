@@ -7,11 +7,6 @@ class WastexConfig(AppConfig):
     name = "wastex"
     verbose_name = "WasteX"
 
-    def ready(self):
-        from .pagecache import connect_signals
-
-        connect_signals()
-
 
 class WasteXAdminConfig(admin_apps.AdminConfig):
     default = False

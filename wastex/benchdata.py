@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from dashboard import rollups
 from dashboard.services import deals_refresh_all
 from listings.models import (
     Award,
@@ -726,23 +727,6 @@ def _last_reference_number(year: int) -> int:
         return cursor.fetchone()[0]
 
 
-def invalidate_page_cache() -> bool:
-    """Rows written by COPY send no post_save signal: tell the app's page caches (listings.cache, and
-    wastex.pagecache, whose every page depends on PEOPLE_KEY) that everything changed, so that no page rendered
-    from earlier data is served. False when the app has no such cache."""
-    try:
-        from listings.cache import bump_lots_version
-    except ImportError:
-        return False
-    bump_lots_version()
-    try:
-        from wastex.pagecache import PEOPLE_KEY, bump
-    except ImportError:
-        return True
-    bump(PEOPLE_KEY)
-    return True
-
-
 # ---- bids ------------------------------------------------------------------------------------------------
 
 DECIDED = {WasteLot.Status.AWARDED, WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED}
@@ -1234,13 +1218,15 @@ def build(
             t1 = time.monotonic()
             deals = deals_refresh_all()  # written around the services: the rollup is rebuilt whole
             log(f"{deals} rows of the dashboard's deals rollup in {time.monotonic() - t1:.1f}s")
+            t1 = time.monotonic()
+            buckets = rollups.rebuild()  # the listed-lots rollup, likewise
+            log(f"{buckets} rows of the dashboard's listed-lots rollup in {time.monotonic() - t1:.1f}s")
         log(f"bids committed, {time.monotonic() - t0:.1f}s in all")
     if reason or bids_reason:
         t0 = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         log(f"VACUUM ANALYZE in {time.monotonic() - t0:.1f}s")
-        invalidate_page_cache()
     open_lot = (
         WasteLot.objects.open()
         .filter(plant__slug__startswith=SLUG_PREFIX, closes_at__gt=timezone.now() + 7 * DAY)

@@ -11,6 +11,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,8 +66,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Cached pages for signed-in people, served before the session and the person are loaded.
-    "wastex.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -121,14 +121,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
+    # core.cache.RedisCache: a Redis that does not answer is a cache miss and a logged warning, never an error
+    # (after a failure the process leaves Redis alone for retry_after seconds); one short try, no retries.
+    REDIS_CACHE_OPTIONS = {
+        "socket_connect_timeout": env.float("REDIS_CACHE_TIMEOUT", default=0.25),
+        "socket_timeout": env.float("REDIS_CACHE_TIMEOUT", default=0.25),
+        "retry": Retry(NoBackoff(), 0),
+        "retry_after": env.float("REDIS_CACHE_RETRY_AFTER", default=5),
+    }
     CACHES = {
         "default": {
-            "BACKEND": "wastex.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "wastex",
-        }
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        },
+        # The rate limits: shared between web nodes through Redis; while Redis is away, counted per process.
+        "ratelimit": {
+            "BACKEND": "core.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "wastex",
+            "OPTIONS": {**REDIS_CACHE_OPTIONS, "fallback_locmem": True},
+        },
     }
-    # Sessions read from Redis and survive its restart in the database.
+    # Sessions read from Redis, and from the database when Redis misses or is away.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -150,13 +166,6 @@ OTP_TOTP_ISSUER = "WasteX Cilegon"
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
 # How long the link that confirms a sign-up's e-mail address works (the account is created only then).
 SIGNUP_CONFIRM_MAX_AGE_HOURS = env.int("SIGNUP_CONFIRM_MAX_AGE_HOURS", default=48)
-# Rendered /lots/ pages are cached this long at most (0: off); every lot change invalidates them at once.
-LOTS_PAGE_CACHE_SECONDS = env.int("LOTS_PAGE_CACHE_SECONDS", default=60)
-# Rendered /dashboard/ pages are cached this long at most (0: off); any change to a deal invalidates them.
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-# Pages cached per session (wastex.pagecache: /lots/, a lot's bids, my bids) are kept this long at most (0: off);
-# every change they show invalidates them at once.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # Languages: Bahasa Indonesia by default, English one click away (wastex.middleware.LanguageMiddleware).
 LANGUAGE_CODE = "id"
@@ -270,6 +279,11 @@ CONTENT_SECURITY_POLICY = {
 # Rate limits (django-ratelimit) on the doors a bot would hammer: login, signup, password reset.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_VIEW = "wastex.views.rate_limited"
+# With Redis away the limits are counted per process (the "ratelimit" cache falls back to memory), so log-in
+# stays open to people and still closed to a bot hammering one process; should even that fail, let people in
+# (fail open) rather than refuse every log-in: the passwords are still checked.
+RATELIMIT_USE_CACHE = "ratelimit" if REDIS_URL else "default"
+RATELIMIT_FAIL_OPEN = True
 SILENCED_SYSTEM_CHECKS = [
     # Django's own RedisCache increments atomically (INCR); django-ratelimit only lists django-redis.
     "django_ratelimit.W001",

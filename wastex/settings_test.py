@@ -25,7 +25,3 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test run, so that two runs on one machine never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 STATIC_ROOT = None  # tests serve static files from the finders
-# Views are tested on fresh renders; tests/listings/test_cache.py switches the page cache on.
-LOTS_PAGE_CACHE_SECONDS = 0
-DASHBOARD_CACHE_SECONDS = 0
-PAGE_CACHE_SECONDS = 0  # tests/test_pagecache.py switches it on

@@ -8,10 +8,15 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
+from dashboard import rollups
 from dashboard.filters import Selection
+from dashboard.models import Deal, DealMonth, ListedMonth
 from dashboard.selectors import Scope, by_category, by_route, dashboard_figures, monthly_trend, top_processors
 from listings.models import Award, Bid, LotTransition, WasteLot
+from listings.services.lots import lot_transition
 from tests.factories import LotFactory, OrganisationFactory, category
 
 from .conftest import at, make_deal
@@ -72,6 +77,9 @@ SELECTIONS = [
     Selection(first=date(2024, 4, 1), last=date(2024, 6, 30), period="quarter"),
     Selection(first=date(2024, 3, 1), last=date(2025, 8, 15), period="custom", kecamatan="grogol"),
     Selection(first=date(2024, 1, 1), last=date(2025, 12, 31), period="custom", group="slags-and-ashes"),
+    # Partial months at both ends, and within one month: the rollup's whole months plus the lots of the days.
+    Selection(first=date(2024, 2, 10), last=date(2025, 3, 20), period="custom"),
+    Selection(first=date(2025, 5, 5), last=date(2025, 5, 20), period="custom", category=None),
 ]
 
 
@@ -208,3 +216,112 @@ def _formatted(value: Decimal) -> str:
 
     with translation.override("en"):
         return quantity(value)
+
+
+def _listed_rows():
+    fields = ["month", "category_id", "kecamatan", *rollups.FIELDS]
+    return sorted(ListedMonth.objects.values_list(*fields))
+
+
+def test_listed_rollup_equals_a_full_recount(generated):
+    """The rollup kept in step by each change equals a recount of everything (manage.py dashboard_rebuild),
+    after the changes a lot and its bids go through."""
+    plants, processors = generated
+    rng = random.Random(11)  # noqa: S311 - test data
+    lots = []
+    for n in range(12):
+        lot = LotFactory(
+            plant=rng.choice(plants),
+            category=category(rng.choice(CODES)),
+            quantity=Decimal(rng.randint(1, 90_000)) / 1000,
+            unit=rng.choice(["t", "kg", "L"]),
+            is_recurring=n % 3 == 0,
+            frequency=["weekly", "monthly", "quarterly"][n // 3 % 3] if n % 3 == 0 else "",
+            quantity_per_period=Decimal(rng.randint(1, 900)) if n % 3 == 0 else None,
+            status="open",
+            published_at=at(2025, rng.randint(1, 12), rng.randint(1, 28)),
+            closes_at=timezone.now() + timedelta(days=3),
+            site_kecamatan=rng.choice(["ciwandan", "grogol"]),
+        )
+        for processor in rng.sample(processors, 3):
+            Bid.objects.create(
+                lot=lot,
+                bidder=processor,
+                price_per_unit=1000,
+                quantity=lot.quantity,
+                pickup_date=date(2025, 12, 1),
+                route="recycling",
+            )
+        lots.append(lot)
+    # Bids on open lots count nowhere yet; closing counts them.
+    for lot in lots[:8]:
+        lot_transition(lot=lot, to_status="closed", acting_user=None)
+    # A bid withdrawn on a closed lot (written directly), one deleted, one lot ended without an award.
+    withdrawn = Bid.objects.filter(lot=lots[0]).first()
+    withdrawn.status = Bid.Status.WITHDRAWN
+    withdrawn.save(update_fields=["status"])
+    Bid.objects.filter(lot=lots[1]).first().delete()
+    lot_transition(lot=lots[2], to_status="unawarded", acting_user=None)
+    # A lot moved to another category, place and month (its old bucket is recounted too); one cancelled.
+    moved = WasteLot.objects.get(pk=lots[3].pk)
+    moved.category = category("fly-ash-pltu")
+    moved.site_kecamatan = "cibeber"
+    moved.published_at = at(2024, 7, 31, 23)
+    moved.quantity = Decimal("12.345")
+    moved.save()
+    lot_transition(lot=lots[9], to_status="cancelled", acting_user=None)
+    # A lot deleted with its bids; a draft never published counts nowhere.
+    Bid.objects.filter(lot=lots[10]).delete()
+    WasteLot.objects.get(pk=lots[10].pk).delete()
+    LotFactory(status="draft", published_at=None)
+
+    kept = _listed_rows()
+    assert kept  # not vacuous
+    assert ListedMonth.objects.filter(bids__gt=0).exists()
+    call_command("dashboard_rebuild", stdout=io.StringIO())
+    assert _listed_rows() == kept
+
+
+def test_rebuild_mends_a_write_around_the_models(generated):
+    """A queryset update skips the signals: the rollup drifts, and the rebuild brings it back."""
+    before = _listed_rows()
+    WasteLot.objects.filter(status="closed").update(status="unawarded")  # bidding still closed: same figures
+    WasteLot.objects.filter(unit="t").update(quantity=Decimal("1.000"))
+    assert _listed_rows() == before
+    rollups.rebuild()
+    assert _listed_rows() != before
+    selection = SELECTIONS[0]
+    listed = [lot for lot in WasteLot.objects.all() if lot.published_at and _in(selection, lot.published_at)]
+    assert dashboard_figures(selection, Scope("city"))["listed"]["tonnes"] == sum(
+        (as_tonnes(lot.quantity, lot.unit) for lot in listed if lot.unit in ("t", "kg")), Decimal(0)
+    ).quantize(Decimal("0.001"))
+
+
+def _deal_month_rows():
+    fields = ["on", "month", "category_id", "kecamatan", "processor_banten", "processor_japnas", *rollups.DEAL_FIELDS]
+    return sorted(DealMonth.objects.values_list(*fields))
+
+
+def test_deal_months_equal_a_full_recount(generated):
+    """The deals per month kept in step with each award, handover, completion and processor change equal a
+    recount of the deal rows."""
+    plants, processors = generated
+    kept = _deal_month_rows()
+    assert kept and DealMonth.objects.filter(on="completed").exists()
+    rollups.deal_months_rebuild()
+    assert _deal_month_rows() == kept
+    # A processor leaves Banten: its deals follow (dashboard.signals), and so do their months.
+    processors[0].province = "jawa-barat"
+    processors[0].save()
+    # A deal awarded, then completed.
+    make_deal(plant=plants[0], processor=processors[1], awarded=at(2025, 6, 30, 23), completed=at(2025, 7, 2))
+    kept = _deal_month_rows()
+    rollups.deal_months_rebuild()
+    assert _deal_month_rows() == kept
+    figures = dashboard_figures(SELECTIONS[0], Scope("city"))
+    deals = Deal.objects.filter(awarded_at__gte=SELECTIONS[0].start, awarded_at__lt=SELECTIONS[0].end)
+    assert figures["awarded"]["deals"] == deals.count()
+    assert (
+        figures["awarded"]["banten_tonnes"]
+        == Decimal(sum(d.kg_awarded or 0 for d in deals if d.processor_banten)) / 1000
+    )

