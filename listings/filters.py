@@ -198,8 +198,12 @@ class LotFilter(django_filters.FilterSet):
             queryset = super().qs
             if self.origin:
                 queryset = annotate_distance(queryset, *self.origin)
-            sort = self.form.cleaned_data.get("sort") if self.is_bound and hasattr(self.form, "cleaned_data") else ""
-            self._qs = self.order(queryset, sort or "")
+            cleaned = getattr(self.form, "cleaned_data", None) or {}
+            chosen, group = cleaned.get("category"), cleaned.get("group")
+            if chosen and group and chosen.group != group:
+                # A category outside the chosen group: nothing to show, and nothing for the database to scan.
+                queryset = queryset.none()
+            self._qs = self.order(queryset, cleaned.get("sort") or "")
         return self._qs
 
     @property

@@ -61,3 +61,16 @@ def test_a_card_shows_the_lots_values(client, processor_admin, plant):
     assert "1.250 ton" in card or "1.250 t" in card
     assert "Rp 15.000" in card and "ditutup dalam" in card.lower()
     assert 'class="badge text-bg-warning"' in card  # Banten first
+
+
+def test_a_category_outside_the_chosen_group_shows_nothing_without_asking_the_database(
+    client, processor_admin, plant, django_assert_max_num_queries
+):
+    LotFactory(plant=plant, category=category("steel-slag"))
+    client.force_login(processor_admin)
+    client.get("/lots/")
+    body = client.get("/lots/?category=steel-slag").content.decode()
+    assert body.count('data-testid="lot-card"') == 1
+    with django_assert_max_num_queries(4):  # no query for lots or photos; the session, the person, the categories
+        body = client.get("/lots/?category=steel-slag&group=plastics").content.decode()
+    assert 'data-testid="lot-card"' not in body and 'data-testid="empty"' in body
