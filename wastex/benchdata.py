@@ -1442,6 +1442,7 @@ def mixed_bid_lots(count: int = 200) -> list[dict]:
         .filter(plant__slug__startswith=SLUG_PREFIX, closes_at__gt=now + DAY)
         .exclude(local_first_until__gt=now)
         .exclude(category__hazardous=WasteCategory.Hazard.YES)
+        .exclude(available_until__lt=timezone.localdate() + 8 * DAY)  # room for place_fields' pickup date
         .exclude(id__in=[lot.id for lot in pinned_lots().values()])
         .order_by("id")[:20_000]
     )

@@ -557,7 +557,9 @@ class BidPlacer(threading.Thread):
                     self.placed += 1
                 else:
                     self.errors += 1
-                    self.samples.setdefault(str(response.status), body[:1500].decode("utf-8", "replace"))
+                    text = body.decode("utf-8", "replace")
+                    found = re.search(r"(invalid-feedback|alert-danger|alert-warning)[^>]*>(.{0,400})", text, re.S)
+                    self.samples.setdefault(str(response.status), found.group(2) if found else text[:1500])
             except (OSError, http.client.HTTPException) as exc:
                 self.errors += 1
                 self.samples.setdefault("error", repr(exc))
