@@ -153,6 +153,7 @@ MIXED_WEIGHTS = {
 # How many of each kind sign in (each with a session of their own), and how the requests split between kinds.
 MIXED_SHARE = {"processor": 0.6, "plant": 0.27, "official": 0.13}
 MIXED_BIDS_PER_SECOND = 3
+PAIRED_FLOOR_SECONDS = 4
 SEARCH_WORDS = ["slag", "oli", "bekas", "baja", "plastik", "debu", "kertas", "logam", "lumpur", "abu", "kaleng",
                 "drum", "scrap", "karbon", "katalis", "pelarut", "kain", "kayu", "besi", "kabel"]  # fmt: skip
 SORTS = ["", "newest", "closing", "quantity", "quantity-asc", "price", "price-asc", "distance"]
@@ -536,22 +537,35 @@ class BidPlacer(threading.Thread):
                 }
             )
         self.stopping = threading.Event()
-        self.posted = self.placed = self.errors = 0
+        self.posted = self.placed = self.errors = self.skipped = 0
+        self.lock = threading.Lock()
+        self.senders = []
         self.samples: dict[str, str] = {}
 
     def run(self):
-        number = 0
+        """One POST every 1/rate seconds, each in a thread of its own (at most 8 in flight), so that the rate holds
+        however long an answer takes under load; a tick with 8 still in flight is skipped and counted."""
+        number, in_flight = 0, threading.BoundedSemaphore(8)
         while not self.stopping.wait(1 / self.rate):
             number += 1
+            if not in_flight.acquire(blocking=False):
+                self.skipped += 1
+                continue
             client, lot = self.rng.choice(self.clients), self.rng.choice(self.lots)
             fields = {**lot["fields"], "csrfmiddlewaretoken": client["token"]}
             fields["price_per_unit"] = int(fields["price_per_unit"]) + 100 * number
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=POST_TIMEOUT)
-            try:
-                path = f"/lots/{lot['reference']}/bid/"
-                conn.request("POST", path, body=urlencode(fields), headers=client["headers"])
-                response = conn.getresponse()
-                body = response.read()
+            sender = threading.Thread(target=self.post, args=(client, lot, fields, in_flight), daemon=True)
+            sender.start()
+            self.senders.append(sender)
+
+    def post(self, client: dict, lot: dict, fields: dict, in_flight) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=POST_TIMEOUT)
+        try:
+            path = f"/lots/{lot['reference']}/bid/"
+            conn.request("POST", path, body=urlencode(fields), headers=client["headers"])
+            response = conn.getresponse()
+            body = response.read()
+            with self.lock:
                 self.posted += 1
                 if response.status == 302:
                     self.placed += 1
@@ -560,16 +574,26 @@ class BidPlacer(threading.Thread):
                     text = body.decode("utf-8", "replace")
                     found = re.search(r"(invalid-feedback|alert-danger|alert-warning)[^>]*>(.{0,400})", text, re.S)
                     self.samples.setdefault(str(response.status), found.group(2) if found else text[:1500])
-            except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            with self.lock:
                 self.errors += 1
                 self.samples.setdefault("error", repr(exc))
-            finally:
-                conn.close()
+        finally:
+            conn.close()
+            in_flight.release()
 
     def stop(self) -> dict:
         self.stopping.set()
         self.join()
-        return {"posted": self.posted, "placed": self.placed, "errors": self.errors, "samples": self.samples}
+        for sender in self.senders:
+            sender.join()  # every POST sent is answered and counted
+        return {
+            "posted": self.posted,
+            "placed": self.placed,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "samples": self.samples,
+        }
 
 
 class Command(BaseCommand):
@@ -973,6 +997,14 @@ class Command(BaseCommand):
             if status != 200:
                 raise CommandError(f"mixed {name}: {lines[0][0]} answered {status}:\n{body[:2000]}")
 
+        # The floor moves with whatever else the machine runs: each measurement below gets a floor of its own,
+        # measured right before it (PAIRED_FLOOR_SECONDS), and its ratio is to that one.
+        floor_endpoint = {"name": FLOOR, "path": "/robots.txt"}
+
+        def paired_floor() -> float:
+            return self.measure(wrk, port, floor_endpoint, None, PAIRED_FLOOR_SECONDS, warmup=False)["rps"]
+
+        floor = paired_floor()
         placing = BidPlacer(port, prepared, MIXED_BIDS_PER_SECOND)
         placing.start()
         self.log(f"mixed: {options['mixed_seconds']}s of wrk, bids placed {MIXED_BIDS_PER_SECOND}/s meanwhile")
@@ -999,6 +1031,7 @@ class Command(BaseCommand):
                 "bids_posted": bids["posted"],
                 "bids_302": bids["placed"],
                 "bid_errors": bids["errors"],
+                "bid_ticks_skipped": bids["skipped"],
                 "bid_samples": bids["samples"],
                 "worker_rss_mib": memory,
             }
@@ -1007,6 +1040,7 @@ class Command(BaseCommand):
             failures.append(f"The mixed run had {errors} errors: {lines[0]}")
         for name in sorted(plan):
             self.log(f"fresh {name}: {options['seconds']}s over {len(plan[name])} lines")
+            floor = paired_floor()
             measured = self.run_wrk_script(wrk, port, script, files[name], options["seconds"])
             errors = measured["non_2xx"] + measured["socket_errors"] + (measured["bad_status"] or 0)
             if errors:
@@ -1020,6 +1054,7 @@ class Command(BaseCommand):
                     "p99_ms": measured["p99_ms"],
                     "errors": errors,
                     "ratio_to_floor": round(measured["rps"] / floor, 3) if floor else None,
+                    "floor_rps": round(floor, 1),
                     "requests": measured["requests"],
                     "lines": len(plan[name]),
                     "distinct_urls": len({path for path, _cookie in plan[name]}),
