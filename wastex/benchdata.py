@@ -1432,13 +1432,15 @@ def mixed_lots(count: int = 3000) -> dict[str, list[str]]:
     return refs
 
 
-def mixed_bid_lots(count: int = 200) -> list[dict]:
+def mixed_bid_lots(placers: list[str], count: int = 200) -> list[dict]:
     """Open lots anyone verified may bid on for the rest of the run (not local-first, closing in more than a
-    day, the pinned lots left alone), each with a valid bid's fields."""
+    day, the pinned lots left alone), on which none of the placers has a bid yet, each with a valid bid's fields:
+    every bid the placers have on them afterwards was placed by the run, and `mixed_cleanup` deletes it."""
     rng = random.Random(SEED + 4)  # noqa: S311 - a reproducible sample
     now = timezone.now()
     lots = list(
         WasteLot.objects.open()
+        .exclude(bids__bidder__memberships__user__email__in=placers)
         .filter(plant__slug__startswith=SLUG_PREFIX, closes_at__gt=now + DAY)
         .exclude(local_first_until__gt=now)
         .exclude(category__hazardous=WasteCategory.Hazard.YES)
@@ -1448,3 +1450,11 @@ def mixed_bid_lots(count: int = 200) -> list[dict]:
     )
     chosen = rng.sample(lots, min(count, len(lots)))
     return [{"reference": lot.reference, "fields": place_fields(lot)} for lot in chosen]
+
+
+def mixed_cleanup(references: list[str], placers: list[str]) -> int:
+    """Delete the bids the mixed run placed (with their revisions), so that the data stays as built and the next
+    run finds the bids it expects rather than building them again. Returns how many."""
+    organisations = Membership.objects.filter(user__email__in=placers).values("organisation")
+    deleted, _per_model = Bid.objects.filter(lot__reference__in=references, bidder__in=organisations).delete()
+    return deleted

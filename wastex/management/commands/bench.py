@@ -640,7 +640,7 @@ class Command(BaseCommand):
         # Internal: the steps that run inside the benchmark's environment.
         parser.add_argument(
             "--stage",
-            choices=["build", "prepare", "place-check", "csv-memory", "mixed-prepare"],
+            choices=["build", "prepare", "place-check", "csv-memory", "mixed-prepare", "mixed-cleanup"],
             help=argparse.SUPPRESS,
         )
         parser.add_argument("--context", default="{}", help=argparse.SUPPRESS)
@@ -656,6 +656,8 @@ class Command(BaseCommand):
             return self.stage_csv_memory(options)
         if options["stage"] == "mixed-prepare":
             return self.stage_mixed_prepare(options)
+        if options["stage"] == "mixed-cleanup":
+            return self.stage_mixed_cleanup(options)
         return self.benchmark(options)
 
     # ---- the benchmark, in this process ---------------------------------------------------------------------
@@ -1012,6 +1014,9 @@ class Command(BaseCommand):
             result = self.run_wrk_script(wrk, port, script, files[MIXED], options["mixed_seconds"])
         finally:
             bids = placing.stop()
+            cleanup = {"references": [lot["reference"] for lot in prepared["bid_lots"]], "placers": built["placers"]}
+            removed = self.run_stage(env, "mixed-cleanup", "--context", json.dumps(cleanup))["deleted"]
+            self.log(f"mixed: the {removed} rows of bids it placed deleted again (the data stays as built)")
         memory = worker_memory(server.pid)
         errors = result["non_2xx"] + result["socket_errors"] + (result["bad_status"] or 0) + bids["errors"]
         lines = [
@@ -1345,11 +1350,17 @@ class Command(BaseCommand):
             {
                 "plan": plan,
                 "people": {kind: len(entries) for kind, entries in people.items()},
-                "bid_lots": benchdata.mixed_bid_lots(),
+                "bid_lots": benchdata.mixed_bid_lots(context["placers"]),
                 "placer_cookies": [cookie(user) for user in placers],
                 "csrf_cookie": settings.CSRF_COOKIE_NAME,
             }
         )
+
+    def stage_mixed_cleanup(self, options):
+        from wastex import benchdata
+
+        context = json.loads(options["context"])
+        self.result({"deleted": benchdata.mixed_cleanup(context["references"], context["placers"])})
 
     def stage_place_check(self, options):
         from listings.models import WasteLot
