@@ -12,15 +12,16 @@ from .filters import distance_km, distance_km_expression
 from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WasteLot
 
 
-def lot_for_viewer_or_404(user, reference: str) -> WasteLot:
+def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False) -> WasteLot:
     """The lot if this person may see it: published lots for everyone signed in, drafts and cancelled lots
-    only for the owning plant's people and staff. Everyone else gets 404, as if it did not exist."""
-    lot = (
-        WasteLot.objects.visible_to(user)
-        .select_related("category", "category__indonesian_code_source", "category__co2e_source", "plant")
-        .filter(reference=reference)
-        .first()
+    only for the owning plant's people and staff. Everyone else gets 404, as if it did not exist.
+    `with_outcome`: its award (with the bid) and handover joined in the same query (the lot page shows them)."""
+    lots = WasteLot.objects.visible_to(user).select_related(
+        "category", "category__indonesian_code_source", "category__co2e_source", "plant"
     )
+    if with_outcome:
+        lots = lots.select_related("award__bid", "handover")
+    lot = lots.filter(reference=reference).first()
     if lot is None:
         raise Http404
     return lot
@@ -102,7 +103,7 @@ def first_photos():
 def browsable_lots():
     return (
         WasteLot.objects.open()
-        .select_related("category", "plant")
+        .select_related("category")
         .only(
             "id",
             "reference",
@@ -126,11 +127,21 @@ def browsable_lots():
             "category__name_en",
             "category__hazardous",
             "category__group",
-            "plant__name",
-            "plant__slug",
         )
         .prefetch_related(first_photos())
     )
+
+
+def browsable_lots_in_order(ids: list[int], origin=None) -> list:
+    """The browse rows of these lots, in this order (with the distance from `origin`): the page of a search is
+    chosen over the lot ids alone, ranked, and only its rows are then loaded and joined."""
+    lots = browsable_lots().filter(pk__in=ids)
+    if origin:
+        from .filters import annotate_distance
+
+        lots = annotate_distance(lots, *origin)
+    found = {lot.pk: lot for lot in lots}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def lots_of_plant(organisation, *, status: str = ""):

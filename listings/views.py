@@ -16,6 +16,7 @@ from wastex.files import private_file_response
 from wastex.forms import add_validation_error
 
 from . import selectors, services
+from .cards import with_cards
 from .filters import LotFilter
 from .forms import (
     AwardForm,
@@ -68,11 +69,17 @@ def lot_list(request):
         (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
     )
     filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
-    page = offset_page(request, filterset.qs)
+    if filterset.searching:
+        # Ranked full-text search: the page is chosen over the ids alone (ranked on the GIN-indexed vector), and
+        # only its rows are loaded and joined, not every match's.
+        page = offset_page(request, filterset.qs.prefetch_related(None).values_list("pk", flat=True))
+        page["items"] = selectors.browsable_lots_in_order(page["items"], origin=origin)
+    else:
+        page = offset_page(request, filterset.qs)
     context = {
         **page,
         "filter": filterset,
-        "lots": page["items"],
+        "lots": with_cards(page["items"]),
         "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
     }
     template = "listings/partials/lot_results.html" if request.htmx else "listings/lot_list.html"
@@ -179,7 +186,7 @@ def lot_edit(request, reference):
 
 
 def lot_detail(request, reference):
-    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    lot = selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)
     if lot.is_past_deadline:
         # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
         lot = services.lot_close_if_overdue(lot)

@@ -107,6 +107,7 @@ ENDPOINTS = [
     },
 ]
 FLOOR = "floor"
+MIXED = "mixed"
 # Who each `auth` signs in as: the e-mail address under this key in the data build's result.
 AUTH_PEOPLE = {
     "viewer": "viewer",
@@ -132,6 +133,134 @@ NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 SOCKET_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+# The mixed run: who asks for what. Each request is a random (page, person) line of a file of MIXED_URLS lines,
+# drawn by wrk's Lua script below; the weights are the share of each page type per kind of person.
+MIXED_URLS = 6000
+MIXED_WEIGHTS = {
+    "processor": {
+        "browse": 30,
+        "search": 10,
+        "lot": 40,
+        "my-bids": 7,
+        "matches": 6,
+        "notifications": 5,
+        "catalogue": 2,
+    },  # fmt: skip
+    "plant": {"browse": 25, "search": 5, "lot": 35, "bids-page": 15, "my-lots": 10, "notifications": 10},
+    "official": {"dashboard": 50, "browse": 20, "search": 5, "lot": 25},
+}
+# How many of each kind sign in (each with a session of their own), and how the requests split between kinds.
+MIXED_SHARE = {"processor": 0.6, "plant": 0.27, "official": 0.13}
+MIXED_BIDS_PER_SECOND = 3
+PAIRED_FLOOR_SECONDS = 4
+SEARCH_WORDS = ["slag", "oli", "bekas", "baja", "plastik", "debu", "kertas", "logam", "lumpur", "abu", "kaleng",
+                "drum", "scrap", "karbon", "katalis", "pelarut", "kain", "kayu", "besi", "kabel"]  # fmt: skip
+SORTS = ["", "newest", "closing", "quantity", "quantity-asc", "price", "price-asc", "distance"]
+PERIODS = ["month", "quarter", "year", "custom"]
+
+# wrk: each thread reads the (path, cookie) lines and sends a random one each time; any answer but a 2xx counts
+# as an error (none of these pages redirects), summed over the threads at the end.
+WRK_MIXED_LUA = """
+local lines, threads, counter = {}, {}, 0
+bad = 0 -- a global: done() reads each thread's with thread:get
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, cookie = line:match("^([^\\t]+)\\t(.*)$")
+    if path then lines[#lines + 1] = {path, cookie} end
+  end
+  math.randomseed(os.time() * 1000 + id)
+end
+function request()
+  local line = lines[math.random(#lines)]
+  return wrk.format("GET", line[1], {["Cookie"] = line[2]})
+end
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    bad = bad + 1
+    if bad <= 3 then io.stderr:write("MIXED-BAD " .. status .. "\\n") end
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  io.write("MIXED-BAD-STATUS " .. total .. "\\n")
+end
+"""
+MIXED_BAD = re.compile(r"^MIXED-BAD-STATUS (\d+)", re.MULTILINE)
+
+
+def mixed_plan(rng, people: dict, data: dict, count: int = MIXED_URLS) -> dict[str, list[tuple[str, str]]]:
+    """Lines (path, cookie) by page type: `count` of them over all types, each for a random person of the kind
+    that opens such pages. `people`: kind -> [{"cookie", "plant_lots"}]; `data`: lot references ("open",
+    "closed"), category codes, the year of the deals. Every line is an independent draw: thousands of distinct
+    URLs, so no page is asked for often enough to be answered from anything but a fresh render."""
+    plan: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
+    kinds = list(MIXED_SHARE)
+    for _ in range(count):
+        kind = rng.choices(kinds, weights=[MIXED_SHARE[k] for k in kinds])[0]
+        person = rng.choice(people[kind])
+        weights = MIXED_WEIGHTS[kind]
+        page = rng.choices(list(weights), weights=list(weights.values()))[0]
+        plan[page].append((mixed_path(rng, page, person, data), person["cookie"]))
+    return dict(plan)
+
+
+def mixed_path(rng, page: str, person: dict, data: dict) -> str:
+    def pagination(query: dict) -> str:
+        number = rng.choices([1, 2, 3, 4, 5, 10], weights=[50, 20, 10, 8, 7, 5])[0]
+        if number > 1:
+            query["page"] = number
+        return urlencode(query)
+
+    if page in ("browse", "search"):
+        query = {}
+        if page == "search":
+            query["q"] = " ".join(rng.sample(SEARCH_WORDS, rng.choice([1, 1, 2])))
+        for name, chance, values in (
+            ("category", 0.35, data["categories"]),
+            ("group", 0.15, data["groups"]),
+            ("kecamatan", 0.2, data["kecamatan"]),
+            ("hazardous", 0.1, ["true", "false"]),
+            ("quantity_min", 0.15, ["1", "5", "10", "50"]),
+            ("price_max", 0.1, ["100000", "1000000", "5000000"]),
+            ("closing_within", 0.1, ["3", "7", "14"]),
+            ("sort", 0.5, SORTS[1:] + (["relevance"] if page == "search" else [])),
+        ):
+            if rng.random() < chance:
+                query[name] = rng.choice(values)
+        return "/lots/?" + pagination(query) if query or rng.random() < 0.5 else "/lots/"
+    if page == "lot":
+        return f"/lots/{rng.choice(data['open'] if rng.random() < 0.67 else data['closed'])}/"
+    if page == "bids-page":
+        return f"/lots/{rng.choice(person['plant_lots'])}/bids/"
+    if page in ("my-bids", "matches", "my-lots", "notifications"):
+        base = {"my-bids": "/my/bids/", "matches": "/my/matches/", "my-lots": "/my/lots/"}.get(page, "/notifications/")
+        query = pagination({})
+        return base + (f"?{query}" if query else "")
+    if page == "catalogue":
+        return "/catalogue/"
+    if page == "dashboard":
+        period = rng.choice(PERIODS)
+        year = data["last_year"] + rng.choice([-1, 0, 0, 1])
+        month = rng.randint(1, 12)
+        query = {"period": period, "start": f"{year}-{month:02d}-01"}
+        if period == "custom":
+            query["end"] = f"{year}-{month:02d}-{rng.randint(10, 28)}"
+        narrowing = rng.random()
+        if narrowing < 0.2:  # a group or a category (a category outside the chosen group is refused)
+            query["group"] = rng.choice(data["groups"])
+        elif narrowing < 0.45:
+            query["category"] = rng.choice(data["categories"])
+        if rng.random() < 0.2:
+            query["kecamatan"] = rng.choice(data["kecamatan"])
+        return "/dashboard/?" + urlencode(query)
+    raise ValueError(page)
 
 
 def parse_wrk(output: str) -> dict:
@@ -362,6 +491,111 @@ def post_load(port: int, path: str, clients: list[dict], seconds: float) -> dict
     }
 
 
+def worker_memory(master_pid: int) -> list[float]:
+    """Resident memory (MiB) of each gunicorn worker: the master's children (Linux /proc)."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[1]) != master_pid:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if found:
+            sizes.append(round(int(found.group(1)) / 1024, 1))
+    return sorted(sizes)
+
+
+class BidPlacer(threading.Thread):
+    """Bids on random open lots as random processors, `rate` a second, for as long as the mixed run lasts: each
+    processor's session signs its POSTs with the CSRF cookie and token of one GET of a lot page."""
+
+    def __init__(self, port: int, prepared: dict, rate: float):
+        super().__init__(daemon=True)
+        import random
+
+        self.port, self.rate = port, rate
+        self.rng = random.Random(2)  # noqa: S311 - a reproducible sample
+        self.lots = prepared["bid_lots"]
+        self.clients = []
+        for cookie in prepared["placer_cookies"]:
+            status, body, set_cookies = fetch_form(port, f"/lots/{self.lots[0]['reference']}/", cookie)
+            token, csrf = CSRF_INPUT.search(body), set_cookies.get(prepared["csrf_cookie"])
+            if status != 200 or not token or not csrf:
+                raise CommandError(f"A placer gets no bid form (status {status}):\n{body[:2000]}")
+            self.clients.append(
+                {
+                    "token": token.group(1),
+                    "headers": {
+                        "Cookie": f"{cookie}; {prepared['csrf_cookie']}={csrf}",
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                }
+            )
+        self.stopping = threading.Event()
+        self.posted = self.placed = self.errors = self.skipped = 0
+        self.lock = threading.Lock()
+        self.senders = []
+        self.samples: dict[str, str] = {}
+
+    def run(self):
+        """One POST every 1/rate seconds, each in a thread of its own (at most 8 in flight), so that the rate holds
+        however long an answer takes under load; a tick with 8 still in flight is skipped and counted."""
+        number, in_flight = 0, threading.BoundedSemaphore(8)
+        while not self.stopping.wait(1 / self.rate):
+            number += 1
+            if not in_flight.acquire(blocking=False):
+                self.skipped += 1
+                continue
+            client, lot = self.rng.choice(self.clients), self.rng.choice(self.lots)
+            fields = {**lot["fields"], "csrfmiddlewaretoken": client["token"]}
+            fields["price_per_unit"] = int(fields["price_per_unit"]) + 100 * number
+            sender = threading.Thread(target=self.post, args=(client, lot, fields, in_flight), daemon=True)
+            sender.start()
+            self.senders.append(sender)
+
+    def post(self, client: dict, lot: dict, fields: dict, in_flight) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=POST_TIMEOUT)
+        try:
+            path = f"/lots/{lot['reference']}/bid/"
+            conn.request("POST", path, body=urlencode(fields), headers=client["headers"])
+            response = conn.getresponse()
+            body = response.read()
+            with self.lock:
+                self.posted += 1
+                if response.status == 302:
+                    self.placed += 1
+                else:
+                    self.errors += 1
+                    text = body.decode("utf-8", "replace")
+                    found = re.search(r"(invalid-feedback|alert-danger|alert-warning)[^>]*>(.{0,400})", text, re.S)
+                    self.samples.setdefault(str(response.status), found.group(2) if found else text[:1500])
+        except (OSError, http.client.HTTPException) as exc:
+            with self.lock:
+                self.errors += 1
+                self.samples.setdefault("error", repr(exc))
+        finally:
+            conn.close()
+            in_flight.release()
+
+    def stop(self) -> dict:
+        self.stopping.set()
+        self.join()
+        for sender in self.senders:
+            sender.join()  # every POST sent is answered and counted
+        return {
+            "posted": self.posted,
+            "placed": self.placed,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "samples": self.samples,
+        }
+
+
 class Command(BaseCommand):
     help = (
         "Load benchmark: builds a PostgreSQL database of lots and bids, serves it with gunicorn (DEBUG off) and "
@@ -388,7 +622,13 @@ class Command(BaseCommand):
             action="append",
             metavar="NAME",
             help=f"Measure only this endpoint (repeatable; the floor is always measured). Names: "
-            f"{', '.join(e['name'] for e in ENDPOINTS)}.",
+            f"{', '.join(e['name'] for e in ENDPOINTS)}, {MIXED} (the mixed run and its page types).",
+        )
+        parser.add_argument(
+            "--mixed-seconds",
+            type=int,
+            default=30,
+            help="Length of the mixed-traffic run (default 30); each page type is then measured --seconds.",
         )
         parser.add_argument("--show-queries", action="store_true", help="Print the SQL of each counted request.")
         parser.add_argument(
@@ -399,7 +639,9 @@ class Command(BaseCommand):
         )
         # Internal: the steps that run inside the benchmark's environment.
         parser.add_argument(
-            "--stage", choices=["build", "prepare", "place-check", "csv-memory"], help=argparse.SUPPRESS
+            "--stage",
+            choices=["build", "prepare", "place-check", "csv-memory", "mixed-prepare", "mixed-cleanup"],
+            help=argparse.SUPPRESS,
         )
         parser.add_argument("--context", default="{}", help=argparse.SUPPRESS)
 
@@ -412,6 +654,10 @@ class Command(BaseCommand):
             return self.stage_place_check(options)
         if options["stage"] == "csv-memory":
             return self.stage_csv_memory(options)
+        if options["stage"] == "mixed-prepare":
+            return self.stage_mixed_prepare(options)
+        if options["stage"] == "mixed-cleanup":
+            return self.stage_mixed_cleanup(options)
         return self.benchmark(options)
 
     # ---- the benchmark, in this process ---------------------------------------------------------------------
@@ -541,6 +787,9 @@ class Command(BaseCommand):
                     line["round_ratios"] = result["round_ratios"]
                 line.update(result.get("extra", {}))
                 self.stdout.write(json.dumps(line))
+            if self.wants_mixed(options["only"]):
+                for line in self.measure_mixed(wrk, env, port, server, built, floor, options, workdir, failures):
+                    self.stdout.write(json.dumps(line))
             if not options["only"] or any("dashboard" in name for name in options["only"]):
                 csv_line = self.run_stage(env, "csv-memory", "--context", json.dumps(built))
                 self.stdout.write(json.dumps(csv_line))
@@ -564,11 +813,13 @@ class Command(BaseCommand):
 
     def selected_endpoints(self, only: list[str] | None) -> list[dict]:
         names = {e["name"] for e in ENDPOINTS}
-        wanted = {name for value in only or [] for name in value.split(",") if name}
+        wanted = {name for value in only or [] for name in value.split(",") if name} - {MIXED}
         unknown = wanted - names
         if unknown:
             raise CommandError(f"Unknown endpoint {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}.")
         # The floor always runs first: every other result is also a ratio to it.
+        if only and not wanted:
+            return [dict(e) for e in ENDPOINTS if e["name"] == FLOOR]  # the mixed run alone
         return [dict(e) for e in ENDPOINTS if e["name"] == FLOOR or not wanted or e["name"] in wanted]
 
     def bench_env(self, url: str, static_root: Path) -> dict:
@@ -701,6 +952,121 @@ class Command(BaseCommand):
         rounds.sort(key=lambda item: item[0])
         _ratio, result, floor_rps = rounds[(len(rounds) - 1) // 2]  # the lower median when even
         return {**result, "paired_floor": floor_rps, "round_ratios": [round(item[0], 3) for item in rounds]}
+
+    def wants_mixed(self, only) -> bool:
+        return not only or any(MIXED in value.split(",") for value in only)
+
+    def run_wrk_script(self, wrk: str, port: int, script: Path, lines: Path, seconds: int) -> dict:
+        command = [
+            wrk, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+            "-s", str(script), f"http://127.0.0.1:{port}/", "--", str(lines),
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode:
+            raise CommandError(f"wrk failed:\n{done.stdout}{done.stderr}")
+        result = parse_wrk(done.stdout)
+        bad = MIXED_BAD.search(done.stdout)
+        result["bad_status"] = int(bad.group(1)) if bad else None
+        if done.stderr.strip():
+            self.log(f"wrk: {done.stderr.strip()[:500]}")
+        self.drain(port)
+        return result
+
+    def measure_mixed(self, wrk, env, port, server, built, floor, options, workdir: Path, failures: list[str]):
+        """Real traffic: MIXED_URLS random (page, person) lines for a few hundred signed-in people, sent at random
+        by wrk for --mixed-seconds while bids are placed on random open lots MIXED_BIDS_PER_SECOND times a second;
+        then each page type alone over its own lines (fresh pages: no cache in front). Lines of JSON."""
+        import random
+
+        prepared = self.run_stage(env, "mixed-prepare", "--context", json.dumps(built))
+        plan = {name: [tuple(line) for line in lines] for name, lines in prepared["plan"].items()}
+        script = workdir / "mixed.lua"
+        script.write_text(WRK_MIXED_LUA)
+        every = [line for lines in plan.values() for line in lines]
+        random.Random(1).shuffle(every)  # noqa: S311 - a reproducible sample
+        files = {}
+        for name, lines in [(MIXED, every), *sorted(plan.items())]:
+            files[name] = workdir / f"{name}.tsv"
+            files[name].write_text("".join(f"{path}\t{cookie}\n" for path, cookie in lines))
+        distinct = len(set(every))
+        self.log(
+            f"mixed: {sum(prepared['people'].values())} people {prepared['people']}, {len(every)} lines "
+            f"({distinct} distinct (page, person), {len({path for path, _c in every})} distinct URLs)"
+        )
+        # One of each page type first: a page that does not answer 200 would measure the wrong thing.
+        for name, lines in plan.items():
+            status, body = fetch(port, lines[0][0], lines[0][1])
+            if status != 200:
+                raise CommandError(f"mixed {name}: {lines[0][0]} answered {status}:\n{body[:2000]}")
+
+        # The floor moves with whatever else the machine runs: each measurement below gets a floor of its own,
+        # measured right before it (PAIRED_FLOOR_SECONDS), and its ratio is to that one.
+        floor_endpoint = {"name": FLOOR, "path": "/robots.txt"}
+
+        def paired_floor() -> float:
+            return self.measure(wrk, port, floor_endpoint, None, PAIRED_FLOOR_SECONDS, warmup=False)["rps"]
+
+        floor = paired_floor()
+        placing = BidPlacer(port, prepared, MIXED_BIDS_PER_SECOND)
+        placing.start()
+        self.log(f"mixed: {options['mixed_seconds']}s of wrk, bids placed {MIXED_BIDS_PER_SECOND}/s meanwhile")
+        try:
+            result = self.run_wrk_script(wrk, port, script, files[MIXED], options["mixed_seconds"])
+        finally:
+            bids = placing.stop()
+            cleanup = {"references": [lot["reference"] for lot in prepared["bid_lots"]], "placers": built["placers"]}
+            removed = self.run_stage(env, "mixed-cleanup", "--context", json.dumps(cleanup))["deleted"]
+            self.log(f"mixed: the {removed} rows of bids it placed deleted again (the data stays as built)")
+        memory = worker_memory(server.pid)
+        errors = result["non_2xx"] + result["socket_errors"] + (result["bad_status"] or 0) + bids["errors"]
+        lines = [
+            {
+                "endpoint": "mixed traffic",
+                "name": MIXED,
+                "rps": round(result["rps"], 1),
+                "p50_ms": result["p50_ms"],
+                "p99_ms": result["p99_ms"],
+                "errors": errors,
+                "ratio_to_floor": round(result["rps"] / floor, 3) if floor else None,
+                "floor_rps": round(floor, 1),
+                "requests": result["requests"],
+                "people": prepared["people"],
+                "lines": len(every),
+                "distinct_urls": len({path for path, _cookie in every}),
+                "bids_posted": bids["posted"],
+                "bids_302": bids["placed"],
+                "bid_errors": bids["errors"],
+                "bid_ticks_skipped": bids["skipped"],
+                "bid_samples": bids["samples"],
+                "worker_rss_mib": memory,
+            }
+        ]
+        if errors:
+            failures.append(f"The mixed run had {errors} errors: {lines[0]}")
+        for name in sorted(plan):
+            self.log(f"fresh {name}: {options['seconds']}s over {len(plan[name])} lines")
+            floor = paired_floor()
+            measured = self.run_wrk_script(wrk, port, script, files[name], options["seconds"])
+            errors = measured["non_2xx"] + measured["socket_errors"] + (measured["bad_status"] or 0)
+            if errors:
+                failures.append(f"fresh {name}: {errors} errors")
+            lines.append(
+                {
+                    "endpoint": f"mixed lines: {name}",
+                    "name": f"fresh:{name}",
+                    "rps": round(measured["rps"], 1),
+                    "p50_ms": measured["p50_ms"],
+                    "p99_ms": measured["p99_ms"],
+                    "errors": errors,
+                    "ratio_to_floor": round(measured["rps"] / floor, 3) if floor else None,
+                    "floor_rps": round(floor, 1),
+                    "requests": measured["requests"],
+                    "lines": len(plan[name]),
+                    "distinct_urls": len({path for path, _cookie in plan[name]}),
+                }
+            )
+        lines[0]["worker_rss_mib_after_all"] = worker_memory(server.pid)
+        return lines
 
     def drain(self, port: int) -> None:
         """Wait until the server has worked off what wrk left behind: wrk drops its requests in flight when its
@@ -919,6 +1285,82 @@ class Command(BaseCommand):
             stats.sort_stats("tottime").print_stats(20)
             self.log(f"profile of {endpoint['path']} ({elapsed * 1000:.0f} ms under the profiler):\n{out.getvalue()}")
         return count, response
+
+    def stage_mixed_prepare(self, options):
+        """The mixed run's people (each with a session of their own, made in the session store as a sign-in
+        would), its thousands of (page, person) lines, the lots bids are placed on and the placers' sessions."""
+        import random
+        from importlib import import_module
+
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+        from django.utils import timezone
+
+        from listings.models import WasteCategory, WasteLot
+        from members.choices import Kecamatan
+        from wastex import benchdata
+
+        context = json.loads(options["context"])
+        rng = random.Random(benchdata.SEED)  # noqa: S311 - a reproducible sample
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        backend = settings.AUTHENTICATION_BACKENDS[0]
+
+        def cookie(user, language="id") -> str:
+            session = store()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = backend
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.LANGUAGE_COOKIE_NAME}={language}"
+
+        found = benchdata.mixed_people()
+        plant_ids = [user.membership.organisation_id for user in found["plant"]]
+        plant_lots = collections.defaultdict(list)
+        lots = WasteLot.objects.filter(plant_id__in=plant_ids).filter(
+            status__in=[WasteLot.Status.CLOSED, WasteLot.Status.AWARDED, WasteLot.Status.COMPLETED]
+        ) | WasteLot.objects.filter(
+            plant_id__in=plant_ids, status=WasteLot.Status.OPEN, closes_at__gt=timezone.now() + timezone.timedelta(1)
+        )
+        for plant_id, reference in lots.order_by("-id").values_list("plant_id", "reference"):
+            if len(plant_lots[plant_id]) < 20:
+                plant_lots[plant_id].append(reference)
+        people = {
+            kind: [
+                {
+                    # One person in five reads the site in English.
+                    "cookie": cookie(user, "en" if rng.random() < 0.2 else "id"),
+                    "plant_lots": plant_lots.get(user.membership.organisation_id, []) if kind == "plant" else [],
+                }
+                for user in users
+                if kind != "plant" or plant_lots.get(user.membership.organisation_id)
+            ]
+            for kind, users in found.items()
+        }
+        data = {
+            **benchdata.mixed_lots(),
+            "categories": list(
+                WasteCategory.objects.filter(lots__isnull=False).distinct().values_list("code", flat=True)
+            ),
+            "groups": list(WasteCategory.Group.values),
+            "kecamatan": list(Kecamatan.values),
+            "last_year": context["last_year"],
+        }
+        plan = mixed_plan(rng, people, data)
+        placers = get_user_model().objects.filter(email__in=context["placers"])
+        self.result(
+            {
+                "plan": plan,
+                "people": {kind: len(entries) for kind, entries in people.items()},
+                "bid_lots": benchdata.mixed_bid_lots(context["placers"]),
+                "placer_cookies": [cookie(user) for user in placers],
+                "csrf_cookie": settings.CSRF_COOKIE_NAME,
+            }
+        )
+
+    def stage_mixed_cleanup(self, options):
+        from wastex import benchdata
+
+        context = json.loads(options["context"])
+        self.result({"deleted": benchdata.mixed_cleanup(context["references"], context["placers"])})
 
     def stage_place_check(self, options):
         from listings.models import WasteLot

@@ -1,0 +1,76 @@
+"""/lots/ renders its filters in one template loop (LotFilter.light_fields) and its cards from values computed
+in Python (listings.cards): the markup must stay what Django's widgets and the filters would print."""
+
+import re
+
+import pytest
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from listings import selectors
+from listings.filters import LotFilter
+from tests.factories import LotFactory, category
+
+pytestmark = pytest.mark.django_db
+
+
+def normal(html: str) -> str:
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=oli&category=steel-slag&hazardous=true&quantity_min=abc&sort=closing&kecamatan=ciwandan",
+        "group=nonsense&unit=t&price_max=-5&recurring=false&local_first=true&closing_within=x",
+    ],
+)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_filters_print_what_djangos_widgets_print(query, language):
+    category("steel-slag")
+    with translation.override(language):
+        filterset = LotFilter(QueryDict(query) or None, queryset=selectors.browsable_lots())
+        filterset.qs  # noqa: B018 - validates, as the view does
+        django = "".join(field.as_field_group() for field in filterset.form)
+        light = render_to_string("listings/partials/lot_filters.html", {"filter": filterset})
+    assert normal(light) == normal(django)
+    if "abc" in query:
+        assert 'aria-invalid="true"' in light and "selected>" in light
+
+
+def test_a_card_shows_the_lots_values(client, processor_admin, plant):
+    client.force_login(processor_admin)
+    LotFactory(
+        plant=plant,
+        title="Kerak baja kering",
+        category=category("steel-slag"),
+        quantity=1250,
+        unit="t",
+        reserve_price=-15000,
+        is_recurring=True,
+        frequency="monthly",
+        quantity_per_period=100,
+        local_first_until=timezone.now() + timezone.timedelta(days=1),
+    )
+    client.cookies["django_language"] = "id"
+    body = normal(client.get("/lots/").content.decode())
+    card = body[body.index('data-testid="lot-card"') :]
+    assert "Kerak baja kering" in card
+    assert "1.250 ton" in card or "1.250 t" in card
+    assert "Rp 15.000" in card and "ditutup dalam" in card.lower()
+    assert 'class="badge text-bg-warning"' in card  # Banten first
+
+
+def test_a_category_outside_the_chosen_group_shows_nothing_without_asking_the_database(
+    client, processor_admin, plant, django_assert_max_num_queries
+):
+    LotFactory(plant=plant, category=category("steel-slag"))
+    client.force_login(processor_admin)
+    client.get("/lots/")
+    body = client.get("/lots/?category=steel-slag").content.decode()
+    assert body.count('data-testid="lot-card"') == 1
+    with django_assert_max_num_queries(4):  # no query for lots or photos; the session, the person, the categories
+        body = client.get("/lots/?category=steel-slag&group=plastics").content.decode()
+    assert 'data-testid="lot-card"' not in body and 'data-testid="empty"' in body

@@ -1,0 +1,169 @@
+"""Queries per page are constant: every page type of the mixed benchmark (make bench) makes exactly the same
+number of SQL queries over little and over more data, and that number is pinned here, so a page that starts
+querying per row, or gains a query, fails."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from listings import services
+from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot
+from listings.services import BidOffer
+from members import notifications
+from members.models import Event
+from tests.factories import LotFactory, OrganisationFactory, member_of
+
+pytestmark = pytest.mark.django_db
+
+
+def count(client, url) -> int:
+    client.get(url)  # the first request of a session warms what every later one reuses
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    # The session's own read is left out: a database read on SQLite, a cache read with Redis.
+    return len([query for query in captured.captured_queries if "django_session" not in query["sql"]])
+
+
+def bid(lot, person, price=50_000):
+    return services.bid_place(
+        lot=lot,
+        acting_user=person,
+        offer=BidOffer(
+            price_per_unit=price,
+            quantity=Decimal("10"),
+            pickup_date=timezone.localdate() + timedelta(days=2),
+            route="recycling",
+        ),
+    )
+
+
+def decided(lot, processor, *, completed=False):
+    """The lot awarded to `processor` (and completed, with a handover)."""
+    now = timezone.now()
+    won = Bid.objects.create(
+        lot=lot, bidder=processor, price_per_unit=1000, quantity=lot.quantity, pickup_date=now.date(),
+        route="recycling", status=Bid.Status.ACCEPTED,
+    )  # fmt: skip
+    Award.objects.create(lot=lot, bid=won, reason="best-price", best_price=1000, awarded_at=now)
+    LotTransition.objects.create(lot=lot, from_status="closed", to_status="awarded")
+    lot.status = WasteLot.Status.COMPLETED if completed else WasteLot.Status.AWARDED
+    lot.save(update_fields=["status"])
+    if completed:
+        Handover.objects.create(
+            lot=lot, pickup_date=now.date(), carrier="PT Angkut", vehicle="A 1 B", quantity_sent=lot.quantity,
+            quantity_received=lot.quantity, processing_recorded_at=now,
+        )  # fmt: skip
+    return lot
+
+
+def other_bidders(lot, n):
+    for i in range(n):
+        bid(lot, member_of(OrganisationFactory(processor=True)), 40_000 + i)
+
+
+BROWSE = "/lots/"
+
+
+@pytest.mark.parametrize(
+    "query, pinned",
+    [
+        ("", 4),
+        ("?category=steel-slag&quantity_min=1&sort=closing&page=1", 5),  # + the category asked for
+        ("?q=slag&category=steel-slag", 6),  # + the ranked ids, then the page's rows
+        ("?q=slag&sort=distance", 5),
+    ],
+)
+def test_browse(client, processor_admin, plant, query, pinned):
+    client.force_login(processor_admin)
+    LotFactory(plant=plant, title="Slag one")
+    small = count(client, BROWSE + query)
+    for i in range(30):
+        LotFactory(plant=plant, title=f"Slag {i}")
+    assert count(client, BROWSE + query) == small == pinned
+
+
+def test_lot_page_of_an_open_lot_for_a_bidder(client, processor_admin, plant):
+    lot = LotFactory(plant=plant)
+    bid(lot, processor_admin)
+    client.force_login(processor_admin)
+    small = count(client, lot.get_absolute_url())
+    other_bidders(lot, 5)
+    for _ in range(5):
+        LotTransition.objects.create(lot=lot, from_status="open", to_status="open")
+    assert count(client, lot.get_absolute_url()) == small == 8
+
+
+@pytest.mark.parametrize("completed, pinned", [(False, 7), (True, 8)])
+def test_lot_page_of_a_decided_lot_for_the_winner(client, processor_admin, plant, completed, pinned):
+    lot = decided(LotFactory(plant=plant), processor_admin.membership.organisation, completed=completed)
+    client.force_login(processor_admin)
+    small = count(client, lot.get_absolute_url())
+    for _ in range(5):
+        LotTransition.objects.create(lot=lot, from_status="awarded", to_status="awarded")
+    assert count(client, lot.get_absolute_url()) == small == pinned
+
+
+def test_bids_page(client, plant_admin, plant):
+    lot = LotFactory(plant=plant, bidding_mode=WasteLot.BiddingMode.OPEN)
+    other_bidders(lot, 2)
+    client.force_login(plant_admin)
+    url = f"/lots/{lot.reference}/bids/"
+    small = count(client, url)
+    other_bidders(lot, 8)
+    assert count(client, url) == small == 4
+    assert client.get(url).content.decode().count('data-testid="bid-row"') == 10
+
+
+def test_my_bids(client, processor_admin, plant):
+    client.force_login(processor_admin)
+    bid(LotFactory(plant=plant), processor_admin)
+    small = count(client, "/my/bids/")
+    for _ in range(10):
+        bid(LotFactory(plant=plant), processor_admin)
+    assert count(client, "/my/bids/") == small == 2
+
+
+def test_matches(client, processor_admin, plant):
+    organisation = processor_admin.membership.organisation
+    client.force_login(processor_admin)
+    reasons = [{"code": "category"}]
+    Match.objects.create(lot=LotFactory(plant=plant), organisation=organisation, score=50, reasons=reasons)
+    small = count(client, "/my/matches/")
+    for _ in range(10):
+        Match.objects.create(
+            lot=LotFactory(plant=plant), organisation=organisation, score=60, reasons=[{"code": "distance", "km": 3}]
+        )
+    assert count(client, "/my/matches/") == small == 3
+
+
+def test_notifications_and_the_unread_count(client, processor_admin):
+    client.force_login(processor_admin)
+
+    def tell(n):
+        notifications.deliver(Event.NEW_MATCH, f"k{n}", [processor_admin.pk], {"reference": "WX-1", "title": "S"}, "/")
+
+    tell(0)
+    small, badge = count(client, "/notifications/"), count(client, "/notifications/unread/")
+    for n in range(1, 20):
+        tell(n)
+    assert count(client, "/notifications/") == small == 3
+    assert count(client, "/notifications/unread/") == badge == 2
+
+
+def test_my_lots(client, plant_admin, plant):
+    client.force_login(plant_admin)
+    LotFactory(plant=plant)
+    small = count(client, "/my/lots/")
+    for _ in range(10):
+        LotFactory(plant=plant)
+    assert count(client, "/my/lots/") == small == 4
+
+
+def test_catalogue(client, processor_admin):
+    client.force_login(processor_admin)
+    assert count(client, "/catalogue/") == 3
