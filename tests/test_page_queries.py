@@ -49,7 +49,15 @@ def decided(lot, processor, *, completed=False):
         lot=lot, bidder=processor, price_per_unit=1000, quantity=lot.quantity, pickup_date=now.date(),
         route="recycling", status=Bid.Status.ACCEPTED,
     )  # fmt: skip
-    Award.objects.create(lot=lot, bid=won, reason="best-price", best_price=1000, awarded_at=now)
+    Award.objects.create(
+        lot=lot,
+        bid=won,
+        reason="best-price",
+        best_price=1000,
+        awarded_at=now,
+        processor_banten=True,
+        processor_japnas=True,
+    )
     LotTransition.objects.create(lot=lot, from_status="closed", to_status="awarded")
     lot.status = WasteLot.Status.COMPLETED if completed else WasteLot.Status.AWARDED
     lot.save(update_fields=["status"])

@@ -957,6 +957,13 @@ def _load_bids(rng, now, target, log) -> dict:
         .order_by("slug")
         .values_list("pk", "slug")
     )
+    # what an award keeps of its winner: Banten business? Japnas member? (listings.Award, as lot_award does)
+    status_of = {
+        pk: (province == Province.BANTEN, bool(japnas))
+        for pk, province, japnas in Organisation.objects.filter(pk__in=[pk for pk, _slug in processors]).values_list(
+            "pk", "province", "japnas_number"
+        )
+    }
     pinned_orgs = {slug: pk for pk, slug in processors if slug in PINNED_PEOPLE}
     viewer_id = pinned_orgs[f"{SLUG_PREFIX}processor-0001"]
     bidder_id = pinned_orgs[f"{SLUG_PREFIX}processor-0002"]
@@ -999,8 +1006,12 @@ def _load_bids(rng, now, target, log) -> dict:
     ]  # fmt: skip
     bid_copy = _Copier(Bid, bid_columns)
     award_copy = _Copier(
-        Award, ["lot_id", "bid_id", "reason", "note", "best_price", "awarded_by_id", "awarded_at", "notified_at"]
-    )
+        Award,
+        [
+            "lot_id", "bid_id", "reason", "note", "best_price", "awarded_by_id", "awarded_at", "notified_at",
+            "processor_banten", "processor_japnas",
+        ],
+    )  # fmt: skip
     rating_copy = _Copier(Rating, ["lot_id", "rater_id", "rated_id", "stars", "comment", "by_id", "created_at"])
     routes = [route.value for route in ROUTE_WEIGHTS]
     route_weights = list(ROUTE_WEIGHTS.values())
@@ -1066,7 +1077,9 @@ def _load_bids(rng, now, target, log) -> dict:
                     reason = rng.choice(OTHER_REASONS)
                     award_note = "Jadwal pengambilan lebih cocok (data benchmark)." if reason == "other" else ""
                 told = decided + timedelta(minutes=2)
-                award_copy.add((lot_id, bid_id, reason, award_note, best, user_of[plant_id], decided, told))
+                award_copy.add(
+                    (lot_id, bid_id, reason, award_note, best, user_of[plant_id], decided, told, *status_of[bidder])
+                )
                 if lot_id in completed_at:
                     for rater, rated in ((plant_id, bidder), (bidder, plant_id)):
                         when = min(now, completed_at[lot_id] + rng.uniform(0.1, 3) * DAY)
