@@ -20,7 +20,7 @@ def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False) -
         "category", "category__indonesian_code_source", "category__co2e_source", "plant"
     )
     if with_outcome:
-        lots = lots.select_related("award__bid", "handover")
+        lots = lots.select_related("award__bid__bidder", "handover")
     lot = lots.filter(reference=reference).first()
     if lot is None:
         raise Http404
