@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from kombu import pools as kombu_pools
 
 from listings import services
 from listings.models import Capability
@@ -72,8 +73,9 @@ def use_broker(url: str) -> None:
     celery_app.conf.broker_url = url
     celery_app.conf.broker_write_url = url
     celery_app.conf.broker_read_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # kombu keeps its pools in process-wide registries keyed by the broker URL: a pool closed here would be
+    # handed out again when the test points back at the first URL ("Acquire on closed pool"). Reset them all.
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
