@@ -73,11 +73,12 @@ class Selection:
             q &= Q(**{f"{prefix}site_kecamatan": self.kecamatan})
         return q
 
-    def deal_q(self) -> Q:
-        """The same filters on the deals rollup (dashboard.models.Deal)."""
+    def deal_q(self, *, group_field: str = "group") -> Q:
+        """The same filters on the deals rollup (dashboard.models.Deal), or with `group_field="category__group"`
+        on the per-month rollups (ListedMonth, DealMonth), which keep the category but not its group."""
         q = Q()
         if self.group:
-            q &= Q(group=self.group)
+            q &= Q(**{group_field: self.group})
         if self.category is not None:
             q &= Q(category=self.category)
         if self.kecamatan:

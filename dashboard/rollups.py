@@ -285,15 +285,8 @@ def listed_sums(selection, scope, *, since: datetime | None = None) -> dict[int,
 
 
 def rollup_q(selection) -> Q:
-    """The selection's category and place filters on the rollup."""
-    q = Q()
-    if selection.group:
-        q &= Q(category__group=selection.group)
-    if selection.category is not None:
-        q &= Q(category=selection.category)
-    if selection.kecamatan:
-        q &= Q(kecamatan=selection.kecamatan)
-    return q
+    """The selection's category and place filters on a per-month rollup."""
+    return selection.deal_q(group_field="category__group")
 
 
 def _prefixed(q: Q, prefix: str) -> Q:

@@ -37,31 +37,30 @@ def user_role(user) -> str | None:
     return ROLE_BY_KIND.get(membership.organisation.kind) if membership else None
 
 
+def _organisation_of(user) -> Organisation | None:
+    membership = user_membership(user)  # None for visitors
+    return membership.organisation if membership else None
+
+
 def can_see_directory(user) -> bool:
     """Contact details of verified businesses: for verified organisations, officials and staff only."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
+    if user.is_authenticated and user.is_staff:
         return True
-    membership = user_membership(user)
-    if membership is None:
-        return False
-    organisation = membership.organisation
-    return organisation.is_verified or organisation.kind == Organisation.Kind.AUTHORITY
+    organisation = _organisation_of(user)
+    return bool(organisation and (organisation.is_verified or organisation.kind == Organisation.Kind.AUTHORITY))
 
 
 def is_official_or_staff(user) -> bool:
     """Those who oversee the market: platform staff, people of a verified authority (the city's officials) and
     of the platform's operators (the secretariat). They see every lot's parties and handover, read-only."""
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
+    if user.is_authenticated and user.is_staff:
         return True
-    membership = user_membership(user)
-    if membership is None:
-        return False
-    organisation = membership.organisation
-    return organisation.is_verified and organisation.kind in (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR)
+    organisation = _organisation_of(user)
+    return bool(
+        organisation
+        and organisation.is_verified
+        and organisation.kind in (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR)
+    )
 
 
 def organisation_visible_or_404(user: User, slug: str) -> Organisation:
