@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core import uploads
 from members.models import User
 
-from . import services, uploads
+from . import services
 from .catalogue import ensure_catalogue
 from .models import Award, LotAttachment, WasteCategory, WasteLot
 

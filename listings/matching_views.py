@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.forms import add_validation_error
 from members.models import Organisation
 from members.selectors import user_membership
-from wastex.forms import add_validation_error
 
 from . import matching, selectors
 from .filters import LotFilter

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import SafeCsvWriter
+from core.files import private_file_response
+from core.forms import add_validation_error
 from members.selectors import user_membership
-from wastex.files import private_file_response
-from wastex.forms import add_validation_error
 
 from . import selectors, services
 from .cards import with_cards

@@ -7,9 +7,10 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import uploads
 from members.models import Organisation, User
 
-from .. import notify, uploads
+from .. import notify
 from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
 
 MAX_ATTACHMENTS_PER_LOT = 12
