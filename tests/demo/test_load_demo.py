@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from members.demo import DEMO_PASSWORD
+from demo.people import DEMO_PASSWORD
 from members.models import (
     AuditEntry,
     JapnasMember,
@@ -70,7 +70,7 @@ def test_demo_staff_has_the_authenticator_of_the_readme(capsys):
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from members.demo import DEMO_TOTP_SECRET
+    from demo.people import DEMO_TOTP_SECRET
 
     call_command("load_demo")
     call_command("load_demo")

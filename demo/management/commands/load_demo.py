@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from dashboard.demo import load_demo_history
-from listings.demo import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
-from members.demo import DEMO_PASSWORD, load_demo_members
+from demo.history import load_demo_history
+from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
+from demo.people import DEMO_PASSWORD, load_demo_members
 from members.models import Organisation
 
 

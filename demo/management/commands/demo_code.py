@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members.demo import DEMO_TOTP_DEVICE_NAME
+from demo.people import DEMO_TOTP_DEVICE_NAME
 
 
 class Command(BaseCommand):

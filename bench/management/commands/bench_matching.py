@@ -21,6 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.server import ensure_database
+
 UNUSABLE = "!"  # an unusable password hash: bench people never log in
 SIZES = (1_000, 10_000, 100_000)
 SAVED_SEARCHES = 50_000
@@ -39,8 +41,6 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3, help="matches timed per size (the median is kept)")
 
     def handle(self, *args, **options):
-        from wastex.management.commands.bench import ensure_database
-
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith(("postgres://", "postgresql://")):
             raise CommandError("bench_matching needs DATABASE_URL of a PostgreSQL database (make bench sets one).")

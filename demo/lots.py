@@ -13,11 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from members.models import User
-
-from . import services, uploads
-from .catalogue import ensure_catalogue
-from .models import Award, LotAttachment, WasteCategory, WasteLot
+from listings import services, uploads
+from listings.catalogue import ensure_catalogue
+from listings.matching import find_matches, save_matches
+from listings.models import Award, Capability, LotAttachment, SavedSearch, WantedNotice, WasteCategory, WasteLot
+from listings.services.matching import saved_search_create
+from members.models import Licence, Organisation, User
 
 GROUP_COLOURS = {
     "metals": ((94, 99, 110), (170, 120, 80)),
@@ -304,8 +305,6 @@ DEALS = [
 
 
 def load_demo_licences():
-    from members.models import Licence
-
     categories = {c.code: c for c in WasteCategory.objects.all()}
     for email, number, codes, waste_codes, capacity, status in LICENCES:
         organisation = User.objects.get(email=email).membership.organisation
@@ -332,8 +331,6 @@ DEMO_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R 
 
 
 def _licence_for(user, lot):
-    from members.models import Licence
-
     if not lot.is_hazardous:
         return None
     for licence in Licence.objects.filter(organisation=user.membership.organisation).prefetch_related("categories"):
@@ -449,11 +446,6 @@ CAPABILITIES = [
 
 def load_demo_matching() -> int:
     """Capabilities, a wanted notice and an alert, then the open demo lots matched (no e-mail: demo data)."""
-    from members.models import Organisation
-
-    from .matching import find_matches, save_matches
-    from .models import Capability, SavedSearch, WantedNotice
-
     for slug, code, route, capacity, radius in CAPABILITIES:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None or organisation.latitude is None:
@@ -481,8 +473,6 @@ def load_demo_matching() -> int:
         )
     watcher = User.objects.filter(email="processor@demo.test").first()
     if watcher and not SavedSearch.objects.filter(user=watcher).exists():
-        from .services.matching import saved_search_create
-
         saved_search_create(acting_user=watcher, query="group=metals", name="Scrap logam di Cilegon")
     created = 0
     for lot in WasteLot.objects.filter(status=WasteLot.Status.OPEN).select_related("category", "plant"):

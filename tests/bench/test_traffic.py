@@ -3,7 +3,7 @@
 import random
 from urllib.parse import parse_qs, urlsplit
 
-from wastex.management.commands.bench import MIXED_URLS, MIXED_WEIGHTS, mixed_plan
+from bench.traffic import MIXED_URLS, MIXED_WEIGHTS, mixed_plan
 
 DATA = {
     "open": [f"WX-2026-{n:05d}" for n in range(1, 2001)],
