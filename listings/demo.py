@@ -451,8 +451,9 @@ def load_demo_matching() -> int:
     """Capabilities, a wanted notice and an alert, then the open demo lots matched (no e-mail: demo data)."""
     from members.models import Organisation
 
-    from .matching import find_matches, save_matches
     from .models import Capability, SavedSearch, WantedNotice
+    from .scoring import find_matches
+    from .services.matching import save_matches
 
     for slug, code, route, capacity, radius in CAPABILITIES:
         organisation = Organisation.objects.filter(slug=slug).first()
