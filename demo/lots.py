@@ -15,9 +15,9 @@ from PIL import Image, ImageDraw
 
 from listings import services, uploads
 from listings.catalogue import ensure_catalogue
-from listings.matching import find_matches, save_matches
 from listings.models import Award, Capability, LotAttachment, SavedSearch, WantedNotice, WasteCategory, WasteLot
-from listings.services.matching import saved_search_create
+from listings.scoring import find_matches
+from listings.services.matching import save_matches, saved_search_create
 from members.models import Licence, Organisation, User
 
 GROUP_COLOURS = {

@@ -8,4 +8,4 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Waste catalogue and lots")
 
     def ready(self):
-        from . import matching  # noqa: F401 - registers the outbox handler that matches published lots
+        from .services import matching  # noqa: F401 - registers the outbox handler that matches published lots

@@ -225,7 +225,8 @@ class Command(BaseCommand):
         return lot
 
     def _time_match(self, plant, size: int, repeat: int) -> dict:
-        from listings import matching
+        from listings import scoring
+        from listings.services import matching
         from members import notifications
         from members.models import Notification
 
@@ -238,10 +239,10 @@ class Command(BaseCommand):
                 lot = self._new_lot(plant, n)
                 lot = type(lot).objects.select_related("category", "plant").get(pk=lot.pk)
                 started = time.perf_counter()
-                matching.find_matches(lot, banten_only=False)
+                scoring.find_matches(lot, banten_only=False)
                 parts["find_ms"].append(time.perf_counter() - started)
                 started = time.perf_counter()
-                matching.saved_search_recipients(lot, banten_only=False)
+                scoring.saved_search_recipients(lot, banten_only=False)
                 parts["saved_searches_ms"].append(time.perf_counter() - started)
                 started = time.perf_counter()
                 result = matching.match_lot(lot.pk)

@@ -1,4 +1,5 @@
-"""Matching: who should hear of a published lot, and how well it fits them.
+"""The matching engine: who fits a published lot, how well, and why (reads only; listings.services.matching
+runs it, stores the matches and tells the people).
 
 A processor matches a lot when one of its capabilities takes the lot's category, the lot's site is within the
 capability's service radius of its facility, its monthly capacity covers the lot (when the lot is measured by
@@ -8,27 +9,23 @@ anywhere) match too. During a lot's local-first window only Banten businesses ma
 the window ends. Never the lot's own plant, never an unverified organisation.
 
 The filtering is SQL (one query for capabilities, one for notices, one for saved searches); Python only scores
-the rows that passed. Every step is idempotent: a match is unique per (lot, organisation) and a notification
-per (recipient, key), so the task may run twice — after a crash, or as the local-first window ends.
+the rows that passed.
 """
 
 import re
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat, Replace, Upper
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from members import notifications
 from members.choices import Province
-from members.models import Event, Licence, Organisation, User
+from members.models import Licence, Organisation
 
 from .filters import distance_km, distance_km_expression
-from .models import ROUTE_RANK, Capability, Match, Route, SavedSearch, WantedNotice, WasteLot
-from .notify import lot_params
+from .models import ROUTE_RANK, Capability, Route, SavedSearch, WantedNotice, WasteLot
 
 MONTHLY_FACTOR = {"weekly": Decimal("4.345"), "monthly": Decimal(1), "quarterly": Decimal(1) / Decimal(3)}
 TO_TONNES = {"t": Decimal(1), "kg": Decimal("0.001")}
@@ -236,120 +233,6 @@ def saved_search_recipients(lot: WasteLot, *, banten_only: bool) -> list[int]:
     return [
         user_id for user_id, terms in searches.values_list("user_id", "terms") if not terms or terms_match(terms, words)
     ]
-
-
-def save_matches(lot: WasteLot, found: dict[int, dict]) -> list[Match]:
-    """Store what `find_matches` found; a match already stored stays as it is."""
-    now = timezone.now()
-    rows = [
-        Match(
-            lot=lot,
-            organisation_id=organisation_id,
-            score=fit["score"],
-            reasons=fit["reasons"],
-            distance_km=fit["distance_km"],
-            wanted_notice_id=fit["wanted_notice_id"],
-            created_at=now,
-        )
-        for organisation_id, fit in found.items()
-    ]
-    return Match.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-
-
-def match_lot(lot_id: int) -> dict:
-    """Match an open lot, store the matches, notify the people of every matched processor and every saved search
-    it satisfies. Safe to run again, also at the same time: only what is missing is added. The lot's row is not
-    locked, so bidding on a lot just published never waits for its fan-out."""
-    lot = WasteLot.objects.select_related("category", "plant").filter(pk=lot_id).first()
-    if lot is None or not lot.is_open_now:
-        return {"matches": 0, "notified": 0}
-    banten_only = lot.is_local_first_now
-    with transaction.atomic():
-        found = find_matches(lot, banten_only=banten_only)
-        save_matches(lot, found)
-        people = User.objects.filter(is_active=True, membership__organisation__matches__lot=lot).values_list(
-            "pk", flat=True
-        )
-        recipients = set(people) | set(saved_search_recipients(lot, banten_only=banten_only))
-        notified = notifications.deliver(
-            Event.NEW_MATCH,
-            notifications.key_for(Event.NEW_MATCH, lot.pk),
-            recipients,
-            lot_params(lot),
-            lot.get_absolute_url(),
-        )
-        if not banten_only:
-            # An update, not a save: nothing a page shows changed, so no page cache is dropped.
-            WasteLot.objects.filter(pk=lot.pk, matched_everyone_at__isnull=True).update(
-                matched_everyone_at=timezone.now()
-            )
-    return {"matches": len(found), "notified": notified}
-
-
-@notifications.handler("match_lot")
-def _handle_match_lot(payload: dict) -> None:
-    match_lot(payload["lot"])
-
-
-def publish_match(lot_id: int, stage: str) -> None:
-    """Ask for the lot to be matched after the commit (through the outbox: a broker outage loses nothing)."""
-    notifications.publish("match_lot", f"match_lot:{lot_id}:{stage}", {"lot": lot_id})
-
-
-def widen_local_first_matches() -> int:
-    """Lots whose local-first window has ended are matched again, now against every processor."""
-    due = WasteLot.objects.filter(
-        status=WasteLot.Status.OPEN,
-        matched_everyone_at__isnull=True,
-        local_first_until__lte=timezone.now(),
-        closes_at__gt=timezone.now(),
-    ).values_list("pk", flat=True)
-    count = 0
-    for lot_id in list(due):
-        with transaction.atomic():
-            publish_match(lot_id, "everyone")
-        count += 1
-    return count
-
-
-# --- Backfill: a new capability or notice is matched against the lots already open ------------------------
-
-
-def _open_lots_for(organisation: Organisation, category_id: int):
-    now = timezone.now()
-    lots = (
-        WasteLot.objects.filter(status=WasteLot.Status.OPEN, closes_at__gt=now, category_id=category_id)
-        .exclude(plant_id=organisation.pk)
-        .select_related("category", "plant")
-    )
-    if not organisation.is_banten:
-        lots = lots.exclude(local_first_until__gt=now)
-    return lots
-
-
-def backfill(organisation: Organisation, category_id: int) -> int:
-    """Match one organisation against the open lots of a category it just added (a capability or a notice).
-    Returns how many open lots now match it."""
-    if organisation.kind != Organisation.Kind.PROCESSOR or not organisation.is_verified:
-        return 0
-    added = 0
-    with transaction.atomic():
-        for lot in _open_lots_for(organisation, category_id)[:500]:
-            fit = find_matches_for(lot, organisation)
-            if fit is None:
-                continue
-            Match.objects.update_or_create(
-                lot=lot,
-                organisation=organisation,
-                defaults={
-                    "score": fit["score"],
-                    "reasons": fit["reasons"],
-                    "distance_km": fit["distance_km"],
-                    "wanted_notice_id": fit["wanted_notice_id"],
-                },
-            )
-            added += 1
-    return added
 
 
 def find_matches_for(lot: WasteLot, organisation: Organisation) -> dict | None:

@@ -10,20 +10,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.pagination import offset_page
 from members.models import Organisation
 from members.selectors import user_membership
 from wastex.forms import add_validation_error
 
-from . import matching, selectors
-from .filters import LotFilter
-from .forms import CapabilityForm, SaveSearchForm, WantedNoticeForm
-from .models import Capability, Match, SavedSearch, WantedNotice, WasteCategory, WasteLot
-from .services import matching as services
-from .views import offset_page
+from .. import selectors
+from ..filters import LotFilter
+from ..forms import CapabilityForm, SaveSearchForm, WantedNoticeForm
+from ..models import Capability, Match, SavedSearch, WantedNotice, WasteCategory, WasteLot
+from ..scoring import explain
+from ..services import matching as services
 
 
 def _processor_or_403(request) -> Organisation:
-    organisation = services.processor_of(request.user)
+    organisation = selectors.processor_of(request.user)
     if organisation is None:
         raise PermissionDenied(_("This page is for people of verified processing businesses."))
     return organisation
@@ -41,7 +42,7 @@ def my_matches(request):
     )
     page = offset_page(request, matches)
     for match in page["items"]:
-        match.explanation = matching.explain(match.reasons)
+        match.explanation = explain(match.reasons)
     context = {
         **page,
         "matches": page["items"],
@@ -117,7 +118,7 @@ def capability_delete(request, pk):
 
 def wanted_list(request):
     """Live wanted notices: plants see what processors ask for and can answer one with a lot."""
-    organisation = services.processor_of(request.user)
+    organisation = selectors.processor_of(request.user)
     mine = request.GET.get("mine") == "1"
     # Our own notices include the withdrawn and expired ones; everyone else sees the live ones.
     notices = (
@@ -163,7 +164,7 @@ def wanted_new(request):
 
 def wanted_detail(request, pk):
     notice = get_object_or_404(WantedNotice.objects.select_related("organisation", "category"), pk=pk)
-    organisation = services.processor_of(request.user)
+    organisation = selectors.processor_of(request.user)
     own = bool(organisation and notice.organisation_id == organisation.pk)
     if not own and not request.user.is_staff and not WantedNotice.objects.live().filter(pk=notice.pk).exists():
         raise PermissionDenied(_("This wanted notice is no longer live."))
@@ -241,25 +242,3 @@ def search_delete(request, pk):
     services.saved_search_delete(acting_user=request.user, search=search)
     messages.success(request, _("Alert deleted."))
     return redirect("listings:my_searches")
-
-
-def lot_matching_context(request, lot: WasteLot, *, can_manage: bool) -> dict:
-    """For the lot page: the plant sees who was matched and which wanted notices fit; a matched processor
-    sees why the lot was recommended to it. Nobody else sees any of it."""
-    if can_manage and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED):
-        matched = list(lot.matches.select_related("organisation").order_by("-score", "id")[:20])
-        for match in matched:
-            match.explanation = matching.explain(match.reasons)
-        notices = list(
-            WantedNotice.objects.live()
-            .filter(category_id=lot.category_id)
-            .select_related("organisation")
-            .order_by("-created_at")[:10]
-        )
-        return {"lot_matches": matched, "lot_notices": notices, "lot_match_count": lot.matches.count()}
-    organisation = services.processor_of(request.user)
-    if organisation is not None:
-        mine = lot.matches.filter(organisation=organisation).first()
-        if mine is not None:
-            return {"my_match": mine, "my_match_explanation": matching.explain(mine.reasons)}
-    return {}
