@@ -21,7 +21,7 @@ install: $(STAMP)
 run: install
 	@export DEBUG=$${DEBUG:-true}; \
 	$(BIN)/python manage.py migrate --noinput && \
-	$(BIN)/python manage.py load_demo --if-empty && \
+	DEV_APPS=true $(BIN)/python manage.py load_demo --if-empty && \
 	if [ -n "$$REDIS_URL" ]; then \
 	  $(BIN)/celery -A wastex worker --loglevel=INFO & worker=$$!; \
 	  $(BIN)/celery -A wastex beat --loglevel=INFO --schedule=$${TMPDIR:-/tmp}/wastex-celerybeat-schedule & beat=$$!; \
@@ -51,10 +51,12 @@ check-deploy: install
 	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Load benchmark on PostgreSQL (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/wastex_bench) with
-# gunicorn (2 workers, DEBUG off) and wrk; prints one JSON line per endpoint. See README "Benchmarks".
+# gunicorn (2 workers, DEBUG off, production settings) and wrk; prints one JSON line per endpoint. The commands
+# live in the bench app (bench/), installed here by DEV_APPS. See README "Benchmarks".
 bench: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py bench $(BENCH_ARGS)
-	DEBUG=true DATABASE_URL=$${BENCH_MATCHING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wastex_bench_matching} \
+	DEV_APPS=true DEBUG=$${DEBUG:-true} $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DEV_APPS=true DEBUG=true \
+	  DATABASE_URL=$${BENCH_MATCHING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wastex_bench_matching} \
 	  REDIS_URL= $(BIN)/python manage.py bench_matching $(BENCH_MATCHING_ARGS)
 
 worker: install

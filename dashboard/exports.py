@@ -207,7 +207,7 @@ def mismatch_rows(selection, scope) -> Iterator[list]:
 def deal_rows(selection, scope) -> Iterator[list]:
     """Every completed deal of the period: what officials may read, and each firm its own."""
     deals = (
-        selectors._deals(selection, scope, on="completed_at")
+        selectors.period_deals(selection, scope, on="completed_at")
         .order_by("completed_at", "pk")
         .values_list(
             "lot__reference",

@@ -30,12 +30,6 @@ def lot_params(lot: WasteLot) -> dict:
     return {"reference": lot.reference, "title": lot.title}
 
 
-def lot_published(lot: WasteLot) -> None:
-    from .matching import publish_match
-
-    publish_match(lot.pk, "local-first" if lot.local_first_until else "everyone")
-
-
 def lot_closed_by_deadline(lot: WasteLot) -> None:
     notifications.notify_later(
         Event.LOT_CLOSED,

@@ -1,15 +1,34 @@
-"""Reads of lots, scoped to who asks."""
+"""Reads of lots, bids, handovers and matches, scoped to who asks, and the predicates (who may do what) that
+views, services and templates share."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Case, Count, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Value, When
-from django.http import Http404, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from members.models import Organisation, User
 from members.selectors import is_official_or_staff, user_membership
 
 from .filters import distance_km, distance_km_expression
-from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WasteLot
+from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WantedNotice, WasteLot
+from .scoring import explain
 
 
 def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False) -> WasteLot:
@@ -49,6 +68,82 @@ def can_see_deal_parties(user, lot: WasteLot) -> bool:
         return True
     award = lot_award(lot)
     return award is not None and award.bid.bidder_id == membership.organisation_id
+
+
+# --- Who may do what -----------------------------------------------------------------------------------------
+
+
+def can_post_lots(user: User) -> bool:
+    """Members of a verified plant post lots."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return bool(
+        membership and membership.organisation.kind == Organisation.Kind.PLANT and membership.organisation.is_verified
+    )
+
+
+def can_manage_lot(user: User, lot: WasteLot) -> bool:
+    """Only the owning plant's people (of a still verified plant) edit, publish and cancel its lots."""
+    return can_post_lots(user) and user.membership.organisation_id == lot.plant_id
+
+
+def lot_for_manager_or_403(user: User, reference: str) -> WasteLot:
+    """The lot if this person may see it (else 404) and manage it (else 403)."""
+    lot = lot_for_viewer_or_404(user, reference)
+    if not can_manage_lot(user, lot):
+        raise PermissionDenied(_("Only people of the verified plant that owns this lot can change it."))
+    return lot
+
+
+def bidder_organisation(user: User) -> Organisation | None:
+    membership = user_membership(user)
+    return membership.organisation if membership else None
+
+
+def processor_of(user: User) -> Organisation | None:
+    """The verified processor this person acts for, or None."""
+    organisation = bidder_organisation(user)
+    if organisation and organisation.kind == Organisation.Kind.PROCESSOR and organisation.is_verified:
+        return organisation
+    return None
+
+
+def why_cannot_bid(user: User, lot: WasteLot) -> str | None:
+    """None when this person may bid on the lot now; otherwise the reason, said to them as it is."""
+    organisation = bidder_organisation(user)
+    if organisation is None or organisation.kind != Organisation.Kind.PROCESSOR:
+        return _("Only processing businesses can bid.")
+    if not organisation.is_verified:
+        return _("Your organisation must be verified by platform staff before it can bid.")
+    if lot.plant_id == organisation.pk:
+        return _("You cannot bid on your own organisation's lot.")
+    if not lot.is_open_now:
+        return _("This lot is not open for bids.")
+    if lot.is_local_first_now and not organisation.is_banten:
+        return _("Until %(until)s WIB only Banten businesses may bid on this lot.") % {
+            "until": date_format(timezone.localtime(lot.local_first_until), "j F Y H:i")
+        }
+    return None
+
+
+def can_bid(user: User, lot: WasteLot) -> bool:
+    return why_cannot_bid(user, lot) is None
+
+
+def is_winner(user: User, lot: WasteLot) -> bool:
+    """This person acts for the (still verified) processor whose bid won the lot."""
+    organisation = bidder_organisation(user)
+    award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
+    return bool(organisation and award and award.bid.bidder_id == organisation.pk and organisation.is_verified)
+
+
+def best_live_price(lot: WasteLot) -> int | None:
+    """The best price offered so far (open mode shows it to bidders, never who offered it)."""
+    return lot.bids.live().aggregate(best=Max("price_per_unit"))["best"]
+
+
+def bids_are_open_to_plant(lot: WasteLot) -> bool:
+    """Sealed bids stay sealed until bidding closes; open-mode bids are visible as they come."""
+    return not lot.is_sealed or lot.bids_opened_at is not None
 
 
 @dataclass(frozen=True)
@@ -160,14 +255,6 @@ def distance_to_viewer(user, lot: WasteLot) -> float | None:
     return distance_km(organisation.latitude, organisation.longitude, lot.latitude, lot.longitude)
 
 
-def query_without(query: QueryDict, *names: str) -> str:
-    """The query string without some parameters, for links that change only those (pagination)."""
-    copy = query.copy()
-    for name in names:
-        copy.pop(name, None)
-    return copy.urlencode()
-
-
 def rating_average(organisation_field: str):
     return Subquery(
         Rating.objects.filter(rated=OuterRef(organisation_field))
@@ -228,3 +315,25 @@ def flagged_handovers():
     return (
         Handover.objects.filter(mismatch=True).select_related("lot", "lot__plant").order_by("-processing_recorded_at")
     )
+
+
+def lot_matching_context(user: User, lot: WasteLot, *, can_manage: bool) -> dict:
+    """For the lot page: the plant sees who was matched and which wanted notices fit; a matched processor
+    sees why the lot was recommended to it. Nobody else sees any of it."""
+    if can_manage and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED):
+        matched = list(lot.matches.select_related("organisation").order_by("-score", "id")[:20])
+        for match in matched:
+            match.explanation = explain(match.reasons)
+        notices = list(
+            WantedNotice.objects.live()
+            .filter(category_id=lot.category_id)
+            .select_related("organisation")
+            .order_by("-created_at")[:10]
+        )
+        return {"lot_matches": matched, "lot_notices": notices, "lot_match_count": lot.matches.count()}
+    organisation = processor_of(user)
+    if organisation is not None:
+        mine = lot.matches.filter(organisation=organisation).first()
+        if mine is not None:
+            return {"my_match": mine, "my_match_explanation": explain(mine.reasons)}
+    return {}

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import matching, notify, services
+from . import notify, services
+from .services import matching
 
 
 @shared_task

@@ -56,6 +56,11 @@ INSTALLED_APPS = [
     "listings",
     "dashboard",
 ]
+# Development tools: the demo data (`load_demo`, `demo_code`) and the load benchmark (`bench`, `bench_matching`).
+# The site never needs them; they are installed with DEBUG, or when DEV_APPS=true asks for them.
+DEV_APPS = env.bool("DEV_APPS", default=DEBUG)
+if DEV_APPS:
+    INSTALLED_APPS += ["demo", "bench"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -11,7 +11,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from .settings import *  # noqa: E402,F403
-from .settings import DATABASES, STORAGES  # noqa: E402
+from .settings import DATABASES, INSTALLED_APPS, STORAGES  # noqa: E402
+
+if "demo" not in INSTALLED_APPS:  # the development tools' tests run too (settings.py installs them with DEBUG)
+    INSTALLED_APPS = [*INSTALLED_APPS, "demo", "bench"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

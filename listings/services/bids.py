@@ -7,18 +7,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.bounds import MAX_PRICE, PRICE_TOO_LARGE
 from members.models import Licence, Organisation, User
-from members.selectors import user_membership
 
 from .. import notify
-from ..matching import monthly_tonnes
 from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
+from ..scoring import monthly_tonnes
+from ..selectors import best_live_price, bidder_organisation, why_cannot_bid
 from .lots import _require_manager, lot_transition
 
 SNIPING_WINDOW = timedelta(minutes=5)
@@ -32,33 +30,6 @@ class BidOffer:
     route: str
     note: str = ""
     licence: Licence | None = None
-
-
-def bidder_organisation(user: User) -> Organisation | None:
-    membership = user_membership(user)
-    return membership.organisation if membership else None
-
-
-def why_cannot_bid(user: User, lot: WasteLot) -> str | None:
-    """None when this person may bid on the lot now; otherwise the reason, said to them as it is."""
-    organisation = bidder_organisation(user)
-    if organisation is None or organisation.kind != Organisation.Kind.PROCESSOR:
-        return _("Only processing businesses can bid.")
-    if not organisation.is_verified:
-        return _("Your organisation must be verified by platform staff before it can bid.")
-    if lot.plant_id == organisation.pk:
-        return _("You cannot bid on your own organisation's lot.")
-    if not lot.is_open_now:
-        return _("This lot is not open for bids.")
-    if lot.is_local_first_now and not organisation.is_banten:
-        return _("Until %(until)s WIB only Banten businesses may bid on this lot.") % {
-            "until": date_format(timezone.localtime(lot.local_first_until), "j F Y H:i")
-        }
-    return None
-
-
-def can_bid(user: User, lot: WasteLot) -> bool:
-    return why_cannot_bid(user, lot) is None
 
 
 def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
@@ -211,16 +182,6 @@ def bid_withdraw(*, bid: Bid, acting_user: User) -> Bid:
         locked.updated_at = timezone.now()
         locked.save(update_fields=["status", "updated_at"])
     return locked
-
-
-def best_live_price(lot: WasteLot) -> int | None:
-    """The best price offered so far (open mode shows it to bidders, never who offered it)."""
-    return lot.bids.live().aggregate(best=Max("price_per_unit"))["best"]
-
-
-def bids_are_open_to_plant(lot: WasteLot) -> bool:
-    """Sealed bids stay sealed until bidding closes; open-mode bids are visible as they come."""
-    return not lot.is_sealed or lot.bids_opened_at is not None
 
 
 def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", note: str = "") -> Award:

@@ -14,19 +14,13 @@ from members.models import Event, User
 
 from .. import notify
 from ..models import Handover, LotTransition, Rating, Route, WasteLot
-from .bids import bidder_organisation
-from .lots import can_manage_lot, lot_transition
+from ..selectors import can_manage_lot, is_winner
+from .lots import lot_transition
 
 
 def _award_day(lot: WasteLot):
     """The day of the award, in Asia/Jakarta."""
     return timezone.localdate(lot.award.awarded_at)
-
-
-def is_winner(user: User, lot: WasteLot) -> bool:
-    organisation = bidder_organisation(user)
-    award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
-    return bool(organisation and award and award.bid.bidder_id == organisation.pk and organisation.is_verified)
 
 
 def pickup_record(

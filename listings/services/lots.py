@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import uploads
-from members.models import Organisation, User
+from members.models import User
 
 from .. import notify
 from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
+from ..selectors import can_manage_lot, can_post_lots
+from .matching import match_published_lot
 
 MAX_ATTACHMENTS_PER_LOT = 12
 MAX_BYTES_PER_LOT = 60 * 1024 * 1024
@@ -27,19 +29,6 @@ OPEN_LOT_EDITABLE = {
     "lab_certificate_expires",
     "quantity",
 }
-
-
-def can_post_lots(user: User) -> bool:
-    """Members of a verified plant post lots."""
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
-    return bool(
-        membership and membership.organisation.kind == Organisation.Kind.PLANT and membership.organisation.is_verified
-    )
-
-
-def can_manage_lot(user: User, lot: WasteLot) -> bool:
-    """Only the owning plant's people (of a still verified plant) edit, publish and cancel its lots."""
-    return can_post_lots(user) and user.membership.organisation_id == lot.plant_id
 
 
 def _require_manager(user: User, lot: WasteLot) -> None:
@@ -83,7 +72,7 @@ def lot_transition(*, lot: WasteLot, to_status: str, acting_user: User | None, n
             lot=locked, from_status=from_status, to_status=to_status, actor=acting_user, note=note
         )
         if to_status == WasteLot.Status.OPEN:
-            notify.lot_published(locked)
+            match_published_lot(locked)
         elif to_status == WasteLot.Status.CLOSED and acting_user is None:
             notify.lot_closed_by_deadline(locked)
     lot.refresh_from_db()
@@ -213,7 +202,7 @@ def close_overdue_lots() -> int:
 def attachment_add(
     *, lot: WasteLot, acting_user: User, kind: str, original_name: str, clean: uploads.CleanUpload
 ) -> LotAttachment:
-    """Keep a file that listings.uploads checked by content (photos re-encoded) under a random name."""
+    """Keep a file that core.uploads checked by content (photos re-encoded) under a random name."""
     _require_manager(acting_user, lot)
     locked = WasteLot.objects.select_for_update().get(pk=lot.pk)
     if locked.status not in (WasteLot.Status.DRAFT, WasteLot.Status.OPEN):

@@ -1,16 +1,148 @@
-"""Capabilities, wanted notices and saved searches: each change is matched against the lots already open."""
+"""Matching as a service: a published lot is matched through the outbox (the engine, listings.scoring, finds and
+scores the processors), the matches are stored and the people told; a new capability, wanted notice or saved
+search is matched against the lots already open.
+
+Every step is idempotent: a match is unique per (lot, organisation) and a notification per (recipient, key), so
+the task may run twice — after a crash, or as the local-first window ends.
+"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Organisation, User
-from members.selectors import user_membership
+from members import notifications
+from members.models import Event, Organisation, User
 
-from .. import matching
 from ..filters import LotFilter, search_terms
-from ..models import Capability, Match, SavedSearch, WantedNotice, WasteCategory
+from ..models import Capability, Match, SavedSearch, WantedNotice, WasteCategory, WasteLot
+from ..notify import lot_params
+from ..scoring import find_matches, find_matches_for, saved_search_recipients
+from ..selectors import processor_of
+
+
+def save_matches(lot: WasteLot, found: dict[int, dict]) -> list[Match]:
+    """Store what `find_matches` found; a match already stored stays as it is."""
+    now = timezone.now()
+    rows = [
+        Match(
+            lot=lot,
+            organisation_id=organisation_id,
+            score=fit["score"],
+            reasons=fit["reasons"],
+            distance_km=fit["distance_km"],
+            wanted_notice_id=fit["wanted_notice_id"],
+            created_at=now,
+        )
+        for organisation_id, fit in found.items()
+    ]
+    return Match.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def match_lot(lot_id: int) -> dict:
+    """Match an open lot, store the matches, notify the people of every matched processor and every saved search
+    it satisfies. Safe to run again, also at the same time: only what is missing is added. The lot's row is not
+    locked, so bidding on a lot just published never waits for its fan-out."""
+    lot = WasteLot.objects.select_related("category", "plant").filter(pk=lot_id).first()
+    if lot is None or not lot.is_open_now:
+        return {"matches": 0, "notified": 0}
+    banten_only = lot.is_local_first_now
+    with transaction.atomic():
+        found = find_matches(lot, banten_only=banten_only)
+        save_matches(lot, found)
+        people = User.objects.filter(is_active=True, membership__organisation__matches__lot=lot).values_list(
+            "pk", flat=True
+        )
+        recipients = set(people) | set(saved_search_recipients(lot, banten_only=banten_only))
+        notified = notifications.deliver(
+            Event.NEW_MATCH,
+            notifications.key_for(Event.NEW_MATCH, lot.pk),
+            recipients,
+            lot_params(lot),
+            lot.get_absolute_url(),
+        )
+        if not banten_only:
+            # An update, not a save: nothing a page shows changed, so no page cache is dropped.
+            WasteLot.objects.filter(pk=lot.pk, matched_everyone_at__isnull=True).update(
+                matched_everyone_at=timezone.now()
+            )
+    return {"matches": len(found), "notified": notified}
+
+
+@notifications.handler("match_lot")
+def _handle_match_lot(payload: dict) -> None:
+    match_lot(payload["lot"])
+
+
+def publish_match(lot_id: int, stage: str) -> None:
+    """Ask for the lot to be matched after the commit (through the outbox: a broker outage loses nothing)."""
+    notifications.publish("match_lot", f"match_lot:{lot_id}:{stage}", {"lot": lot_id})
+
+
+def match_published_lot(lot: WasteLot) -> None:
+    """A lot just published is matched after the commit: during its local-first window against the Banten
+    businesses, against everyone when the window ends (widen_local_first_matches) or when it has none."""
+    publish_match(lot.pk, "local-first" if lot.local_first_until else "everyone")
+
+
+def widen_local_first_matches() -> int:
+    """Lots whose local-first window has ended are matched again, now against every processor."""
+    due = WasteLot.objects.filter(
+        status=WasteLot.Status.OPEN,
+        matched_everyone_at__isnull=True,
+        local_first_until__lte=timezone.now(),
+        closes_at__gt=timezone.now(),
+    ).values_list("pk", flat=True)
+    count = 0
+    for lot_id in list(due):
+        with transaction.atomic():
+            publish_match(lot_id, "everyone")
+        count += 1
+    return count
+
+
+# --- Backfill: a new capability or notice is matched against the lots already open ------------------------
+
+
+def _open_lots_for(organisation: Organisation, category_id: int):
+    now = timezone.now()
+    lots = (
+        WasteLot.objects.filter(status=WasteLot.Status.OPEN, closes_at__gt=now, category_id=category_id)
+        .exclude(plant_id=organisation.pk)
+        .select_related("category", "plant")
+    )
+    if not organisation.is_banten:
+        lots = lots.exclude(local_first_until__gt=now)
+    return lots
+
+
+def backfill(organisation: Organisation, category_id: int) -> int:
+    """Match one organisation against the open lots of a category it just added (a capability or a notice).
+    Returns how many open lots now match it."""
+    if organisation.kind != Organisation.Kind.PROCESSOR or not organisation.is_verified:
+        return 0
+    added = 0
+    with transaction.atomic():
+        for lot in _open_lots_for(organisation, category_id)[:500]:
+            fit = find_matches_for(lot, organisation)
+            if fit is None:
+                continue
+            Match.objects.update_or_create(
+                lot=lot,
+                organisation=organisation,
+                defaults={
+                    "score": fit["score"],
+                    "reasons": fit["reasons"],
+                    "distance_km": fit["distance_km"],
+                    "wanted_notice_id": fit["wanted_notice_id"],
+                },
+            )
+            added += 1
+    return added
+
+
+# --- Capabilities, wanted notices and saved searches --------------------------------------------------------
 
 # The browse filters an alert keeps (sorting and paging are not part of what a person wants to hear about).
 ALERT_FILTERS = [
@@ -29,15 +161,6 @@ ALERT_FILTERS = [
     "local_first",
 ]
 MAX_SAVED_SEARCHES = 50
-
-
-def processor_of(user: User) -> Organisation | None:
-    """The verified processor this person acts for, or None."""
-    membership = user_membership(user)
-    organisation = membership.organisation if membership else None
-    if organisation and organisation.kind == Organisation.Kind.PROCESSOR and organisation.is_verified:
-        return organisation
-    return None
 
 
 def _require_processor(user: User) -> Organisation:
@@ -62,7 +185,7 @@ def capability_save(*, acting_user: User, capability: Capability) -> int:
             raise ValidationError(
                 {"category": _("Your organisation already has a capability for this category: edit it instead.")}
             ) from exc
-        return matching.backfill(organisation, capability.category_id)
+        return backfill(organisation, capability.category_id)
 
 
 def capability_delete(*, acting_user: User, capability: Capability) -> None:
@@ -82,7 +205,7 @@ def notice_save(*, acting_user: User, notice: WantedNotice) -> int:
     with transaction.atomic():
         notice.full_clean()
         notice.save()
-        return matching.backfill(organisation, notice.category_id)
+        return backfill(organisation, notice.category_id)
 
 
 def notice_withdraw(*, acting_user: User, notice: WantedNotice) -> WantedNotice:

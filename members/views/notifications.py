@@ -19,7 +19,7 @@ INBOX_PAGE = 30
 
 
 def inbox(request):
-    from listings.views import offset_page
+    from core.pagination import offset_page
 
     show = request.GET.get("show") or ""
     rows = Notification.objects.filter(recipient=request.user)

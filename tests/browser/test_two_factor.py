@@ -9,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from members.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.people import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.factories import PASSWORD, OrganisationFactory, staff_user
 
 from .test_journeys import path_is, url

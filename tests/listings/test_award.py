@@ -315,7 +315,7 @@ def test_award_page_without_a_choice_explains(client, auction, plant_admin):
 
 
 def test_bids_page_is_ranked_and_paginated_the_csv_has_all(client, plant, plant_admin):
-    from listings.views import BIDS_PAGE_SIZE
+    from listings.views.bids import BIDS_PAGE_SIZE
 
     lot = LotFactory(plant=plant, bidding_mode="open")
     for price in range(BIDS_PAGE_SIZE + 5):

@@ -240,7 +240,7 @@ def test_huge_page_number_gives_an_empty_page_with_a_way_back(client, viewer, lo
 
 
 def test_pagination_without_count(client, viewer):
-    from listings.views import PAGE_SIZE
+    from core.pagination import PAGE_SIZE
 
     for _ in range(PAGE_SIZE + 3):
         LotFactory()

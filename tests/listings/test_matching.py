@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from listings import matching, services
+from listings import scoring, services
 from listings.models import Capability, Match, SavedSearch, WantedNotice
 from listings.services import matching as matching_services
 from members.models import Notification
@@ -38,7 +38,7 @@ def processor(name, **fields):
 
 
 def matched(lot) -> set[str]:
-    matching.match_lot(lot.pk)
+    matching_services.match_lot(lot.pk)
     return set(Match.objects.filter(lot=lot).values_list("organisation__name", flat=True))
 
 
@@ -98,12 +98,12 @@ def test_local_first_window_matches_banten_first_then_everyone(plant, django_cap
     assert matched(lot) == {"Banten firm"}
     lot.refresh_from_db()
     assert lot.matched_everyone_at is None
-    assert matching.widen_local_first_matches() == 0  # the window is still on
+    assert matching_services.widen_local_first_matches() == 0  # the window is still on
 
     lot.local_first_until = timezone.now() - timedelta(minutes=1)
     lot.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert matching.widen_local_first_matches() == 1
+        assert matching_services.widen_local_first_matches() == 1
     assert set(Match.objects.filter(lot=lot).values_list("organisation__name", flat=True)) == {
         "Banten firm",
         "Jakarta firm",
@@ -119,7 +119,7 @@ def test_score_orders_by_fit_and_explains_itself(plant, settings):
     lot = LotFactory(plant=plant)
     capable(processor("Near Banten Japnas", japnas_number="JPN-9"), at=NEAR, route="reuse")
     capable(processor("Far outsider", province="dki-jakarta"), at=(Decimal("-6.2"), Decimal("106.1")), radius=60)
-    matching.match_lot(lot.pk)
+    matching_services.match_lot(lot.pk)
     ranked = list(Match.objects.filter(lot=lot).order_by("-score").values_list("organisation__name", "score"))
     assert [name for name, _score in ranked] == ["Near Banten Japnas", "Far outsider"]
     assert ranked[0][1] > ranked[1][1]
@@ -127,7 +127,7 @@ def test_score_orders_by_fit_and_explains_itself(plant, settings):
     from django.utils import translation
 
     with translation.override("en"):
-        words = matching.explain(best.reasons)
+        words = scoring.explain(best.reasons)
     assert "category match" in words and "Banten business" in words and "Japnas member" in words
     assert any(word.endswith("km away") for word in words)
     assert any(word.startswith("capacity fits") for word in words)
@@ -166,8 +166,8 @@ def test_saved_search_alerts_only_on_what_it_finds(plant):
 
     small = LotFactory(plant=plant, title="Slag baja kecil", quantity=Decimal("10"))
     big = LotFactory(plant=plant, title="Slag baja besar", quantity=Decimal("100"))
-    assert matching.saved_search_recipients(small, banten_only=False) == []
-    assert matching.saved_search_recipients(big, banten_only=False) == [watcher.pk]
+    assert scoring.saved_search_recipients(small, banten_only=False) == []
+    assert scoring.saved_search_recipients(big, banten_only=False) == [watcher.pk]
 
 
 def test_saved_search_refuses_bad_or_empty_filters(processor_admin):
@@ -235,7 +235,7 @@ def test_the_plant_sees_who_matched_its_lot_and_answers_a_notice(client, plant, 
         organisation=processor, category=category("steel-slag"), quantity_tonnes_per_month=40
     )
     lot = LotFactory(plant=plant)
-    matching.match_lot(lot.pk)
+    matching_services.match_lot(lot.pk)
     client.force_login(plant_admin)
     page = client.get(lot.get_absolute_url()).content.decode()
     assert 'data-testid="lot-matches"' in page and processor.name in page
@@ -291,12 +291,12 @@ def test_my_matches_runs_a_constant_number_of_queries(
 ):
     capable(processor)
     for _ in range(3):
-        matching.match_lot(LotFactory(plant=plant).pk)
+        matching_services.match_lot(LotFactory(plant=plant).pk)
     client.force_login(processor_admin)
     with django_assert_max_num_queries(8):
         small = client.get(reverse("listings:my_matches"))
     for _ in range(20):
-        matching.match_lot(LotFactory(plant=plant).pk)
+        matching_services.match_lot(LotFactory(plant=plant).pk)
     with django_assert_max_num_queries(8):
         big = client.get(reverse("listings:my_matches"))
     assert small.content.decode().count('data-testid="match"') == 3
@@ -315,7 +315,7 @@ def test_publishing_matches_and_notifies_through_the_outbox(
     assert [m.to for m in mailoutbox] == [[processor_admin.email]]
     assert lot.reference in mailoutbox[0].subject
     # matching again (a re-run after a crash) doubles nothing
-    matching.match_lot(lot.pk)
+    matching_services.match_lot(lot.pk)
     assert Notification.objects.filter(recipient=processor_admin).count() == 1
     assert Match.objects.filter(lot=lot).count() == 1
 

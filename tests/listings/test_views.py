@@ -100,7 +100,7 @@ def test_svg_and_fake_pdf_are_refused(client, plant_admin):
 
 
 def test_oversized_request_is_refused_before_reading(client, plant_admin):
-    from listings.views import MAX_LOT_FORM_BYTES
+    from listings.views.lots import MAX_LOT_FORM_BYTES
 
     client.force_login(plant_admin)
     response = client.post(NEW, form_data(), CONTENT_LENGTH=str(MAX_LOT_FORM_BYTES + 1))

@@ -272,7 +272,8 @@ def test_award_tells_the_winner_and_the_others_the_winning_price_only(
 def test_closing_soon_tells_bidders_and_matched_processors_once(
     open_lot, plant_admin, processor_admin, django_capture_on_commit_callbacks
 ):
-    from listings import matching, notify
+    from listings import notify
+    from listings.services import matching
     from tests.listings.test_matching import capable
 
     watcher = member_of(OrganisationFactory(processor=True, name="CV Pengamat"), email="amat@olah.test")

@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo.history import load_demo_history
+from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
+from demo.people import DEMO_PASSWORD, load_demo_members
+from members.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Load fictional demo organisations, people, lots, bids and deals (idempotent). Password: 'wastex-demo'."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database already has organisations."
+        )
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Organisation.objects.exists():
+            self.stdout.write("The database has data already; demo data not loaded.")
+            return
+        with transaction.atomic():
+            organisations, people = load_demo_members()
+            lots = load_demo_lots()
+            load_demo_licences()
+            bids = load_demo_bids()
+            deals = load_demo_deals()
+            matches = load_demo_matching()
+            history = load_demo_history()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
+                f"{bids} new bids, {deals} new deals, {matches} matches, {history} completed deals of the last 18 "
+                f"months. Password for every demo login: {DEMO_PASSWORD}"
+            )
+        )

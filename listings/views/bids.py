@@ -1,0 +1,152 @@
+"""Bidding (place, revise, withdraw; "My bids") and the plant's side of it: compare the bids, award one or none."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import add_validation_error
+from core.pagination import offset_page
+from core.views import run_service
+
+from .. import selectors, services
+from ..exports import bids_csv_response
+from ..forms import AwardForm, BidForm, UnawardedForm
+from ..models import WasteLot
+from .browse import render_lot
+
+BIDS_PAGE_SIZE = 50
+
+
+@require_POST
+def bid_submit(request, reference):
+    """Place a bid, or revise the organisation's live one (the history keeps every version)."""
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    organisation = selectors.bidder_organisation(request.user)
+    reason = selectors.why_cannot_bid(request.user, lot)
+    if reason:
+        messages.error(request, reason)
+        return redirect(lot)
+    form = BidForm(request.POST, lot=lot, organisation=organisation)
+    if form.is_valid():
+        mine = lot.bids.live().filter(bidder=organisation).first()
+        try:
+            if mine:
+                services.bid_revise(bid=mine, acting_user=request.user, offer=form.offer())
+            else:
+                services.bid_place(lot=lot, acting_user=request.user, offer=form.offer())
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Your bid is revised.") if mine else _("Your bid is placed."))
+            return redirect(lot)
+    return render_lot(request, lot, bid_form=form, status=400)
+
+
+@require_POST
+def bid_withdraw(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    organisation = selectors.bidder_organisation(request.user)
+    mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
+    if mine is None:
+        messages.error(request, _("Your organisation has no live bid on this lot."))
+        return redirect(lot)
+    if run_service(request, services.bid_withdraw, bid=mine, acting_user=request.user):
+        messages.success(request, _("Your bid is withdrawn."))
+    return redirect(lot)
+
+
+def lot_bids(request, reference):
+    """The plant compares the bids, ranked by price or by route, and awards one (or none, with a reason);
+    `?format=csv` exports them."""
+    lot = selectors.lot_for_viewer_or_404(request.user, reference)
+    if not (selectors.can_manage_lot(request.user, lot) or request.user.is_staff):
+        raise PermissionDenied(_("Only the plant that owns this lot sees its bids."))
+    if request.method == "POST" and not selectors.can_manage_lot(request.user, lot):
+        # Staff read the bids; only the plant awards.
+        raise PermissionDenied(_("Only people of the verified plant that owns this lot can change it."))
+    if lot.is_past_deadline:
+        lot = services.lot_close_if_overdue(lot)
+    sealed = not selectors.bids_are_open_to_plant(lot)
+    sort = "route" if request.GET.get("sort") == "route" else "price"
+    award_form = AwardForm()
+    if request.method == "POST" and not sealed:
+        award_form = AwardForm(request.POST)
+        if award_form.is_valid():
+            bid = lot.bids.filter(pk=award_form.cleaned_data["bid"]).first()
+            try:
+                if bid is None:
+                    raise ValidationError(_("Choose one of this lot's bids."))
+                services.lot_award(
+                    lot=lot,
+                    bid=bid,
+                    acting_user=request.user,
+                    reason=award_form.cleaned_data["reason"],
+                    note=award_form.cleaned_data["note"],
+                )
+            except PermissionDenied:
+                raise
+            except ValidationError as exc:
+                add_validation_error(award_form, exc)
+            else:
+                messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
+                return redirect(lot)
+    bids, best, page = [], None, {}
+    if not sealed:
+        ranked = selectors.bids_for_plant(lot, sort=sort)
+        if request.GET.get("format") == "csv":
+            return bids_csv_response(lot, _with_licence_check(ranked))
+        best = selectors.best_live_price(lot)
+        # Ranked and paginated: the best bids come first, and a lot with hundreds stays quick to open.
+        page = offset_page(request, ranked, BIDS_PAGE_SIZE)
+        bids = _with_licence_check(page["items"])
+    context = {
+        "lot": lot,
+        "sealed": sealed,
+        "bids": bids,
+        "best_price": best,
+        "sort": sort,
+        **page,
+        "award_form": award_form,
+        "unawarded_form": UnawardedForm(),
+        "can_decide": selectors.can_manage_lot(request.user, lot)
+        and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED),
+        "live_count": lot.bids.live().count() if sealed else None,
+        # Said once, not once per row: a lot may have hundreds of bids.
+        "unit": lot.get_unit_display(),
+        "licence_valid": _("valid"),
+        "licence_invalid": _("not valid on pickup"),
+        "licence_none": _("none"),
+    }
+    return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
+
+
+def _with_licence_check(bids) -> list:
+    bids = list(bids)
+    for bid in bids:
+        bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
+    return bids
+
+
+@require_POST
+def lot_unawarded(request, reference):
+    lot = selectors.lot_for_manager_or_403(request.user, reference)
+    form = UnawardedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why no bid is chosen: bidders and the timeline keep the reason."))
+        return redirect("listings:lot_bids", reference=lot.reference)
+    if not run_service(
+        request, services.lot_close_unawarded, lot=lot, acting_user=request.user, reason=form.cleaned_data["reason"]
+    ):
+        return redirect("listings:lot_bids", reference=lot.reference)
+    messages.success(request, _("Lot %(ref)s is closed without an award.") % {"ref": lot.reference})
+    return redirect(lot)
+
+
+def my_bids(request):
+    organisation = selectors.bidder_organisation(request.user)
+    if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
+        raise PermissionDenied(_("“My bids” is for people of processing businesses."))
+    page = offset_page(request, selectors.bids_of_organisation(organisation))
+    return render(request, "listings/my_bids.html", {**page, "bids": page["items"]})

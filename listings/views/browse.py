@@ -1,0 +1,123 @@
+"""Browse the open lots, the lot page (with what this person may do on it now), and the waste catalogue."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from core.pagination import offset_page
+from members.selectors import user_membership
+
+from .. import selectors, services
+from ..cards import with_cards
+from ..filters import LotFilter
+from ..forms import BidForm, CancelForm, PickupForm, ProcessingForm, RatingForm
+from ..models import CatalogueSource, LotAttachment, WasteCategory, WasteLot
+
+
+def lot_list(request):
+    """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
+    exists)."""
+    membership = user_membership(request.user)
+    organisation = membership.organisation if membership else None
+    origin = (
+        (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
+    )
+    filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
+    if filterset.searching:
+        # Ranked full-text search: the page is chosen over the ids alone (ranked on the GIN-indexed vector), and
+        # only its rows are loaded and joined, not every match's.
+        page = offset_page(request, filterset.qs.prefetch_related(None).values_list("pk", flat=True))
+        page["items"] = selectors.browsable_lots_in_order(page["items"], origin=origin)
+    else:
+        page = offset_page(request, filterset.qs)
+    context = {
+        **page,
+        "filter": filterset,
+        "lots": with_cards(page["items"]),
+        "distance_unavailable": request.GET.get("sort") == "distance" and origin is None,
+    }
+    template = "listings/partials/lot_results.html" if request.htmx else "listings/lot_list.html"
+    return render(request, template, context)
+
+
+def lot_detail(request, reference):
+    lot = selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)
+    if lot.is_past_deadline:
+        # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
+        lot = services.lot_close_if_overdue(lot)
+    return render_lot(request, lot)
+
+
+def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form=None, rating_form=None, status=200):
+    """The lot page, with what this person may do on it now (forms bound when a POST came back invalid)."""
+    attachments = list(lot.attachments.all())
+    organisation = selectors.bidder_organisation(request.user)
+    can_manage = selectors.can_manage_lot(request.user, lot)
+    mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
+    award = selectors.lot_award(lot)
+    winner = bool(award and organisation and award.bid.bidder_id == organisation.pk)
+    # Who won and the handover: only for the plant, the winner, staff and officials (everyone else: the status).
+    sees_parties = selectors.can_see_deal_parties(request.user, lot)
+    handover = (
+        getattr(lot, "handover", None)
+        if sees_parties and lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED)
+        else None
+    )
+    why_not = selectors.why_cannot_bid(request.user, lot)
+    context = {
+        "lot": lot,
+        "photos": [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO],
+        "documents": [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
+        "timeline": selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties),
+        "sees_parties": sees_parties,
+        "can_manage": can_manage,
+        "cancel_form": CancelForm(),
+        "distance_km": selectors.distance_to_viewer(request.user, lot),
+        "is_processor": bool(organisation and organisation.kind == organisation.Kind.PROCESSOR),
+        "why_cannot_bid": why_not,
+        "my_bid": mine,
+        "bid_form": bid_form
+        or (BidForm(lot=lot, organisation=organisation, initial=_bid_initial(mine)) if not why_not else None),
+        "best_price": selectors.best_live_price(lot) if lot.bidding_mode == WasteLot.BiddingMode.OPEN else None,
+        "bid_count": lot.bids.live().count() if can_manage and lot.status == WasteLot.Status.OPEN else None,
+        "award": award,
+        "is_winner": winner,
+        "handover": handover,
+        "pickup_form": pickup_form or PickupForm(initial={"pickup_date": timezone.localdate()}),
+        "processing_form": processing_form or ProcessingForm(initial={"processing_date": timezone.localdate()}),
+        "rating_form": rating_form or RatingForm(),
+        "my_rating": _my_rating(lot, organisation),
+        **selectors.lot_matching_context(request.user, lot, can_manage=can_manage),
+    }
+    return render(request, "listings/lot_detail.html", context, status=status)
+
+
+def _bid_initial(bid):
+    if bid is None or bid.status != bid.Status.LIVE:
+        return None
+    return {
+        "price_per_unit": bid.price_per_unit,
+        "quantity": bid.quantity,
+        "pickup_date": bid.pickup_date,
+        "route": bid.route,
+        "licence": bid.licence_id,
+        "note": bid.note,
+    }
+
+
+def _my_rating(lot, organisation):
+    if organisation is None or lot.status != WasteLot.Status.COMPLETED:
+        return None
+    return lot.ratings.filter(rater=organisation).first()
+
+
+@login_not_required
+def catalogue(request):
+    categories = WasteCategory.objects.select_related("indonesian_code_source", "co2e_source").order_by(
+        "group", "name_en"
+    )
+    return render(
+        request,
+        "listings/catalogue.html",
+        {"categories": categories, "sources": CatalogueSource.objects.all(), "groups": WasteCategory.Group},
+    )
