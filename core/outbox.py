@@ -8,7 +8,7 @@
    it twice. A handler that raises leaves the event unprocessed, for the next hand-over.
 3. Apps register their handlers (`@handler("notify")`) when they are loaded (in their AppConfig.ready): core
    never imports an app. Registered today: "notify" (members.notifications: people's inboxes) and
-   "match_lot" (listings: matching a published lot).
+   "match_lot" (listings.services.matching: matching a published lot).
 """
 
 import logging

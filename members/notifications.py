@@ -29,7 +29,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core import mail, outbox
-from core.outbox import handler, publish  # noqa: F401 - listings.matching reaches these through here until it imports core.outbox
 
 from .models import Event, Notification, NotificationPreference, Organisation, User
 
@@ -128,7 +127,7 @@ def notify_later(event: str, key: str, recipient_ids: Iterable[int], params: dic
     recipient_ids = sorted(set(recipient_ids))
     if recipient_ids:
         payload = {"event": event, "key": key, "recipients": recipient_ids, "params": params, "url": url}
-        publish("notify", key, payload)
+        outbox.publish("notify", key, payload)
 
 
 @outbox.handler("notify")
