@@ -1,7 +1,8 @@
 """Generic middleware (about HTTP, not about lots or organisations)."""
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 PRIVATE_DIRECTIVES = ("private", "no-store")
 
@@ -41,4 +42,44 @@ class PrivateCacheControlMiddleware:
             existing = response.get("Cache-Control", "")
             if not any(directive in existing for directive in PRIVATE_DIRECTIVES):
                 patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def is_language(code) -> bool:
+    """One of the site's languages (settings.LANGUAGES, read when asked)."""
+    return any(code == known for known, _name in settings.LANGUAGES)
+
+
+def set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 60 * 60,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia unless the person chose otherwise.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an English-language phone in
+    Cilegon would never see Indonesian first. Here the order is: the language cookie (set by the switcher),
+    then the signed-in person's saved language, then LANGUAGE_CODE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not is_language(language):
+            user = getattr(request, "user", None)
+            language = user.language if user is not None and user.is_authenticated else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
         return response

@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from listings import services, uploads
+from core import uploads
+from listings import services
 from listings.catalogue import ensure_catalogue
 from listings.models import Award, Capability, LotAttachment, SavedSearch, WantedNotice, WasteCategory, WasteLot
 from listings.scoring import find_matches

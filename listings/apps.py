@@ -8,4 +8,5 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Waste catalogue and lots")
 
     def ready(self):
+        from . import notify_text  # noqa: F401 - registers the wording of lot events into members' notifications
         from .services import matching  # noqa: F401 - registers the outbox handler that matches published lots

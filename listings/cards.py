@@ -5,7 +5,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 
-from wastex.templatetags.wastex import price_in_words, quantity
+from core.templatetags.wastex import price_in_words, quantity
 
 
 def with_cards(lots) -> list:

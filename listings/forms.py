@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import uploads
 from core.bounds import (
     MAX_PRICE,
     MAX_QUANTITY,
@@ -15,7 +16,6 @@ from core.bounds import (
 from members.forms import CoordinateField
 from members.models import Licence
 
-from . import uploads
 from .models import Award, Capability, Route, WantedNotice, WasteCategory, WasteLot
 from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE, BidOffer
 

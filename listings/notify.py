@@ -11,8 +11,9 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from core.models import OutboxEvent
 from members import notifications
-from members.models import Event, OutboxEvent, User
+from members.models import Event, User
 
 from .models import Bid, Match, WasteLot
 

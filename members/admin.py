@@ -16,7 +16,6 @@ from .models import (
     Notification,
     Organisation,
     OrganisationChangeRequest,
-    OutboxEvent,
     User,
     VerificationEvent,
 )
@@ -117,22 +116,6 @@ class VerificationEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
-    """Staff can see what is waiting to be delivered (e.g. after a broker outage). Read-only."""
-
-    list_display = ["key", "kind", "created_at", "dispatched_at", "dispatch_count", "processed_at"]
-    list_filter = ["kind"]
-    search_fields = ["key"]
-    readonly_fields = ["key", "kind", "payload", "created_at", "dispatched_at", "dispatch_count", "processed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -5,7 +5,11 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from core import uploads
+from core.mail import send_email
 
 from .choices import Province
 from .models import VERIFIED_FIELDS, Licence, Membership, Organisation, User, normalise_email, normalise_japnas
@@ -297,7 +301,8 @@ class VerifyForm(forms.Form):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Django's reset form, but the e-mail goes through the task queue with retries, in the user's language."""
+    """Django's reset form, but the e-mail goes through the e-mail queue (core.mail, with its retries), in the
+    user's language."""
 
     def send_mail(
         self,
@@ -308,18 +313,11 @@ class PasswordResetForm(DjangoPasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        from django.db import transaction
-        from django.utils import translation
-
-        from .tasks import deliver_email
-
         with translation.override(context["user"].language):
             subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
             body = loader.render_to_string(email_template_name, context)
             html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
-        transaction.on_commit(
-            lambda: deliver_email.delay(to=to_email, subject=subject, body=body, html=html), robust=True
-        )
+        send_email(to=to_email, subject=subject, body=body, html=html)
 
 
 class LicenceForm(forms.ModelForm):
@@ -344,8 +342,6 @@ class LicenceForm(forms.ModelForm):
         }
 
     def clean_document(self):
-        from listings import uploads
-
         return uploads.clean_document(self.cleaned_data["document"])
 
     def clean(self):

@@ -1,44 +1,41 @@
 """Notifications, delivered once.
 
-1. A change records what people must hear about with `notify_later()` (or `publish()` for work such as
-   matching): a row in the outbox, in the transaction of the change itself. After the commit the outbox row is
-   handed to the broker; if the broker is down nothing is lost: `redispatch_outbox` (beat, every minute) hands
-   it over again once the broker is back.
-2. `process_event` (a Celery task, acks late) runs the event's handler once, under a row lock, and marks it
-   processed in the same transaction. A handler creates inbox rows with a unique (recipient, key), so a second
-   delivery of the same message, or a worker killed half way, never doubles a notification.
+1. A change records what people must hear about with `notify_later()`: an event in core's outbox
+   (core.outbox), in the transaction of the change itself; its "notify" handler, registered here, runs once
+   after the commit (or after a broker outage, when the outbox hands it over again).
+2. The handler creates inbox rows with a unique (recipient, key), so a second delivery of the same message,
+   or a worker killed half way, never doubles a notification.
 3. E-mail follows each person's choice per event: in-app only, at once, or in the daily digest. E-mails at
-   once are sent in batches over one SMTP connection; a failure is retried with backoff up to
-   MAX_EMAIL_ATTEMPTS times, and the reason is kept on the notification.
+   once go through core's e-mail queue (core.mail, the "notification" queue): sent in batches over one SMTP
+   connection, a failure retried with backoff up to MAX_EMAIL_ATTEMPTS times, the reason kept on the row.
+4. Each event's line is worded in the reader's language when it is read. Members words its own events here;
+   other apps register the wording of theirs with `register_wording` (listings.notify_text: lot events).
 """
 
-import contextlib
 import json
 import logging
-import math
 import smtplib
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, Notification, NotificationPreference, Organisation, OutboxEvent, User
+from core import mail, outbox
+
+from .models import Event, Notification, NotificationPreference, Organisation, User
 
 logger = logging.getLogger(__name__)
 
 Channel = NotificationPreference.Channel
 
-MAX_EMAIL_ATTEMPTS = 6
-EMAIL_BATCH = 200
 FAN_OUT_BATCH = 1000
 
 # What a person gets until they choose otherwise. Matches are the product's point: at once by e-mail.
@@ -58,45 +55,43 @@ DEFAULT_CHANNELS = {
     Event.PROCESSING_RECORDED: Channel.IN_APP,
 }
 
-# One line per event, in the reader's language. Parameters are plain values kept on the notification;
-# `_format_params` turns the few that need it (prices, dates) into words at reading time.
-MESSAGES = {
-    Event.NEW_MATCH: _("New lot %(reference)s matches your organisation: %(title)s"),
-    Event.NEW_BID: _("A new bid arrived on your lot %(reference)s (%(title)s)"),
-    Event.OUTBID: _("Your bid on %(reference)s (%(title)s) is no longer the best price"),
-    Event.BID_ACCEPTED: _("Your bid on %(reference)s (%(title)s) was accepted"),
-    Event.BID_REJECTED: _("Lot %(reference)s (%(title)s) went to another bid, at %(winning_price)s"),
-    Event.LOT_ENDED: _("Lot %(reference)s (%(title)s) ended without an award: %(reason)s"),
-    f"{Event.LOT_ENDED}:cancelled": _("Lot %(reference)s (%(title)s) was cancelled: %(reason)s"),
-    Event.CLOSING_SOON: _("Lot %(reference)s (%(title)s) closes on %(closes_at)s"),
-    Event.LOT_CLOSED: _("Your lot %(reference)s (%(title)s) closed: choose a winner or close it unawarded"),
+# One line per event, in the reader's language. Parameters are plain values kept on the notification; the
+# formatters turn the few that need it (prices, dates, field names) into words at reading time. Members words
+# its own events; apps register theirs (`register_wording`), so that members never imports them.
+MESSAGES: dict[str, str] = {
     Event.LICENCE_EXPIRING: _("Licence %(number)s of %(organisation)s expires on %(valid_until)s"),
     Event.ORGANISATION_DECISION: _("%(organisation)s: %(decision)s"),
     f"{Event.ORGANISATION_CHANGE}:approved": _("%(organisation)s: platform staff approved the change of %(fields)s"),
     f"{Event.ORGANISATION_CHANGE}:rejected": _(
         "%(organisation)s: platform staff rejected the change of %(fields)s. Reason: %(reason)s"
     ),
-    Event.PICKUP_RECORDED: _("Pickup of lot %(reference)s (%(title)s) was recorded"),
-    Event.PROCESSING_RECORDED: _("Processing of lot %(reference)s (%(title)s) was recorded"),
 }
+PARAM_FORMATTERS: list[Callable[[dict], None]] = []
+
+
+def register_wording(messages: dict, format_params: Callable[[dict], None] | None = None) -> None:
+    """Add the lines of an app's events ({event or "event:variant": lazy text with %(name)s parameters}) and,
+    optionally, a function that turns some of a notification's parameters into words in place (it gets a copy
+    of the parameters and changes the values it knows)."""
+    MESSAGES.update(messages)
+    if format_params is not None and format_params not in PARAM_FORMATTERS:
+        PARAM_FORMATTERS.append(format_params)
+
+
+def format_moment(value: str) -> str:
+    """An ISO date or date-time kept in a notification, in words: "3 Mei 2025" or "3 Mei 2025 14:00 WIB"."""
+    moment = datetime.fromisoformat(value)
+    if timezone.is_aware(moment):
+        return date_format(timezone.localtime(moment), "j F Y H:i") + " WIB"
+    return date_format(moment.date(), "j F Y")
 
 
 def _format_params(params: dict) -> dict:
     values = dict(params)
-    if "winning_price" in values:
-        from listings.models import WasteCategory
-        from wastex.templatetags.wastex import price_in_words
-
-        unit = values.get("unit", "")
-        label = WasteCategory.Unit(unit).label if unit in WasteCategory.Unit.values else unit
-        values["winning_price"] = price_in_words(values["winning_price"], label)
-    for name in ("closes_at", "valid_until"):
-        if values.get(name):
-            moment = datetime.fromisoformat(values[name])
-            if timezone.is_aware(moment):
-                values[name] = date_format(timezone.localtime(moment), "j F Y H:i") + " WIB"
-            else:
-                values[name] = date_format(moment.date(), "j F Y")
+    for format_params in PARAM_FORMATTERS:
+        format_params(values)
+    if values.get("valid_until"):
+        values["valid_until"] = format_moment(values["valid_until"])
     if isinstance(values.get("fields"), list):  # names of organisation fields, read in the reader's language
         names = {f.name: str(f.verbose_name) for f in Organisation._meta.get_fields() if hasattr(f, "verbose_name")}
         values["fields"] = ", ".join(names.get(name, name) for name in values["fields"])
@@ -124,77 +119,6 @@ def message(notification: Notification) -> str:
         return Event(notification.event).label
 
 
-# --- The outbox ---------------------------------------------------------------------------------------------
-
-HANDLERS: dict[str, Callable[[dict], None]] = {}
-
-
-def handler(kind: str):
-    """Register the function that processes outbox events of this kind (apps register theirs at import)."""
-
-    def register(function):
-        HANDLERS[kind] = function
-        return function
-
-    return register
-
-
-def publish(kind: str, key: str, payload: dict) -> OutboxEvent:
-    """Record an event in the current transaction; it is handed to the broker after the commit, or later."""
-    event, created = OutboxEvent.objects.get_or_create(key=key, defaults={"kind": kind, "payload": payload})
-    if created:
-        transaction.on_commit(lambda: dispatch(event.pk))
-    return event
-
-
-def dispatch(event_id: int) -> bool:
-    """Hand an outbox event to the broker. A broker outage is logged, never raised: the event stays in the
-    outbox and `redispatch_outbox` tries again."""
-    from .tasks import process_event
-
-    OutboxEvent.objects.filter(pk=event_id).update(dispatched_at=timezone.now(), dispatch_count=F("dispatch_count") + 1)
-    try:
-        process_event.apply_async((event_id,), retry=False)
-    except Exception:  # noqa: BLE001 - the broker's errors vary by transport; none may fail the change
-        logger.warning("Outbox event %s not handed to the broker; it will be sent again", event_id, exc_info=True)
-        return False
-    return True
-
-
-def process(event_id: int) -> bool:
-    """Run an event's handler once. Returns False when it was processed already (or is being processed)."""
-    with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, processed_at__isnull=True)
-            .first()
-        )
-        if event is None:
-            return False
-        HANDLERS[event.kind](event.payload)
-        event.processed_at = timezone.now()
-        event.save(update_fields=["processed_at"])
-    return True
-
-
-def redispatch_outbox(older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Hand again to the broker every event not processed yet that was last handed over a while ago."""
-    cutoff = timezone.now() - older_than
-    waiting = (
-        OutboxEvent.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
-        .exclude(dispatched_at__gt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-    return sum(dispatch(pk) for pk in list(waiting))
-
-
-def purge_outbox(days: int = 30) -> int:
-    """Processed events are kept a month for tracing, then deleted (the inbox rows stay)."""
-    deleted, _ = OutboxEvent.objects.filter(processed_at__lt=timezone.now() - timedelta(days=days)).delete()
-    return deleted
-
-
 # --- Fan-out into inboxes -----------------------------------------------------------------------------------
 
 
@@ -203,10 +127,10 @@ def notify_later(event: str, key: str, recipient_ids: Iterable[int], params: dic
     recipient_ids = sorted(set(recipient_ids))
     if recipient_ids:
         payload = {"event": event, "key": key, "recipients": recipient_ids, "params": params, "url": url}
-        publish("notify", key, payload)
+        outbox.publish("notify", key, payload)
 
 
-@handler("notify")
+@outbox.handler("notify")
 def _handle_notify(payload: dict) -> None:
     deliver(payload["event"], payload["key"], payload["recipients"], payload["params"], payload["url"])
 
@@ -309,12 +233,7 @@ def key_for(event: str, *parts) -> str:
 
 
 def queue_emails(key: str = "", countdown: int = 0) -> None:
-    from .tasks import send_notification_emails
-
-    try:
-        send_notification_emails.apply_async(kwargs={"key": key}, countdown=countdown, retry=False)
-    except Exception:  # noqa: BLE001 - broker down: `retry_notification_emails` (beat) sends them later
-        logger.warning("E-mails for %r not queued; the beat task will send them", key or "all", exc_info=True)
+    mail.queue_sending(NOTIFICATION_QUEUE, key, countdown)
 
 
 def preferences_url() -> str:
@@ -348,75 +267,14 @@ def render_notification_email(notification: Notification) -> EmailMultiAlternati
     return email
 
 
-def _retry_delay(attempts: int) -> timedelta:
-    base = settings.NOTIFICATION_EMAIL_RETRY_SECONDS
-    return timedelta(seconds=min(base * 2 ** (attempts - 1), 6 * 3600))
+def send_pending_emails(key: str = "", limit: int = mail.EMAIL_BATCH) -> dict:
+    """Send due notification e-mails (of one event key, or all): core's queue, retries and all."""
+    return mail.send_due(NOTIFICATION_QUEUE, key, limit)
 
 
-def send_pending_emails(key: str = "", limit: int = EMAIL_BATCH) -> dict:
-    """Send due e-mails (of one event key, or all) over one SMTP connection. Each row is locked while it is
-    sent and marked in the same transaction, so two workers never send the same e-mail."""
-    due = Notification.objects.filter(
-        email_status=Notification.Email.PENDING, email_next_attempt_at__lte=timezone.now()
-    )
-    if key:
-        due = due.filter(key=key)
-    ids = list(due.order_by("email_next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-    counts = {"sent": 0, "retry": 0, "failed": 0, "more": len(ids) == limit}
-    if not ids:
-        return counts
-    connection = get_connection(fail_silently=False)
-    try:
-        for pk in ids:
-            outcome = _send_one(pk, connection)
-            if outcome:
-                counts[outcome] += 1
-    finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
-    if counts["retry"]:
-        waiting = Notification.objects.filter(email_status=Notification.Email.PENDING)
-        if key:
-            waiting = waiting.filter(key=key)
-        next_due = waiting.order_by("email_next_attempt_at").values_list("email_next_attempt_at", flat=True).first()
-        if next_due is not None:
-            counts["retry_in"] = max(1, math.ceil((next_due - timezone.now()).total_seconds()))
-    return counts
-
-
-def _send_one(pk: int, connection) -> str | None:
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(pk=pk, email_status=Notification.Email.PENDING)
-            .first()
-        )
-        if notification is None:
-            return None
-        notification.email_attempts += 1
-        try:
-            connection.send_messages([render_notification_email(notification)])
-        except (smtplib.SMTPException, OSError) as exc:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                connection.close()  # a broken connection is reopened for the next message
-            notification.email_error = f"{type(exc).__name__}: {exc}"[:1000]
-            if notification.email_attempts >= MAX_EMAIL_ATTEMPTS:
-                notification.email_status = Notification.Email.FAILED
-                logger.error("Giving up on notification e-mail %s after %s tries: %s", pk, MAX_EMAIL_ATTEMPTS, exc)
-                outcome = "failed"
-            else:
-                notification.email_next_attempt_at = timezone.now() + _retry_delay(notification.email_attempts)
-                outcome = "retry"
-        else:
-            notification.email_status = Notification.Email.SENT
-            notification.emailed_at = timezone.now()
-            notification.email_error = ""
-            outcome = "sent"
-        notification.save(
-            update_fields=["email_attempts", "email_status", "email_error", "email_next_attempt_at", "emailed_at"]
-        )
-    return outcome
+NOTIFICATION_QUEUE = mail.register_queue(
+    mail.MailQueue("notification", Notification, render_notification_email, select_related=("recipient",))
+).name
 
 
 def send_digests() -> int:

@@ -37,16 +37,28 @@ def user_role(user) -> str | None:
     return ROLE_BY_KIND.get(membership.organisation.kind) if membership else None
 
 
-def _organisation_of(user) -> Organisation | None:
-    membership = user_membership(user)  # None for visitors
+def organisation_of(user) -> Organisation | None:
+    """The organisation this person acts for (None for visitors, staff without one, people without one)."""
+    membership = user_membership(user)
     return membership.organisation if membership else None
+
+
+def is_organisation_admin(user, organisation: Organisation) -> bool:
+    """Whether this person administers this organisation (its details, team, licences)."""
+    membership = user_membership(user)
+    return bool(membership and membership.organisation_id == organisation.pk and membership.is_admin)
+
+
+def people_of(organisation: Organisation):
+    """The ids of the organisation's active people: whom its notifications go to."""
+    return User.objects.filter(membership__organisation=organisation, is_active=True).values_list("pk", flat=True)
 
 
 def can_see_directory(user) -> bool:
     """Contact details of verified businesses: for verified organisations, officials and staff only."""
     if user.is_authenticated and user.is_staff:
         return True
-    organisation = _organisation_of(user)
+    organisation = organisation_of(user)
     return bool(organisation and (organisation.is_verified or organisation.kind == Organisation.Kind.AUTHORITY))
 
 
@@ -55,7 +67,7 @@ def is_official_or_staff(user) -> bool:
     of the platform's operators (the secretariat). They see every lot's parties and handover, read-only."""
     if user.is_authenticated and user.is_staff:
         return True
-    organisation = _organisation_of(user)
+    organisation = organisation_of(user)
     return bool(
         organisation
         and organisation.is_verified

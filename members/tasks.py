@@ -3,49 +3,27 @@
 Every task is safe to run twice: a status guard or a timestamp makes a re-run harmless.
 """
 
-import logging
-import smtplib
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.mail import send_email
+
+from . import notifications
 from .emails import render_email
 from .models import Event, Invitation, Licence, Organisation, OrganisationChangeRequest, PendingSignup, User
-
-logger = logging.getLogger(__name__)
-
-
-@shared_task(
-    bind=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def deliver_email(self, *, to: str, subject: str, body: str, html: str | None = None) -> None:
-    """Send one e-mail; on an SMTP or network failure retry with backoff, then give up and log why."""
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-    if html:
-        message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("Giving up on e-mail %r to %s after %s tries: %s", subject, to, self.request.retries, exc)
-        raise
+from .tokens import email_change_token
 
 
 def email_people(users, template: str, context: dict) -> None:
-    """Each person gets the e-mail in their own language, through the retrying delivery task."""
+    """Each person gets the e-mail in their own language, through the e-mail queue (core.mail)."""
     for user in users:
         rendered = render_email(template, {**context, "recipient": user}, language=user.language)
-        deliver_email.delay(to=user.email, **rendered)
+        send_email(to=user.email, **rendered)
 
 
 @shared_task
@@ -83,7 +61,7 @@ def send_invitation(invitation_id: int) -> None:
                 {"invitation": invitation, "recipient": owner, "login_url": settings.SITE_URL + reverse("login")},
                 language=owner.language,
             )
-            deliver_email.delay(to=owner.email, **rendered)
+            send_email(to=owner.email, **rendered)
         return
     language = invitation.invited_by.language if invitation.invited_by else settings.LANGUAGE_CODE
     rendered = render_email(
@@ -91,7 +69,7 @@ def send_invitation(invitation_id: int) -> None:
         {"invitation": invitation, "accept_url": settings.SITE_URL + invitation.get_accept_url()},
         language=language,
     )
-    deliver_email.delay(to=invitation.email, **rendered)
+    send_email(to=invitation.email, **rendered)
 
 
 @shared_task
@@ -115,7 +93,7 @@ def send_signup_email(pending_id: int) -> None:
             language=owner.language,
         )
         if owner.is_active:
-            deliver_email.delay(to=owner.email, **rendered)
+            send_email(to=owner.email, **rendered)
         return
     rendered = render_email(
         "signup_confirm",
@@ -126,15 +104,13 @@ def send_signup_email(pending_id: int) -> None:
         },
         language=pending.language,
     )
-    deliver_email.delay(to=pending.email, **rendered)
+    send_email(to=pending.email, **rendered)
 
 
 @shared_task
 def send_email_change(user_id: int, new_email: str) -> None:
     """The link that moves a login to a new address goes to that address; if it has an account, its owner gets
     a note instead (and the person asking is told the same as always: "we sent a link")."""
-    from .services import email_change_token
-
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
@@ -146,7 +122,7 @@ def send_email_change(user_id: int, new_email: str) -> None:
                 {"recipient": owner, "reset_url": settings.SITE_URL + reverse("password_reset")},
                 language=owner.language,
             )
-            deliver_email.delay(to=owner.email, **rendered)
+            send_email(to=owner.email, **rendered)
         return
     token = email_change_token(user=user, new_email=new_email)
     rendered = render_email(
@@ -158,7 +134,7 @@ def send_email_change(user_id: int, new_email: str) -> None:
         },
         language=user.language,
     )
-    deliver_email.delay(to=new_email, **rendered)
+    send_email(to=new_email, **rendered)
 
 
 @shared_task
@@ -187,8 +163,6 @@ def remind_staff_of_pending_verifications() -> int:
 @shared_task
 def warn_expiring_licences(days: int = 30) -> int:
     """Daily: an organisation hears once, 30 days ahead, that a verified licence expires."""
-    from . import notifications
-
     warned = 0
     for licence in (
         Licence.objects.expiring_within(days).filter(expiry_warned_at__isnull=True).select_related("organisation")
@@ -215,57 +189,7 @@ def warn_expiring_licences(days: int = 30) -> int:
     return warned
 
 
-# --- Notifications (members.notifications) ---------------------------------------------------------------
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def process_event(event_id: int) -> bool:
-    """Run one outbox event's handler, once: a duplicate message or a re-run after a crash changes nothing."""
-    from . import notifications
-
-    return notifications.process(event_id)
-
-
-@shared_task
-def redispatch_outbox() -> int:
-    """Every minute: hand the broker again what the outbox still holds (e.g. after a broker outage)."""
-    from . import notifications
-
-    return notifications.redispatch_outbox()
-
-
-@shared_task
-def purge_outbox() -> int:
-    """Daily: processed outbox events older than a month go."""
-    from . import notifications
-
-    return notifications.purge_outbox()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_notification_emails(key: str = "") -> dict:
-    """Send the e-mails due (of one event, or all): one SMTP connection per batch; failures retried later."""
-    from . import notifications
-
-    counts = notifications.send_pending_emails(key)
-    if counts["more"]:
-        notifications.queue_emails(key)
-    if counts.get("retry_in"):  # the next try of what failed, when it is due (beat is the safety net)
-        notifications.queue_emails(key, countdown=counts["retry_in"])
-    return counts
-
-
-@shared_task
-def retry_notification_emails() -> dict:
-    """Every minute: whatever is due and was not sent yet (broker down at the time, or SMTP failed)."""
-    from . import notifications
-
-    return notifications.send_pending_emails()
-
-
 @shared_task
 def send_notification_digests() -> int:
     """Daily, in the morning (Asia/Jakarta): one digest e-mail per person who chose the digest."""
-    from . import notifications
-
     return notifications.send_digests()

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import notification_views, views
+from . import views
 from .two_factor import views as two_factor_views
+from .views import notifications as notification_views
 
 app_name = "members"
 

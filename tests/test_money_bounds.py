@@ -16,12 +16,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from core import uploads
 from core.bounds import MAX_PRICE, MAX_QUANTITY, MIN_QUANTITY, PRICE_TOO_LARGE, QUANTITY_TOO_LARGE
 from dashboard import selectors as dashboard_selectors
 from dashboard.filters import DashboardFilter
 from dashboard.models import Deal
 from dashboard.selectors import Scope
-from listings import services, uploads
+from listings import services
 from listings.forms import BidForm, CapabilityForm, LotForm, PickupForm, ProcessingForm, WantedNoticeForm
 from listings.models import Award, Bid, Capability, WasteLot
 from listings.services import BidOffer

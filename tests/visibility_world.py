@@ -17,7 +17,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
-from listings import services, uploads
+from core import uploads
+from listings import services
 from listings.models import Capability, Match, SavedSearch, WantedNotice
 from listings.services import BidOffer
 from members import services as members_services

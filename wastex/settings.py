@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Two-factor sign-in: a session owing its second factor opens only that step (staff must have one).
     "members.middleware.SecondFactorMiddleware",
-    "wastex.middleware.LanguageMiddleware",
+    "core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -102,7 +102,7 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "wastex.forms.BootstrapFormRenderer"
+FORM_RENDERER = "core.forms.BootstrapFormRenderer"
 
 WSGI_APPLICATION = "wastex.wsgi.application"
 
@@ -172,7 +172,7 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
 # How long the link that confirms a sign-up's e-mail address works (the account is created only then).
 SIGNUP_CONFIRM_MAX_AGE_HOURS = env.int("SIGNUP_CONFIRM_MAX_AGE_HOURS", default=48)
 
-# Languages: Bahasa Indonesia by default, English one click away (wastex.middleware.LanguageMiddleware).
+# Languages: Bahasa Indonesia by default, English one click away (core.middleware.LanguageMiddleware).
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -237,10 +237,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.remind_staff_of_pending_verifications",
         "schedule": 60 * 60 * 24,
     },
-    # Notifications: nothing stays in the outbox after a broker outage; failed e-mails are retried.
-    "redispatch-outbox": {"task": "members.tasks.redispatch_outbox", "schedule": 60},
-    "purge-outbox": {"task": "members.tasks.purge_outbox", "schedule": 60 * 60 * 24},
-    "retry-notification-emails": {"task": "members.tasks.retry_notification_emails", "schedule": 60},
+    # The outbox and the e-mail queue (core): nothing stays behind after a broker outage; failed e-mails are
+    # retried.
+    "redispatch-outbox": {"task": "core.tasks.redispatch_outbox", "schedule": 60},
+    "purge-outbox": {"task": "core.tasks.purge_outbox", "schedule": 60 * 60 * 24},
+    "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 60 * 60 * 24},
+    "retry-emails": {"task": "core.tasks.retry_emails", "schedule": 60},
     "send-notification-digests": {
         "task": "members.tasks.send_notification_digests",
         "schedule": crontab(hour=7, minute=0),
@@ -248,7 +250,7 @@ CELERY_BEAT_SCHEDULE = {
     "warn-lots-closing-soon": {"task": "listings.tasks.warn_lots_closing_soon", "schedule": 60 * 10},
     "widen-local-first-matches": {"task": "listings.tasks.widen_local_first_matches", "schedule": 60 * 5},
 }
-# First retry of a failed notification e-mail after this many seconds, doubling each time (6 tries at most).
+# First retry of a failed e-mail (core.mail) after this many seconds, doubling each time (6 tries at most).
 NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", default=60)
 
 # Security. Each defaults to the safe value when DEBUG is off; a deployment behind a TLS proxy sets

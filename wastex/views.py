@@ -14,10 +14,9 @@ from django.views.decorators.http import require_POST
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from core.middleware import is_language, set_language_cookie
 from dashboard.selectors import public_figures
 from members import selectors
-
-from .middleware import LANGUAGE_CODES, set_language_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def set_language(request):
     ):
         next_url = "/"
     response = redirect(next_url)
-    if language in LANGUAGE_CODES:
+    if is_language(language):
         set_language_cookie(response, language)
         if request.user.is_authenticated and request.user.language != language:
             request.user.language = language

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
+from core.geo import both_or_neither, coordinate_fields
 from members.choices import Kecamatan
 from members.models import Organisation
 
@@ -130,22 +131,7 @@ class WasteLot(models.Model):
     composition = models.TextField(_("composition and lab analysis"), blank=True)
     site_address = models.TextField(_("collection site address"))
     site_kecamatan = models.CharField(_("kecamatan of the site"), max_length=20, choices=Kecamatan.choices)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude, longitude = coordinate_fields()
     available_from = models.DateField(_("available from"))
     available_until = models.DateField(_("available until"), null=True, blank=True)
     closes_at = models.DateTimeField(_("bid deadline"))
@@ -226,11 +212,7 @@ class WasteLot(models.Model):
                 condition=Q(available_until__isnull=True) | Q(available_until__gte=models.F("available_from")),
                 name="lot_availability_order",
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="lot_coordinates_both_or_neither",
-            ),
+            both_or_neither("lot_coordinates_both_or_neither"),
         ]
 
     def __str__(self):

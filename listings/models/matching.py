@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
+from core.geo import coordinate_fields
 from members.choices import Kecamatan
 from members.models import Organisation
 
@@ -33,17 +34,8 @@ class Capability(models.Model):
         decimal_places=3,
         validators=quantity_validators(),
     )
-    latitude = models.DecimalField(
-        _("facility latitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("facility longitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    latitude, longitude = coordinate_fields(
+        required=True, latitude_label=_("facility latitude"), longitude_label=_("facility longitude")
     )
     radius_km = models.PositiveIntegerField(
         _("service radius (km)"), validators=[MinValueValidator(1), MaxValueValidator(1000)]

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core import uploads
 from members.models import Event, User
 
-from .. import notify, uploads
+from .. import notify
 from ..models import Handover, LotTransition, Rating, Route, WasteLot
 from ..selectors import can_manage_lot, is_winner
 from .lots import lot_transition

@@ -7,9 +7,10 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import uploads
 from members.models import User
 
-from .. import notify, uploads
+from .. import notify
 from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
 from ..selectors import can_manage_lot, can_post_lots
 from .matching import match_published_lot
@@ -201,7 +202,7 @@ def close_overdue_lots() -> int:
 def attachment_add(
     *, lot: WasteLot, acting_user: User, kind: str, original_name: str, clean: uploads.CleanUpload
 ) -> LotAttachment:
-    """Keep a file that listings.uploads checked by content (photos re-encoded) under a random name."""
+    """Keep a file that core.uploads checked by content (photos re-encoded) under a random name."""
     _require_manager(acting_user, lot)
     locked = WasteLot.objects.select_for_update().get(pk=lot.pk)
     if locked.status not in (WasteLot.Status.DRAFT, WasteLot.Status.OPEN):

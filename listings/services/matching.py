@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from members import notifications
 from members.models import Event, Organisation, User
 
@@ -70,14 +71,14 @@ def match_lot(lot_id: int) -> dict:
     return {"matches": len(found), "notified": notified}
 
 
-@notifications.handler("match_lot")
+@outbox.handler("match_lot")
 def _handle_match_lot(payload: dict) -> None:
     match_lot(payload["lot"])
 
 
 def publish_match(lot_id: int, stage: str) -> None:
     """Ask for the lot to be matched after the commit (through the outbox: a broker outage loses nothing)."""
-    notifications.publish("match_lot", f"match_lot:{lot_id}:{stage}", {"lot": lot_id})
+    outbox.publish("match_lot", f"match_lot:{lot_id}:{stage}", {"lot": lot_id})
 
 
 def match_published_lot(lot: WasteLot) -> None:

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_validation_error
 from core.pagination import offset_page
 from core.views import run_service
-from wastex.forms import add_validation_error
 
 from .. import selectors, services
 from ..exports import bids_csv_response

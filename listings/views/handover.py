@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import private_file_response
+from core.forms import add_validation_error
 from core.views import run_service
-from wastex.files import private_file_response
-from wastex.forms import add_validation_error
 
 from .. import selectors, services
 from ..forms import PickupForm, ProcessingForm, RatingForm

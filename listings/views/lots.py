@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import private_file_response
+from core.forms import add_validation_error
 from core.pagination import offset_page
 from core.views import run_service
 from members.selectors import user_membership
-from wastex.files import private_file_response
-from wastex.forms import add_validation_error
 
 from .. import selectors, services
 from ..forms import CancelForm, LotForm

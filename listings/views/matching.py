@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.forms import add_validation_error
 from core.pagination import offset_page
 from members.models import Organisation
 from members.selectors import user_membership
-from wastex.forms import add_validation_error
 
 from .. import selectors
 from ..filters import LotFilter

@@ -212,7 +212,7 @@ def _formatted(value: Decimal) -> str:
     """The `quantity` filter in English: 1,234.5 with no trailing zeros."""
     from django.utils import translation
 
-    from wastex.templatetags.wastex import quantity
+    from core.templatetags.wastex import quantity
 
     with translation.override("en"):
         return quantity(value)

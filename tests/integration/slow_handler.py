@@ -2,10 +2,11 @@
 
 import time
 
+from core import outbox
 from members import notifications
 
 
-@notifications.handler("slow_notify")
+@outbox.handler("slow_notify")
 def slow_notify(payload: dict) -> None:
     notifications.deliver(payload["event"], payload["key"], payload["recipients"], payload["params"], payload["url"])
     print("slow_notify: inserted, now sleeping", flush=True)  # noqa: T201 - the test waits for this line

@@ -15,10 +15,12 @@ from decimal import Decimal
 import pytest
 from kombu import pools as kombu_pools
 
+from core import outbox
+from core.models import OutboxEvent
 from listings import services
 from listings.models import Capability
 from members import notifications
-from members.models import Notification, OutboxEvent
+from members.models import Notification
 from tests.factories import LotFactory, OrganisationFactory, category, member_of
 from tests.integration.test_celery_worker import run_worker, smtp, subject_of, text_of  # noqa: F401
 from wastex.celery import app as celery_app
@@ -159,11 +161,11 @@ def test_redis_down_at_publish_loses_nothing_and_delivers_once(transactional_db,
     time.sleep(2)
     assert mailbox.messages == [] and not Notification.objects.exists()
 
-    notifications.redispatch_outbox(older_than=timedelta(0))  # what beat does every minute
+    outbox.redispatch(older_than=timedelta(0))  # what beat does every minute
     (message,) = mailbox.wait_for(1)
     assert message["To"] == "olah@integrasi.test"
     assert wait_until(lambda: not OutboxEvent.objects.filter(processed_at__isnull=True).exists())
-    notifications.redispatch_outbox(older_than=timedelta(0))  # nothing left to send again
+    outbox.redispatch(older_than=timedelta(0))  # nothing left to send again
     time.sleep(2)
     assert len(mailbox.messages) == 1
     assert Notification.objects.count() == 1
@@ -204,7 +206,7 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery(
     }
     first = run_worker(smtp, redis_server.url, include="tests.integration.slow_handler")
     handle = next(first)
-    event = notifications.publish("slow_notify", "slow:kill-test", payload)
+    event = outbox.publish("slow_notify", "slow:kill-test", payload)
     assert wait_until(lambda: any("slow_notify: inserted" in line for line in handle.log), timeout=30)
     handle.process.kill()  # SIGKILL in the middle of the task
     handle.process.wait(timeout=10)
@@ -217,11 +219,11 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery(
     second = run_worker(smtp, redis_server.url, include="tests.integration.slow_handler")
     next(second)
     try:
-        notifications.redispatch_outbox(older_than=timedelta(0))  # what beat does every minute
+        outbox.redispatch(older_than=timedelta(0))  # what beat does every minute
         (message,) = mailbox.wait_for(1, timeout=60)
         assert message["To"] == "sekali@integrasi.test"
         assert wait_until(lambda: OutboxEvent.objects.get(pk=event.pk).processed_at is not None)
-        notifications.redispatch_outbox(older_than=timedelta(0))
+        outbox.redispatch(older_than=timedelta(0))
         time.sleep(2)
         assert len(mailbox.messages) == 1 and Notification.objects.count() == 1
     finally:

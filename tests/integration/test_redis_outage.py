@@ -14,9 +14,10 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from core import outbox
+from core.models import OutboxEvent
 from listings.models import Bid
-from members import notifications
-from members.models import Notification, OutboxEvent
+from members.models import Notification
 from tests.browser.test_journeys import log_in, url
 from tests.factories import PASSWORD, LotFactory, OrganisationFactory, member_of
 from tests.integration.test_celery_worker import run_worker, smtp  # noqa: F401 - the fixture
@@ -117,10 +118,10 @@ def test_the_site_keeps_serving_with_redis_down(page: Page, browser, live_server
     worker = run_worker(smtp, on_private_redis.url)
     next(worker)
     try:
-        notifications.redispatch_outbox(older_than=timedelta(0))
+        outbox.redispatch(older_than=timedelta(0))
         assert wait_until(lambda: Notification.objects.filter(recipient=plant_person).exists(), timeout=60)
         assert wait_until(lambda: not OutboxEvent.objects.filter(processed_at__isnull=True).exists())
-        notifications.redispatch_outbox(older_than=timedelta(0))  # nothing left to hand over again
+        outbox.redispatch(older_than=timedelta(0))  # nothing left to hand over again
         time.sleep(2)
         assert Notification.objects.filter(recipient=plant_person).count() == 1
     finally:

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from listings import services, uploads
+from core import uploads
+from listings import services
 from listings.models import Handover, Rating, WasteLot
 from listings.services import BidOffer
 from tests.factories import LotFactory, OrganisationFactory, category, login_with_second_factor, member_of

@@ -10,12 +10,15 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
+from core import outbox
+from core.mail import MAX_EMAIL_ATTEMPTS
+from core.models import OutboxEvent
+from core.uploads import CleanUpload
 from listings import services
 from listings.models import Bid
 from listings.services import BidOffer
-from listings.uploads import CleanUpload
 from members import notifications
-from members.models import Event, Notification, NotificationPreference, OutboxEvent
+from members.models import Event, Notification, NotificationPreference
 from tests.factories import LotFactory, OrganisationFactory, member_of
 
 pytestmark = pytest.mark.django_db
@@ -104,12 +107,12 @@ def test_smtp_refusing_for_good_stops_after_bounded_tries_and_says_why(processor
     settings.EMAIL_BACKEND = "tests.members.test_notifications.FlakyBackend"
     FlakyBackend.failures = 100
     tell([processor_admin])
-    for _ in range(notifications.MAX_EMAIL_ATTEMPTS + 2):
+    for _ in range(MAX_EMAIL_ATTEMPTS + 2):
         Notification.objects.filter(email_status="pending").update(email_next_attempt_at=timezone.now())
         notifications.send_pending_emails()
     note = Notification.objects.get()
     assert note.email_status == "failed"
-    assert note.email_attempts == notifications.MAX_EMAIL_ATTEMPTS
+    assert note.email_attempts == MAX_EMAIL_ATTEMPTS
     assert "451" in note.email_error
     FlakyBackend.failures = 0
 
@@ -117,7 +120,7 @@ def test_smtp_refusing_for_good_stops_after_bounded_tries_and_says_why(processor
 def test_a_broker_outage_loses_nothing(
     plant, plant_admin, processor_admin, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from members.tasks import process_event
+    from core.tasks import process_event
 
     lot = LotFactory(plant=plant, status="draft", published_at=None)
     from tests.listings.test_matching import capable
@@ -135,17 +138,17 @@ def test_a_broker_outage_loses_nothing(
     waiting = OutboxEvent.objects.get(processed_at__isnull=True)
     assert Notification.objects.count() == 0
 
-    assert notifications.redispatch_outbox(older_than=timedelta(0)) == 0  # still down: still kept
+    assert outbox.redispatch(older_than=timedelta(0)) == 0  # still down: still kept
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.redispatch_outbox(older_than=timedelta(0)) == 1
+        assert outbox.redispatch(older_than=timedelta(0)) == 1
     waiting.refresh_from_db()
     assert waiting.processed_at is not None
     assert Notification.objects.filter(recipient=processor_admin).count() == 1
     assert len(mailoutbox) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.redispatch_outbox(older_than=timedelta(0))
-        notifications.dispatch(waiting.pk)  # a late duplicate of the message
+        outbox.redispatch(older_than=timedelta(0))
+        outbox.dispatch(waiting.pk)  # a late duplicate of the message
     assert Notification.objects.filter(recipient=processor_admin).count() == 1 and len(mailoutbox) == 1
 
 
@@ -264,36 +267,6 @@ def test_award_tells_the_winner_and_the_others_the_winning_price_only(
     assert lost.recipient == processor_admin
     text = notifications.message(lost)
     assert "150.000" in text and "CV Pesaing" not in text
-
-
-def test_a_handler_that_dies_half_way_leaves_nothing_and_runs_again_once(processor_admin, monkeypatch):
-    """What a worker killed mid-task looks like to the database: the transaction never commits."""
-    notifications.notify_later(Event.NEW_MATCH, "crash-test", [processor_admin.pk], {"reference": "X", "title": "Y"})
-    event = OutboxEvent.objects.get(key="crash-test")
-    real_deliver = notifications.deliver
-
-    def dies_after_inserting(*args, **kwargs):
-        real_deliver(*args, **kwargs)
-        raise SystemExit("worker killed")
-
-    monkeypatch.setattr(notifications, "deliver", dies_after_inserting)
-    with pytest.raises(SystemExit):
-        notifications.process(event.pk)
-    assert Notification.objects.count() == 0  # rolled back with the event's row
-    event.refresh_from_db()
-    assert event.processed_at is None
-    monkeypatch.setattr(notifications, "deliver", real_deliver)
-    assert notifications.process(event.pk) is True
-    assert notifications.process(event.pk) is False
-    assert Notification.objects.count() == 1
-
-
-def test_old_processed_events_are_purged(processor_admin):
-    notifications.notify_later(Event.NEW_MATCH, "old", [processor_admin.pk], {"reference": "X", "title": "Y"})
-    notifications.notify_later(Event.NEW_MATCH, "waiting", [processor_admin.pk], {"reference": "X", "title": "Y"})
-    OutboxEvent.objects.filter(key="old").update(processed_at=timezone.now() - timedelta(days=31))
-    assert notifications.purge_outbox() == 1
-    assert list(OutboxEvent.objects.values_list("key", flat=True)) == ["waiting"]
 
 
 def test_closing_soon_tells_bidders_and_matched_processors_once(

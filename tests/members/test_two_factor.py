@@ -100,7 +100,12 @@ def test_once_on_the_password_is_not_enough(client, plant_admin):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == f"{VERIFY}?next=%2Fhome%2F"
-    for path in ("/lots/", "/dashboard/", f"/org/{plant_admin.organisation.slug}/", reverse("members:profile")):
+    for path in (
+        "/lots/",
+        "/dashboard/",
+        f"/org/{plant_admin.membership.organisation.slug}/",
+        reverse("members:profile"),
+    ):
         assert client.get(path)["Location"].startswith(VERIFY), path
     assert client.post(reverse("members:profile"), {"profile-full_name": "X"})["Location"] == VERIFY
 

@@ -1,4 +1,4 @@
-"""Content checks for the photos and PDFs that plant managers attach to waste lots.
+"""Content checks for uploaded photos and PDFs (a lot's photos and documents, a licence's PDF, handover papers).
 
 Nothing here trusts the uploaded name or the browser's content type: the format comes from the bytes.
 Photos are decoded and re-encoded from their pixels alone, because phone photos carry the GPS position

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, ImageCms, ImageFile, PngImagePlugin
 
-from listings import uploads
-from listings.uploads import (
+from core import uploads
+from core.uploads import (
     MAX_DOCUMENT_BYTES,
     MAX_PHOTO_BYTES,
     THUMBNAIL_SIZE,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import notifications
-from .models import Event, Notification, NotificationPreference
+from .. import notifications
+from ..models import Event, Notification, NotificationPreference
 
 INBOX_PAGE = 30
 

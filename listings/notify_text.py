@@ -1,0 +1,38 @@
+"""The wording of lot events in people's inboxes and e-mails, registered into members' notifications (which
+never import listings). One line per event, in the reader's language; "event:variant" picks a variant by the
+notification's "how" parameter."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.templatetags.wastex import price_in_words
+from members.models import Event
+from members.notifications import format_moment, register_wording
+
+from .models import WasteCategory
+
+MESSAGES = {
+    Event.NEW_MATCH: _("New lot %(reference)s matches your organisation: %(title)s"),
+    Event.NEW_BID: _("A new bid arrived on your lot %(reference)s (%(title)s)"),
+    Event.OUTBID: _("Your bid on %(reference)s (%(title)s) is no longer the best price"),
+    Event.BID_ACCEPTED: _("Your bid on %(reference)s (%(title)s) was accepted"),
+    Event.BID_REJECTED: _("Lot %(reference)s (%(title)s) went to another bid, at %(winning_price)s"),
+    Event.LOT_ENDED: _("Lot %(reference)s (%(title)s) ended without an award: %(reason)s"),
+    f"{Event.LOT_ENDED}:cancelled": _("Lot %(reference)s (%(title)s) was cancelled: %(reason)s"),
+    Event.CLOSING_SOON: _("Lot %(reference)s (%(title)s) closes on %(closes_at)s"),
+    Event.LOT_CLOSED: _("Your lot %(reference)s (%(title)s) closed: choose a winner or close it unawarded"),
+    Event.PICKUP_RECORDED: _("Pickup of lot %(reference)s (%(title)s) was recorded"),
+    Event.PROCESSING_RECORDED: _("Processing of lot %(reference)s (%(title)s) was recorded"),
+}
+
+
+def format_lot_params(values: dict) -> None:
+    """The winning price in words (who pays whom, per unit) and the closing time as a date."""
+    if "winning_price" in values:
+        unit = values.get("unit", "")
+        label = WasteCategory.Unit(unit).label if unit in WasteCategory.Unit.values else unit
+        values["winning_price"] = price_in_words(values["winning_price"], label)
+    if values.get("closes_at"):
+        values["closes_at"] = format_moment(values["closes_at"])
+
+
+register_wording(MESSAGES, format_lot_params)
