@@ -319,3 +319,17 @@ def test_sentry_events_are_tagged_with_the_request_id():
     finally:
         observability.request_id.reset(token)
     assert event["tags"] == {"request_id": "req-abcdef123"}
+
+
+def test_a_worker_serves_its_own_metrics_when_asked(monkeypatch):
+    import requests
+
+    from tests.integration.test_notifications_worker import free_port
+
+    port = free_port()
+    monkeypatch.setenv("WORKER_METRICS_PORT", str(port))
+    log_line.delay("from a worker")
+    metrics._worker_ready()
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert 'wastex_celery_tasks_total{outcome="success",task="tests.test_operations.log_line"}' in text
+    assert "wastex_celery_task_duration_seconds_bucket" in text
