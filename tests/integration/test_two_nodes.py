@@ -45,16 +45,16 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str, path: str = "/", timeout: float = 60) -> None:
+    """Wait until the process answers on the port; stop it (and fail) if it does not."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with {process.returncode}")
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             requests.get(f"http://127.0.0.1:{port}{path}", timeout=5)
             return
         except requests.RequestException:
             time.sleep(0.2)
-    raise AssertionError(f"{what} did not answer on port {port} within {timeout}s")
+    stop(process)
+    raise AssertionError(f"{what} did not answer on port {port} within {timeout}s (exit code {process.returncode})")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -149,10 +149,13 @@ def nodes(django_db_setup, django_db_blocker, shared_worker, s3_server, smtp, tm
                 stderr=subprocess.STDOUT,
             )
         started.append(node)
-        wait_for_port(port, node["process"], f"gunicorn node {name}", "/healthz/live")
-    yield started
-    for node in started:
-        stop(node["process"])
+    try:
+        for name, node in zip("ab", started, strict=True):
+            wait_for_port(int(node["url"].rsplit(":", 1)[1]), node["process"], f"gunicorn node {name}", "/healthz/live")
+        yield started
+    finally:
+        for node in started:
+            stop(node["process"])
 
 
 def csrf_token(session: requests.Session, url: str) -> str:
