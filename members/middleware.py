@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from .two_factor import services as two_factor
 
 # What a session that owes its second factor may still open (besides the step itself).
-ALWAYS_OPEN = {"logout", "set_language", "healthz", "robots_txt"}
+ALWAYS_OPEN = {"logout", "set_language", "healthz", "healthz_live", "healthz_ready", "metrics", "robots_txt"}
 STEP_VIEWS = {"verify": "members:two_factor_verify", "setup": "members:two_factor_setup"}
 
 

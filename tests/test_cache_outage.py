@@ -112,5 +112,6 @@ def test_healthz_names_the_cache_and_the_broker_when_redis_is_down(client, redis
         "database": "ok",
         "cache": "error",
         "broker": "error",
+        "storage": "ok",
         "down": ["cache", "broker"],
     }

@@ -58,7 +58,7 @@ def test_healthz_reports_database(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "down": []}
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok", "down": []}
 
 
 @pytest.mark.django_db

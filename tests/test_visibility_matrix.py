@@ -101,6 +101,11 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "landing": [(NONE, PUBLIC)],
     "home": [(NONE, SIGNED_IN)],
     "healthz": [(NONE, PUBLIC)],
+    "healthz_live": [(NONE, PUBLIC)],
+    "healthz_ready": [(NONE, PUBLIC)],
+    # Not a person's page: by address (the test client comes from 127.0.0.1, allowed by default) or token;
+    # tests/test_operations.py checks who else is refused.
+    "metrics": [(NONE, PUBLIC)],
     "robots_txt": [(NONE, PUBLIC)],
     "set_language": [(NONE, row(405))],
     "login": [(NONE, ANONYMOUS_ONLY)],

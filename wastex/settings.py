@@ -8,11 +8,14 @@ environment variables.
 from pathlib import Path
 
 import environ
+from botocore.config import Config as BotoConfig
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from core.observability import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +27,7 @@ if (BASE_DIR / ".env").is_file():
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-wastex-development-only-never-use-in-production"  # noqa: S105 - the sentinel refused below
 
 DEBUG = env.bool("DEBUG", default=False)
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
@@ -63,6 +67,9 @@ if DEV_APPS:
     INSTALLED_APPS += ["demo", "bench"]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; then every answer is counted (core/metrics.py).
+    "core.observability.RequestIdMiddleware",
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -185,8 +192,38 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads: the local disk (MEDIA_ROOT) by default. Several web nodes share an S3-compatible bucket (MinIO, Ceph,
+# a cloud's): set S3_BUCKET, and S3_ENDPOINT_URL, the keys and the region as the store needs. The bucket stays
+# private: every file is served through the view that checks who asks (core.files.private_file_response).
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "access_key": env("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
+            "region_name": env("S3_REGION", default=None),
+            "location": env("S3_PREFIX", default=""),
+            "default_acl": None,  # objects inherit the bucket's (private) policy
+            "file_overwrite": False,  # names are random already; never replace another upload
+            "querystring_expire": 60,
+            # A file over 5 MB is spooled to a temporary file rather than held in memory while it is served.
+            "max_memory_size": 5 * 1024 * 1024,
+            "client_config": BotoConfig(
+                s3={"addressing_style": env("S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+                connect_timeout=env.float("S3_TIMEOUT", default=5),
+                read_timeout=env.float("S3_TIMEOUT", default=5) * 4,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -256,6 +293,8 @@ NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", d
 # Security. Each defaults to the safe value when DEBUG is off; a deployment behind a TLS proxy sets
 # SECURE_PROXY_SSL_HEADER; a benchmark over plain HTTP can switch the redirect off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Balancers and Prometheus ask the nodes directly over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
@@ -299,11 +338,22 @@ if not REDIS_URL:
     # Without Redis there is one process (runserver, tests): a per-process cache limits correctly.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: one JSON object per line (LOG_FORMAT=json, the default with DEBUG off) or plain text; both carry the
+# request id, which Celery tasks inherit from the request that queued them (core/observability.py).
+LOGGING = logging_config(log_format=env("LOG_FORMAT", default="plain" if DEBUG else "json"), level=LOG_LEVEL)
+# The worker keeps this configuration instead of installing its own handlers on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus at /metrics (core/metrics.py): from these addresses or networks, or with the bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Sentry, when SENTRY_DSN is set (pip install -r requirements-sentry.txt); off by default.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default=""),
+        release=env("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

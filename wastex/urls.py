@@ -6,9 +6,10 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
+from core.metrics import metrics_view
 from members.forms import PasswordResetForm
 
-from . import views
+from . import health, views
 
 # Doors a bot would hammer get a rate limit per address (429 with a reason past it).
 login_view = method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=True), name="post")(
@@ -21,7 +22,11 @@ password_reset_view = method_decorator(ratelimit(key="ip", rate="5/m", method="P
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # /healthz stays what balancers already check (readiness); live and ready for orchestrators.
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),

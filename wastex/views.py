@@ -1,24 +1,14 @@
-import logging
-
-import redis
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from core.middleware import is_language, set_language_cookie
 from dashboard.selectors import public_figures
 from members import selectors
 
-logger = logging.getLogger(__name__)
 
 
 @login_not_required
@@ -70,36 +60,6 @@ def set_language(request):
             request.user.language = language
             request.user.save(update_fields=["language"])
     return response
-
-
-@login_not_required
-@never_cache
-def healthz(request):
-    """For load balancers: 200 when every dependency answers, else 503 naming what is down, e.g.
-    {"status": "error", "database": "ok", "cache": "error", "broker": "error", "down": ["cache", "broker"]}.
-    The site keeps serving with the cache and the broker down (pages, sign-in, bids); the 503 tells the
-    operator, and a balancer that must keep such a node in service checks "database" only."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy; say which
-        logger.warning("healthz: database check failed: %s", exc)
-        checks["database"] = "error"
-    if settings.REDIS_URL:
-        ping = getattr(cache, "ping", None)
-        checks["cache"] = "ok" if ping is None or ping() else "error"
-        try:
-            redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0)
-            ).ping()
-            checks["broker"] = "ok"
-        except (redis.RedisError, OSError) as exc:
-            logger.warning("healthz: broker check failed: %s", exc)
-            checks["broker"] = "error"
-    down = [name for name, value in checks.items() if value != "ok"]
-    return JsonResponse({"status": "error" if down else "ok", **checks, "down": down}, status=503 if down else 200)
 
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\nDisallow: /accounts/\nDisallow: /staff/\nDisallow: /my/\n"

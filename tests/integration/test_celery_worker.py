@@ -98,7 +98,7 @@ def worker(django_db_setup, django_db_blocker, smtp):
     yield from run_worker(smtp, os.environ["REDIS_URL"])
 
 
-def run_worker(smtp, redis_url, include: str = ""):
+def run_worker(smtp, redis_url, include: str = "", extra_env: dict | None = None):
     """Start a worker; yields a handle (log lines, process, queue); stops it after."""
     queue = f"wastex-test-{uuid.uuid4().hex[:8]}"
     env = {
@@ -111,6 +111,7 @@ def run_worker(smtp, redis_url, include: str = ""):
         "CELERY_QUEUE": queue,
         "CONN_MAX_AGE": "0",
         "NOTIFICATION_EMAIL_RETRY_SECONDS": "1",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [
