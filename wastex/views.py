@@ -10,7 +10,6 @@ from dashboard.selectors import public_figures
 from members import selectors
 
 
-
 @login_not_required
 def landing(request):
     return render(
