@@ -7,6 +7,8 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from core.number_fields import LocalizedDecimalField
+
 from .choices import Province
 from .models import VERIFIED_FIELDS, Licence, Membership, Organisation, User, normalise_email, normalise_japnas
 
@@ -342,6 +344,7 @@ class LicenceForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "categories": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {"capacity_tonnes_per_month": LocalizedDecimalField}
 
     def clean_document(self):
         from listings import uploads
