@@ -19,7 +19,7 @@ install: $(STAMP)
 # SQLite and in-process tasks by default; with DATABASE_URL and REDIS_URL set, PostgreSQL, Redis and a
 # Celery worker and beat beside the web server (stopped with it).
 run: install
-	@export DEBUG=$${DEBUG:-true}; \
+	@export DEBUG=$${DEBUG:-true} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(BIN)/python manage.py migrate --noinput && \
 	DEV_APPS=true $(BIN)/python manage.py load_demo --if-empty && \
 	if [ -n "$$REDIS_URL" ]; then \

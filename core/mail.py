@@ -21,6 +21,7 @@ import logging
 import math
 import smtplib
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -177,3 +178,22 @@ def purge_sent(days: int = 30) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = OutgoingEmail.objects.filter(email_status__in=[SENT, FAILED], created_at__lt=cutoff).delete()
     return deleted
+
+
+# Work that must e-mail nobody, such as loading demo data: `with emails_muted(): ...`. Notifications recorded
+# inside the block still reach the inbox, but are marked in-app only when they are recorded (the flag travels
+# with the outbox event, so a worker that processes it later sends nothing either).
+_muted: ContextVar[bool] = ContextVar("wastex_emails_muted", default=False)
+
+
+@contextlib.contextmanager
+def emails_muted():
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def emails_are_muted() -> bool:
+    return _muted.get()

@@ -34,5 +34,6 @@ def offset_page(request, queryset, size: int = PAGE_SIZE) -> dict:
         "page_number": page_number,
         "has_next": len(rows) > size and page_number < MAX_PAGE,
         "has_previous": page_number > 1,
+        "shown_until": offset + len(rows[:size]),  # a count without a COUNT: "N lots", or "more than N"
         "query_without_page": query_without(request.GET, "page"),
     }

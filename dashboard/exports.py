@@ -1,9 +1,11 @@
 """Every dashboard table as CSV (streamed, memory flat) or as an Excel workbook (openpyxl, write-only).
 
 A table is a list of columns (CSV header, how to read the value) and the rows the page shows, computed by
-the same selectors, so the CSV holds exactly the page's numbers (unformatted: tonnes with three decimals,
-whole rupiah, percentages with one decimal). The long lists (completed deals, open lots without bids,
-handover mismatches) are read from the database in chunks while the response streams.
+the same selectors, so the CSV holds exactly the page's numbers, unformatted in the machine form of
+core.numbers.plain (a point before the decimals, no grouping, no trailing zeros: "119.5", whatever the page's
+language — what every spreadsheet reads as a number); a workbook holds them as numbers.
+The long lists (completed deals, open lots without bids, handover mismatches) are read from the database in
+chunks while the response streams.
 """
 
 import tempfile
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from core import numbers
 from core.exports import SafeCsvWriter, safe_excel_row
 
 from . import selectors
@@ -41,7 +44,7 @@ def _plain(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return numbers.plain(value, places=None)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

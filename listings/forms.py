@@ -13,6 +13,8 @@ from core.bounds import (
     price_error_messages,
     quantity_error_messages,
 )
+from core.number_fields import LocalizedDecimalField, LocalizedIntegerField, LocalizedNumberInput
+from core.numbers import quantity as format_quantity
 from members.forms import CoordinateField
 from members.models import Licence
 
@@ -95,7 +97,13 @@ class LotForm(forms.ModelForm):
             "local_first_days",
             "lab_certificate_expires",
         ]
-        field_classes = {"latitude": CoordinateField, "longitude": CoordinateField}
+        field_classes = {
+            "latitude": CoordinateField,
+            "longitude": CoordinateField,
+            "quantity": LocalizedDecimalField,
+            "quantity_per_period": LocalizedDecimalField,
+            "reserve_price": LocalizedIntegerField,
+        }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "composition": forms.Textarea(attrs={"rows": 3}),
@@ -121,7 +129,7 @@ class LotForm(forms.ModelForm):
             self.fields[name].input_formats = DATETIME_INPUT_FORMATS
         for name in ("latitude", "longitude"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
-        self.fields["reserve_price"].widget.attrs.update({"data-price-input": "", "step": "1000"})
+        self.fields["reserve_price"].widget.attrs.update({"data-price-input": ""})
         self.fields["unit"].widget.attrs["data-unit-input"] = ""
         self.fields["closes_at"].help_text = _("Asia/Jakarta time (WIB).")
         if self.instance.pk and self.instance.status == WasteLot.Status.OPEN:
@@ -186,15 +194,15 @@ class CancelForm(forms.Form):
 
 
 class BidForm(forms.Form):
-    price_per_unit = forms.IntegerField(
+    price_per_unit = LocalizedIntegerField(
         label=_("Price per unit (Rp)"),
         min_value=-MAX_PRICE,
         max_value=MAX_PRICE,
         error_messages=price_error_messages(),
         help_text=_("Positive: you pay the plant. Negative: the plant pays you (a gate fee)."),
-        widget=forms.NumberInput(attrs={"data-price-input": "", "step": "1000"}),
+        widget=LocalizedNumberInput(attrs={"data-price-input": ""}, signed=True),
     )
-    quantity = forms.DecimalField(
+    quantity = LocalizedDecimalField(
         label=_("Quantity"),
         max_digits=12,
         decimal_places=3,
@@ -212,7 +220,7 @@ class BidForm(forms.Form):
         self.lot = lot
         self.fields["quantity"].initial = lot.quantity
         self.fields["quantity"].help_text = _("Up to %(q)s %(unit)s.") % {
-            "q": f"{lot.quantity.normalize():f}",
+            "q": format_quantity(lot.quantity),
             "unit": lot.get_unit_display(),
         }
         self.fields["pickup_date"].initial = max(lot.available_from, timezone.localdate())
@@ -261,7 +269,7 @@ class PickupForm(forms.Form):
         required=False,
         help_text=_("For hazardous (B3) waste: the electronic manifest (Festronik) number."),
     )
-    quantity_sent = forms.DecimalField(
+    quantity_sent = LocalizedDecimalField(
         label=_("Quantity weighed out"),
         max_digits=12,
         decimal_places=3,
@@ -278,7 +286,7 @@ class ProcessingForm(forms.Form):
         required=False,
         help_text=_("Not before the pickup, not in the future. Empty: today."),
     )
-    quantity_received = forms.DecimalField(
+    quantity_received = LocalizedDecimalField(
         label=_("Quantity received"),
         max_digits=12,
         decimal_places=3,
@@ -321,6 +329,7 @@ class CapabilityForm(forms.ModelForm):
     class Meta:
         model = Capability
         fields = ["category", "route", "capacity_tonnes_per_month", "latitude", "longitude", "radius_km"]
+        field_classes = {"capacity_tonnes_per_month": LocalizedDecimalField, "radius_km": LocalizedIntegerField}
         help_texts = {
             "radius_km": _("How far from the facility you collect waste. Cilegon is about 20 km across."),
             "capacity_tonnes_per_month": _(
@@ -360,6 +369,7 @@ class WantedNoticeForm(forms.ModelForm):
             "specification": forms.Textarea(attrs={"rows": 3}),
             "valid_until": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"quantity_tonnes_per_month": LocalizedDecimalField, "price_per_tonne": LocalizedIntegerField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,9 +18,9 @@ from decimal import Decimal
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Concat, Replace, Upper
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core import numbers
 from members.choices import Province
 from members.models import Licence, Organisation
 
@@ -252,9 +252,10 @@ def explain(reasons: list[dict]) -> list[str]:
         elif code == "wanted":
             phrases.append(_("your wanted notice"))
         elif code == "distance":
-            phrases.append(_("%(km)s km away") % {"km": number_format(reason["km"], 1)})
+            phrases.append(_("%(km)s km away") % {"km": numbers.format_number(reason["km"], 1)})
         elif code == "capacity":
-            phrases.append(_("capacity fits (%(capacity)s t per month)") % {"capacity": reason["capacity"]})
+            capacity = numbers.quantity(reason["capacity"])
+            phrases.append(_("capacity fits (%(capacity)s t per month)") % {"capacity": capacity})
         elif code == "banten":
             phrases.append(_("Banten business"))
         elif code == "japnas":

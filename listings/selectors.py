@@ -178,7 +178,9 @@ def timeline_for_viewer(user, lot: WasteLot, *, sees_parties: bool | None = None
             TimelineStep(
                 created_at=step.created_at,
                 status=step.to_status,
-                status_label=step.get_to_status_display(),
+                status_label=_("Processing recorded")
+                if step.from_status == step.to_status
+                else step.get_to_status_display(),
                 note=note,
                 actor=str(step.actor) if sees_parties and step.actor else None,
                 automatic=step.actor_id is None,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import uploads
 from core.mail import send_email
+from core.number_fields import LocalizedDecimalField
 
 from .choices import Province
 from .models import VERIFIED_FIELDS, Licence, Membership, Organisation, User, normalise_email, normalise_japnas
@@ -340,6 +341,7 @@ class LicenceForm(forms.ModelForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "categories": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {"capacity_tonnes_per_month": LocalizedDecimalField}
 
     def clean_document(self):
         return uploads.clean_document(self.cleaned_data["document"])

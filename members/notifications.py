@@ -12,6 +12,7 @@
    other apps register the wording of theirs with `register_wording` (listings.notify_text: lot events).
 """
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -29,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core import mail, outbox
+from core.mail import emails_are_muted, emails_muted
 
 from .models import Event, Notification, NotificationPreference, Organisation, User
 
@@ -127,22 +129,27 @@ def notify_later(event: str, key: str, recipient_ids: Iterable[int], params: dic
     recipient_ids = sorted(set(recipient_ids))
     if recipient_ids:
         payload = {"event": event, "key": key, "recipients": recipient_ids, "params": params, "url": url}
+        if emails_are_muted():
+            payload["muted"] = True
         outbox.publish("notify", key, payload)
 
 
 @outbox.handler("notify")
 def _handle_notify(payload: dict) -> None:
-    deliver(payload["event"], payload["key"], payload["recipients"], payload["params"], payload["url"])
+    with emails_muted() if payload.get("muted") else contextlib.nullcontext():
+        deliver(payload["event"], payload["key"], payload["recipients"], payload["params"], payload["url"])
 
 
 def deliver(event: str, key: str, recipient_ids: Iterable[int], params: dict, url: str = "") -> int:
     """Create the inbox rows now (in bulk, once per recipient and key) and queue the e-mails after the commit.
-    Returns how many (active) people it was addressed to."""
+    Returns how many (active) people it was addressed to. Under core.mail.emails_muted: in-app only."""
     ids = sorted(set(recipient_ids))
     if not ids:
         return 0
     default = DEFAULT_CHANNELS.get(event, Channel.IN_APP)
-    if connection.vendor == "postgresql":
+    if emails_are_muted():
+        addressed, to_email = _insert_rows(event, key, ids, params, url, Channel.IN_APP, muted=True)
+    elif connection.vendor == "postgresql":
         addressed, to_email = _insert_in_sql(event, key, ids, params, url, default)
     else:
         addressed, to_email = _insert_rows(event, key, ids, params, url, default)
@@ -158,10 +165,11 @@ EMAIL_STATUS_FOR = {
 }
 
 
-def _insert_rows(event, key, ids, params, url, default) -> tuple[int, bool]:
+def _insert_rows(event, key, ids, params, url, default, *, muted=False) -> tuple[int, bool]:
     """Portable: read the people and their choices, then bulk INSERT … ON CONFLICT DO NOTHING."""
     ids = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
-    chosen = dict(NotificationPreference.objects.filter(user_id__in=ids, event=event).values_list("user_id", "channel"))
+    preferences = NotificationPreference.objects.filter(user_id__in=ids, event=event)
+    chosen = {} if muted else dict(preferences.values_list("user_id", "channel"))
     now = timezone.now()
     rows = [
         Notification(

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
+from core.login import LoginForm
 from core.metrics import metrics_view
 from members.forms import PasswordResetForm
 
@@ -29,7 +30,11 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("accounts/login/", login_view.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        login_view.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path(
         "accounts/password_reset/",
         login_not_required(password_reset_view.as_view(form_class=PasswordResetForm)),

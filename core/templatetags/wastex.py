@@ -1,10 +1,8 @@
-from decimal import Decimal, InvalidOperation
-
 from django import forms, template
-from django.utils import numberformat
-from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
+
+from core import numbers
 
 register = template.Library()
 
@@ -43,52 +41,50 @@ def is_checkbox(bound_field):
     return isinstance(bound_field.field.widget, CHECK_WIDGETS)
 
 
-def _group_thousands(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
 @register.filter
 def rupiah(value):
-    """Rupiah the Indonesian way, whatever the page's language: Rp 1.250.000 (negative: -Rp 400.000)."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = int(Decimal(str(value)).to_integral_value())
-    except (InvalidOperation, ValueError):
-        return ""
-    return f"{'-' if amount < 0 else ''}Rp {_group_thousands(abs(amount))}"
+    """Rupiah, grouped the way of the page's language: Rp 1.250.000 (id), Rp 1,250,000 (en); -Rp 400.000."""
+    return numbers.rupiah(value)
 
 
 @register.filter
 def price_in_words(price, unit=""):
     """A signed price per unit said in words: who pays whom (SPEC: a higher price is better for the plant)."""
     try:
-        amount = int(price)
-    except (TypeError, ValueError):  # empty, or what someone typed into the form
+        amount = int(numbers.parse(price, integer=True))
+    except (TypeError, ValueError):  # empty, or what someone typed into the form that is not a number
         return gettext("no reserve price")
-    per = f" / {unit}" if unit else ""
+    per = f"{numbers.NBSP}/{numbers.NBSP}{unit}" if unit else ""
     if amount > 0:
-        return gettext("processor pays %(amount)s%(per)s") % {"amount": rupiah(amount), "per": per}
+        return gettext("processor pays %(amount)s%(per)s") % {"amount": numbers.rupiah(amount), "per": per}
     if amount < 0:
-        return gettext("plant pays %(amount)s%(per)s") % {"amount": rupiah(-amount), "per": per}
+        return gettext("plant pays %(amount)s%(per)s") % {"amount": numbers.rupiah(-amount), "per": per}
     return gettext("free of charge")
 
 
 @register.filter
-def quantity(value):
-    """A quantity with the current language's separators and no trailing zeros: 1.250,5 (id) / 1,250.5 (en)."""
-    if value is None or value == "":
-        return ""
-    number = Decimal(str(value)).normalize()
-    if number == number.to_integral():
-        number = number.quantize(Decimal(1))
-    return numberformat.format(
-        number,
-        get_format("DECIMAL_SEPARATOR"),
-        grouping=3,
-        thousand_sep=get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
+def quantity(value, unit=""):
+    """A quantity in its natural precision, no trailing zeros: 1.250,5 (id) / 1,250.5 (en); with `unit`, joined
+    to it by a no-break space."""
+    return numbers.quantity(value, unit)
+
+
+@register.filter
+def tonnes(value, unit=""):
+    """A dashboard total: whole tonnes, one decimal under 10 t (core.numbers.total_tonnes)."""
+    return numbers.total_tonnes(value, unit)
+
+
+@register.filter
+def number(value, places=1):
+    """A figure with exactly `places` decimals, grouped the page's way: 2,3 (id) / 2.3 (en)."""
+    return numbers.format_number(value, int(places), fixed=True)
+
+
+@register.filter
+def share(value):
+    """A share with one decimal and its per cent sign; empty when there is none."""
+    return numbers.share(value)
 
 
 @register.filter

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import numbers
 from core.bounds import MAX_PRICE, PRICE_TOO_LARGE
 from members.models import Licence, Organisation, User
 
@@ -40,7 +41,7 @@ def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> 
         errors["quantity"] = _("The quantity must be more than zero.")
     elif offer.quantity > lot.quantity:
         errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
-            "q": f"{lot.quantity.normalize():f}",
+            "q": numbers.quantity(lot.quantity),
             "unit": lot.get_unit_display(),
         }
     if offer.route not in Route.values:
@@ -66,7 +67,7 @@ def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> 
             needed = monthly_tonnes(lot, offer.quantity)
             if licence.capacity_tonnes_per_month is not None and needed and needed > licence.capacity_tonnes_per_month:
                 errors["licence"] = _("This licence's capacity (%(cap)s t per month) is below what the lot needs.") % {
-                    "cap": f"{licence.capacity_tonnes_per_month.normalize():f}"
+                    "cap": numbers.quantity(licence.capacity_tonnes_per_month)
                 }
     elif offer.licence is not None and offer.licence.organisation_id != organisation.pk:
         errors["licence"] = _("Choose one of your own organisation's licences.")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core import uploads
+from core import numbers, uploads
 from members.models import Event, User
 
 from .. import notify
@@ -67,11 +67,14 @@ def pickup_record(
             lot=locked,
             to_status=WasteLot.Status.COLLECTED,
             acting_user=acting_user,
-            note=_("Manifest %(manifest)s, %(quantity)s %(unit)s weighed out, carrier %(carrier)s.")
+            note=(
+                _("Manifest %(manifest)s, %(quantity)s weighed out, carrier %(carrier)s.")
+                if handover.manifest_number
+                else _("%(quantity)s weighed out, carrier %(carrier)s.")
+            )
             % {
-                "manifest": handover.manifest_number or "—",
-                "quantity": f"{quantity_sent.normalize():f}",
-                "unit": locked.get_unit_display(),
+                "manifest": handover.manifest_number,
+                "quantity": numbers.quantity(quantity_sent, locked.get_unit_display()),
                 "carrier": handover.carrier,
             },
         )
@@ -125,9 +128,8 @@ def processing_record(
         handover.processing_recorded_at = timezone.now()
         handover.mismatch = handover.compute_mismatch()
         handover.save()
-        note = _("Processing recorded: %(quantity)s %(unit)s received, route %(route)s.") % {
-            "quantity": f"{quantity_received.normalize():f}",
-            "unit": locked.get_unit_display(),
+        note = _("Processing recorded: %(quantity)s received, route %(route)s.") % {
+            "quantity": numbers.quantity(quantity_received, locked.get_unit_display()),
             "route": Route(route_used).label,
         }
         if handover.mismatch:

@@ -171,10 +171,20 @@ def lot_cancel(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:
 
 
 def lot_close_early(*, lot: WasteLot, acting_user: User, note: str = "") -> WasteLot:
+    """Close before the deadline. The deadline becomes the moment it closed, so no page shows the old one."""
     _require_manager(acting_user, lot)
-    return lot_transition(
-        lot=lot, to_status=WasteLot.Status.CLOSED, acting_user=acting_user, note=note or _("Closed early by the plant.")
-    )
+    with transaction.atomic():
+        lot = lot_transition(
+            lot=lot,
+            to_status=WasteLot.Status.CLOSED,
+            acting_user=acting_user,
+            note=note or _("Closed early by the plant."),
+        )
+        now = timezone.now()
+        if lot.closes_at > now:
+            WasteLot.objects.filter(pk=lot.pk).update(closes_at=now)
+            lot.closes_at = now
+    return lot
 
 
 def lot_close_if_overdue(lot: WasteLot) -> WasteLot:

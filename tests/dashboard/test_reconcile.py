@@ -205,17 +205,17 @@ def test_csv_equals_the_page(client, official, generated):
     assert len(deals) - 1 == figures["completed"]["deals"]
     assert sum(Decimal(row[13]) for row in deals[1:] if row[13]) == figures["completed"]["tonnes"]
     # What the page prints is the same number, formatted.
-    assert f'data-figure="tonnes_awarded">{_formatted(figures["awarded"]["tonnes"])} t<' in response.content.decode()
+    assert f'data-figure="tonnes_awarded">{_formatted(figures["awarded"]["tonnes"])}<' in response.content.decode()
 
 
 def _formatted(value: Decimal) -> str:
-    """The `quantity` filter in English: 1,234.5 with no trailing zeros."""
+    """A dashboard total in English: whole tonnes (one decimal under 10 t), joined to its unit."""
     from django.utils import translation
 
-    from core.templatetags.wastex import quantity
+    from core.numbers import total_tonnes
 
     with translation.override("en"):
-        return quantity(value)
+        return total_tonnes(value, "t")
 
 
 def _listed_rows():

@@ -25,8 +25,9 @@ def deals(plant, banten_japnas, outside):
 
 
 def figure(response, name):
+    """The figure as read: its no-break spaces (which keep "400 t" on one line) read as spaces."""
     match = re.search(rf'data-figure="{name}">([^<]*)<', response.content.decode())
-    return match.group(1).strip() if match else None
+    return match.group(1).strip().replace("\u00a0", " ") if match else None
 
 
 def test_visitor_is_sent_to_log_in(client):

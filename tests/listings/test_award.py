@@ -73,7 +73,7 @@ def test_award_best_price_after_the_deadline(auction, plant_admin, mailoutbox, d
     for loser in ("alfa@bid.test", "charlie@bid.test"):
         message = by_recipient[loser]
         text = message.body + message.alternatives[0][0]
-        assert "processor pays Rp 450.000 / t" in text
+        assert "processor pays Rp\u00a0450,000\u00a0/\u00a0t" in text
         assert "Bravo" not in text and "Alfa" not in text.replace(message.to[0], "")
 
 
@@ -232,7 +232,7 @@ def test_bidder_sees_only_its_own_sealed_bid(client, auction, bidders):
     lot, _bids = auction
     client.force_login(bidders[0])
     body = client.get(lot.get_absolute_url()).content.decode()
-    assert "processor pays Rp 300.000 / t" in body  # its own
+    assert "processor pays Rp\u00a0300,000\u00a0/\u00a0t" in body  # its own
     for secret in ("450.000", "200.000", "CV Bravo", "CV Charlie", 'data-testid="best-price"'):
         assert secret not in body
 
@@ -242,7 +242,7 @@ def test_open_mode_shows_the_best_price_never_who(client, plant, bidders):
     place(lot, bidders[1], 450000)
     client.force_login(bidders[0])
     body = client.get(lot.get_absolute_url()).content.decode()
-    assert "processor pays Rp 450.000 / t" in body
+    assert "processor pays Rp\u00a0450,000\u00a0/\u00a0t" in body
     assert "CV Bravo" not in body
 
 
@@ -252,7 +252,7 @@ def test_losing_bidder_learns_the_winning_price_not_the_winner(client, auction, 
     services.lot_award(lot=lot, bid=bravo, acting_user=plant_admin)
     client.force_login(bidders[0])
     body = client.get(lot.get_absolute_url()).content.decode()
-    assert "went to another bid. Winning price: processor pays Rp 450.000 / t" in body
+    assert "went to another bid. Winning price: processor pays Rp\u00a0450,000\u00a0/\u00a0t" in body
     assert "CV Bravo" not in body
 
 

@@ -142,18 +142,18 @@ def test_the_loser_learns_the_winning_price_and_the_reason_never_the_winner(clie
     deal = world.lots["deal"]
     body = body_of(client.get(deal.get_absolute_url()))
     lost = re.search(r'data-testid="lost">([^<]*)<', body).group(1)
-    assert lost == "The lot went to another bid. Winning price: processor pays Rp 200.000 / t."
+    assert lost == "The lot went to another bid. Winning price: processor pays Rp\u00a0200,000\u00a0/\u00a0t."
     # The reason chosen from the fixed list is the market's answer to "why not the best price?"; the plant's own
     # words are not shown (they may name the winner).
     assert "Local business" in body and AWARD_NOTE not in body
     assert "Who won this lot and how it is handed over are shown only to" in body
     assert WINNER_ORGANISATION not in body and WINNER_LICENCE not in body
     rejected = Notification.objects.get(recipient=world.person("loser"), event="bid_rejected")
-    assert "Rp 200.000" in notifications.message(rejected)
+    assert "Rp\u00a0200,000" in notifications.message(rejected)
     assert WINNER_ORGANISATION not in notifications.message(rejected)
     bids = body_of(client.get(reverse("listings:my_bids")))
     assert "Not chosen" in bids and WINNER_ORGANISATION not in bids
-    assert re.search(r'data-testid="winning-price">Winning price: processor pays Rp 200.000 / t<', bids)
+    assert re.search(r'data-testid="winning-price">Winning price: processor pays Rp\u00a0200,000\u00a0/\u00a0t<', bids)
 
 
 def test_only_the_two_sides_hear_of_the_pickup_and_the_processing():

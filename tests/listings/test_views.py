@@ -70,7 +70,7 @@ def test_plant_posts_a_draft_with_files_previews_and_publishes(client, plant_adm
 
     preview = client.get(lot.get_absolute_url())
     body = preview.content.decode()
-    assert "plant pays Rp 400.000 / t" in body
+    assert "plant pays Rp\u00a0400,000\u00a0/\u00a0t" in body
     assert 'data-testid="publish"' in body
 
     client.post(reverse("listings:lot_publish", kwargs={"reference": lot.reference}))
@@ -262,7 +262,7 @@ def test_detail_shows_timeline_price_words_and_sources(client, processor_admin):
     lot = LotFactory(category=category("fly-ash-pltu"), reserve_price=150000)
     client.force_login(processor_admin)
     body = client.get(lot.get_absolute_url()).content.decode()
-    assert "processor pays Rp 150.000 / t" in body
+    assert "processor pays Rp\u00a0150,000\u00a0/\u00a0t" in body
     assert "N106" in body and "#source-klhk-faba-2021" in body
     assert "WIB" in body
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.mail import emails_muted
 from demo.history import load_demo_history
 from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
 from demo.people import DEMO_PASSWORD, load_demo_members
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         if options["if_empty"] and Organisation.objects.exists():
             self.stdout.write("The database has data already; demo data not loaded.")
             return
-        with transaction.atomic():
+        with emails_muted(), transaction.atomic():  # demo data e-mails nobody (its notifications stay in-app)
             organisations, people = load_demo_members()
             lots = load_demo_lots()
             load_demo_licences()
