@@ -16,8 +16,9 @@ from django.urls import reverse
 from moto import mock_aws
 from PIL import Image
 
+from core import uploads
 from core.storage import move_files, storage_check
-from listings import services, uploads
+from listings import services
 from listings.models import LotAttachment, WasteLot
 from members.models import Licence
 from tests.factories import LicenceFactory, LotFactory, OrganisationFactory, log_in, member_of, staff_user
