@@ -237,7 +237,7 @@ ADMIN_EXCEPTIONS = {
     "admin:autocomplete": row(ADMIN_LOGIN, staff=403),
     "admin:members_verificationevent_add": ADMIN_READ_ONLY,
     "admin:members_verificationevent_delete": ADMIN_READ_ONLY,
-    "admin:members_outboxevent_add": ADMIN_READ_ONLY,
+    "admin:core_outboxevent_add": ADMIN_READ_ONLY,
     "admin:members_notification_add": ADMIN_READ_ONLY,
     "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
     "admin:listings_match_add": ADMIN_READ_ONLY,
