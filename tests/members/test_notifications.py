@@ -263,7 +263,7 @@ def test_award_tells_the_winner_and_the_others_the_winning_price_only(
     lost = Notification.objects.get(event="bid_rejected")
     assert lost.recipient == processor_admin
     text = notifications.message(lost)
-    assert "150.000" in text and "CV Pesaing" not in text
+    assert "Rp\u00a0150,000" in text and "CV Pesaing" not in text
 
 
 def test_a_handler_that_dies_half_way_leaves_nothing_and_runs_again_once(processor_admin, monkeypatch):
