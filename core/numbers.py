@@ -28,7 +28,7 @@ This module is the bottom layer: it imports nothing from the apps.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +57,9 @@ def to_decimal(value) -> Decimal | None:
 
 
 def _round(number: Decimal, places: int) -> Decimal:
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext() as context:
+        context.prec = max(context.prec, number.adjusted() + places + 2)  # a 30-digit slip is rounded too
+        return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def plain(value, places: int | None = QUANTITY_PLACES) -> str:

@@ -182,3 +182,9 @@ def test_the_bid_form_prefills_a_120_t_lot_as_120_and_reads_indonesian_thousands
     lot.quantity = Decimal("120.000")
     with translation.override("id"):
         assert 'value="120"' in str(BidForm(lot=lot, organisation=None)["quantity"])
+
+
+def test_a_30_digit_slip_is_refused_with_the_limit_not_a_server_error():
+    field = LocalizedIntegerField(min_value=-100_000_000_000, max_value=100_000_000_000)
+    with translation.override("id"):
+        assert _errors(field, "9" * 30) == ["Pastikan nilai ini lebih kecil dari atau sama dengan 100.000.000.000."]

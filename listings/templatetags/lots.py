@@ -14,14 +14,20 @@ BADGE_CLASSES = {
 }
 
 
+def _badge(css: str, testid: str, thing):
+    return format_html(
+        '<span class="badge {}" data-testid="{}" data-status="{}">{}</span>',
+        css,
+        testid,
+        thing.status,
+        thing.get_status_display(),
+    )
+
+
 @register.filter
 def status_badge(lot):
     """The lot's status as a badge: a filter, not an include, because lists show one per row."""
-    return format_html(
-        '<span class="badge {}" data-testid="lot-status">{}</span>',
-        BADGE_CLASSES.get(lot.status, "text-bg-primary"),
-        lot.get_status_display(),
-    )
+    return _badge(BADGE_CLASSES.get(lot.status, "text-bg-primary"), "lot-status", lot)
 
 
 BID_BADGE_CLASSES = {
@@ -35,12 +41,7 @@ BID_BADGE_CLASSES = {
 @register.filter
 def bid_badge(bid):
     """The bid's status as a badge, a colour of its own for each status (accepted green, not chosen dark)."""
-    return format_html(
-        '<span class="badge {}" data-testid="bid-status" data-status="{}">{}</span>',
-        BID_BADGE_CLASSES.get(bid.status, "text-bg-light border"),
-        bid.status,
-        bid.get_status_display(),
-    )
+    return _badge(BID_BADGE_CLASSES.get(bid.status, "text-bg-light border"), "bid-status", bid)
 
 
 @register.filter

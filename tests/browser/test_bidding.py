@@ -39,15 +39,15 @@ def test_bid_revise_withdraw_then_award_handover_and_ratings(page: Page, live_se
     page.goto(url(live_server, lot.get_absolute_url()))
     form = page.locator("[data-testid=bid-form]")
     form.locator("[name=price_per_unit]").fill("250000")
-    expect(page.locator("[data-testid=bid-form] [data-price-words]")).to_have_text("processor pays Rp 250.000 / t")
+    expect(page.locator("[data-testid=bid-form] [data-price-words]")).to_have_text("processor pays Rp 250,000 / t")
     form.locator("[name=quantity]").fill("80")
     form.locator("[name=route]").select_option("recycling")
     form.locator("button[type=submit]").click()
-    expect(page.locator("[data-testid=my-bid]")).to_contain_text("processor pays Rp 250.000 / t")
+    expect(page.locator("[data-testid=my-bid]")).to_contain_text("processor pays Rp 250,000 / t")
 
     page.locator("[data-testid=bid-form] [name=price_per_unit]").fill("275000")
     page.locator("[data-testid=bid-form] button[type=submit]").click()
-    expect(page.locator("[data-testid=my-bid]")).to_contain_text("processor pays Rp 275.000 / t")
+    expect(page.locator("[data-testid=my-bid]")).to_contain_text("processor pays Rp 275,000 / t")
     expect(page.locator("[data-testid=my-bid] details")).to_contain_text("2 versions")
 
     page.locator("[data-testid=withdraw]").click()

@@ -40,7 +40,7 @@ def test_official_changes_the_period_and_downloads_the_csv(page: Page, live_serv
     page.locator("#dashboard-filters [name=start]").fill("2025-06-15")
     page.locator("#dashboard-filters [name=start]").dispatch_event("change")
     expect(page.locator('[data-figure="tonnes_awarded"]')).to_have_text("140 t")
-    expect(page.locator('[data-figure="awarded_banten_share"]')).to_have_text("100 %")
+    expect(page.locator('[data-figure="awarded_banten_share"]')).to_have_text("100.0 %")
     expect(page).to_have_url(
         url(live_server, "/dashboard/?period=year&start=2025-06-15&end=&group=&category=&kecamatan=")
     )

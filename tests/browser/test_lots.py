@@ -54,9 +54,9 @@ def test_plant_posts_and_publishes_processor_finds_and_opens(page: Page, live_se
     page.locator("[name=bidding_mode][value=sealed]").check()
     page.locator("[name=reserve_price]").fill("-15000")
     # The signed price is said in words while typing.
-    expect(page.locator("[data-price-words]")).to_have_text("plant pays Rp 15.000 / t")
+    expect(page.locator("[data-price-words]")).to_have_text("plant pays Rp 15,000 / t")
     page.locator("[name=reserve_price]").fill("150000")
-    expect(page.locator("[data-price-words]")).to_have_text("processor pays Rp 150.000 / t")
+    expect(page.locator("[data-price-words]")).to_have_text("processor pays Rp 150,000 / t")
     page.locator("[name=photos]").set_input_files(str(photo_file(tmp_path)))
     page.locator("[data-testid=lot-form] button[type=submit]").click()
 
@@ -78,10 +78,10 @@ def test_plant_posts_and_publishes_processor_finds_and_opens(page: Page, live_se
     expect(page).to_have_url(re.compile(r".*q=eaf.*"))
     cards = page.locator("[data-testid=lot-card]")
     expect(cards).to_have_count(1)
-    expect(cards.first).to_contain_text("processor pays Rp 150.000 / t")
+    expect(cards.first).to_contain_text("processor pays Rp 150,000 / t")
     cards.first.locator("a").click()
     expect(page).to_have_url(path_is(live_server, f"/lots/{lot.reference}/"))
-    expect(page.locator("[data-testid=price-words]")).to_have_text("processor pays Rp 150.000 / t")
+    expect(page.locator("[data-testid=price-words]")).to_have_text("processor pays Rp 150,000 / t")
     expect(page.locator("[data-countdown]")).to_be_visible()
 
 

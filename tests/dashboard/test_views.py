@@ -252,7 +252,7 @@ def test_landing_shows_public_aggregates_without_names_or_prices(client, plant, 
     body = response.content.decode()
     assert response.status_code == 200
     assert figure(response, "awarded_tonnes") == "400 t"
-    assert figure(response, "banten_share") == "25 %"
+    assert figure(response, "banten_share") == "25,0 %"
     assert figure(response, "completed_tonnes") == "100 t"
     for secret in ("CV Banten Japnas", "PT Luar Banten", "PT Baja Uji", "987.654", "15.000"):
         assert secret not in body

@@ -58,8 +58,8 @@ def test_a_card_shows_the_lots_values(client, processor_admin, plant):
     body = normal(client.get("/lots/").content.decode())
     card = body[body.index('data-testid="lot-card"') :]
     assert "Kerak baja kering" in card
-    assert "1.250\u00a0t" in card
-    assert "Rp\u00a015.000" in card and "ditutup dalam" in card.lower()
+    assert "1.250&nbsp;t" in card
+    assert "Rp 15.000" in card and "ditutup dalam" in card.lower()
     assert 'class="badge text-bg-warning"' in card  # Banten first
 
 

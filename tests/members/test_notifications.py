@@ -266,7 +266,7 @@ def test_award_tells_the_winner_and_the_others_the_winning_price_only(
     lost = Notification.objects.get(event="bid_rejected")
     assert lost.recipient == processor_admin
     text = notifications.message(lost)
-    assert "150.000" in text and "CV Pesaing" not in text
+    assert "Rp\u00a0150,000" in text and "CV Pesaing" not in text
 
 
 def test_closing_soon_tells_bidders_and_matched_processors_once(
