@@ -29,6 +29,15 @@ from tests.test_settings import PRODUCTION_LIKE, manage
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def seeded_catalogue(db):
+    """The catalogue of migration listings 0002, also after a transactional test flushed the database."""
+    from listings.catalogue import ensure_catalogue
+
+    ensure_catalogue()
+
+
 BUCKET = "wastex-test-uploads"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ACTIVE_PDF = b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -16,6 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def seeded_catalogue(db):
+    """The catalogue of migration listings 0002, also after a transactional test flushed the database."""
+    from listings.catalogue import ensure_catalogue
+
+    ensure_catalogue()
+
+
+@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
