@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
+from listings.catalogue import ensure_catalogue
 from listings.models import WasteLot
 from members.models import Licence, Notification
 from tests.factories import PASSWORD, OrganisationFactory, member_of
@@ -204,6 +205,7 @@ def test_two_web_nodes_share_uploads_sessions_and_the_worker(
     shared_worker,
 ):
     node_a, node_b = nodes
+    ensure_catalogue()  # an earlier transactional test may have flushed the seeded catalogue
     plant = OrganisationFactory(name="PT Dua Node")
     plant_admin = member_of(plant, email="pabrik@dua-node.test", language="en")
     processor = OrganisationFactory(name="CV Olah Dua Node", processor=True)
