@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Organisation, User
-from members.selectors import is_official_or_staff, user_membership
+from members.selectors import is_official_or_staff, organisation_of, user_membership
 
 from .filters import distance_km, distance_km_expression
 from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WantedNotice, WasteLot
@@ -94,14 +94,9 @@ def lot_for_manager_or_403(user: User, reference: str) -> WasteLot:
     return lot
 
 
-def bidder_organisation(user: User) -> Organisation | None:
-    membership = user_membership(user)
-    return membership.organisation if membership else None
-
-
 def processor_of(user: User) -> Organisation | None:
     """The verified processor this person acts for, or None."""
-    organisation = bidder_organisation(user)
+    organisation = organisation_of(user)
     if organisation and organisation.kind == Organisation.Kind.PROCESSOR and organisation.is_verified:
         return organisation
     return None
@@ -109,7 +104,7 @@ def processor_of(user: User) -> Organisation | None:
 
 def why_cannot_bid(user: User, lot: WasteLot) -> str | None:
     """None when this person may bid on the lot now; otherwise the reason, said to them as it is."""
-    organisation = bidder_organisation(user)
+    organisation = organisation_of(user)
     if organisation is None or organisation.kind != Organisation.Kind.PROCESSOR:
         return _("Only processing businesses can bid.")
     if not organisation.is_verified:
@@ -131,7 +126,7 @@ def can_bid(user: User, lot: WasteLot) -> bool:
 
 def is_winner(user: User, lot: WasteLot) -> bool:
     """This person acts for the (still verified) processor whose bid won the lot."""
-    organisation = bidder_organisation(user)
+    organisation = organisation_of(user)
     award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
     return bool(organisation and award and award.bid.bidder_id == organisation.pk and organisation.is_verified)
 

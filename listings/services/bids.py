@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from core import numbers
 from core.bounds import MAX_PRICE, PRICE_TOO_LARGE
 from members.models import Licence, Organisation, User
+from members.selectors import organisation_of
 
 from .. import notify
 from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
 from ..scoring import monthly_tonnes
-from ..selectors import best_live_price, bidder_organisation, why_cannot_bid
+from ..selectors import best_live_price, why_cannot_bid
 from .lots import _require_manager, lot_transition
 
 SNIPING_WINDOW = timedelta(minutes=5)
@@ -114,7 +115,7 @@ def _record_revision(bid: Bid, user: User) -> None:
 
 
 def bid_place(*, lot: WasteLot, acting_user: User, offer: BidOffer) -> Bid:
-    organisation = bidder_organisation(acting_user)
+    organisation = organisation_of(acting_user)
     with transaction.atomic():
         locked = _lock_open_lot(lot, acting_user)
         _check_offer(locked, organisation, offer)
@@ -145,7 +146,7 @@ def bid_place(*, lot: WasteLot, acting_user: User, offer: BidOffer) -> Bid:
 
 
 def _lock_own_live_bid(bid: Bid, user: User) -> tuple[WasteLot, Bid]:
-    organisation = bidder_organisation(user)
+    organisation = organisation_of(user)
     if organisation is None or bid.bidder_id != organisation.pk:
         raise PermissionDenied(_("Only the bidding organisation's people can change its bid."))
     locked_lot = _lock_open_lot(bid.lot, user)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from core.forms import add_validation_error
 from core.pagination import offset_page
 from core.views import run_service
+from members.selectors import organisation_of
 
 from .. import selectors, services
 from ..exports import bids_csv_response
@@ -23,7 +24,7 @@ BIDS_PAGE_SIZE = 50
 def bid_submit(request, reference):
     """Place a bid, or revise the organisation's live one (the history keeps every version)."""
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
-    organisation = selectors.bidder_organisation(request.user)
+    organisation = organisation_of(request.user)
     reason = selectors.why_cannot_bid(request.user, lot)
     if reason:
         messages.error(request, reason)
@@ -47,7 +48,7 @@ def bid_submit(request, reference):
 @require_POST
 def bid_withdraw(request, reference):
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
-    organisation = selectors.bidder_organisation(request.user)
+    organisation = organisation_of(request.user)
     mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
     if mine is None:
         messages.error(request, _("Your organisation has no live bid on this lot."))
@@ -145,7 +146,7 @@ def lot_unawarded(request, reference):
 
 
 def my_bids(request):
-    organisation = selectors.bidder_organisation(request.user)
+    organisation = organisation_of(request.user)
     if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
         raise PermissionDenied(_("“My bids” is for people of processing businesses."))
     page = offset_page(request, selectors.bids_of_organisation(organisation))

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.pagination import offset_page
-from members.selectors import user_membership
+from members.selectors import organisation_of, user_membership
 
 from .. import selectors, services
 from ..cards import with_cards
@@ -51,7 +51,7 @@ def lot_detail(request, reference):
 def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form=None, rating_form=None, status=200):
     """The lot page, with what this person may do on it now (forms bound when a POST came back invalid)."""
     attachments = list(lot.attachments.all())
-    organisation = selectors.bidder_organisation(request.user)
+    organisation = organisation_of(request.user)
     can_manage = selectors.can_manage_lot(request.user, lot)
     mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
     award = selectors.lot_award(lot)
