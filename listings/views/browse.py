@@ -64,11 +64,15 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         else None
     )
     why_not = selectors.why_cannot_bid(request.user, lot)
+    timeline = selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties)
+    ended_at = _bidding_ended_at(lot, timeline)
     context = {
         "lot": lot,
         "photos": [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO],
         "documents": [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
-        "timeline": selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties),
+        "timeline": timeline,
+        "bidding_ended_at": ended_at,
+        "closed_early": bool(ended_at and ended_at < lot.closes_at),
         "sees_parties": sees_parties,
         "can_manage": can_manage,
         "cancel_form": CancelForm(),
@@ -90,6 +94,18 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         **selectors.lot_matching_context(request.user, lot, can_manage=can_manage),
     }
     return render(request, "listings/lot_detail.html", context, status=status)
+
+
+def _bidding_ended_at(lot, timeline):
+    """When bidding ended, for a lot no longer open: the page shows that, not a deadline that no longer holds
+    (a lot closed or cancelled early). Bidding closes with the bids' opening; a lot cancelled while open ends
+    with its cancellation (read from the timeline already loaded: no query)."""
+    if lot.status in (WasteLot.Status.DRAFT, WasteLot.Status.OPEN):
+        return None
+    if lot.bids_opened_at:
+        return lot.bids_opened_at
+    ended = [step.created_at for step in timeline if step.status == WasteLot.Status.CANCELLED]
+    return ended[0] if ended else None
 
 
 def _bid_initial(bid):
