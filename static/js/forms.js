@@ -5,7 +5,11 @@
 document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (!summary) return;
-  summary.focus();
+  const focus = () => summary.focus();
+  focus();
+  // A page reached through a fragment (the bid form posts to "…#bid") is scrolled to it after this runs, and the
+  // browser then drops the focus: give it back once loaded.
+  if (window.location.hash) window.addEventListener("load", () => requestAnimationFrame(focus), { once: true });
   summary.addEventListener("click", (event) => {
     const link = event.target.closest("a[href^='#']");
     const field = link && document.getElementById(link.getAttribute("href").slice(1));
