@@ -96,6 +96,15 @@ def test_a_lot_closed_at_its_deadline_is_not_called_early(client, plant, process
     assert "Bidding closed" in body and 'data-testid="closed-early"' not in body
 
 
+def test_an_early_award_shows_the_lot_closed_early(client, plant, plant_admin, processor_admin):
+    lot = LotFactory(plant=plant, bidding_mode="open", closes_at=timezone.now() + timedelta(days=4))
+    bid = place(lot, processor_admin, 120000)
+    services.lot_award(lot=lot, bid=bid, acting_user=plant_admin)
+    client.force_login(plant_admin)
+    body = body_of(client.get(lot.get_absolute_url()))
+    assert 'data-testid="closed-early"' in body and "Bid deadline" not in body
+
+
 # The bid form
 
 
