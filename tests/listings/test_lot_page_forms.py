@@ -324,3 +324,15 @@ def test_recurring_fields_are_marked_to_show_only_when_recurring(client, plant_a
     rest = body[group.end() :]
     assert rest.index('name="frequency"') < rest.index('name="site_address"')
     assert "js/forms.js" in body
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} comments are one line only: one that spans lines is printed on the page as it is."""
+    from pathlib import Path
+
+    broken = [
+        str(path)
+        for path in Path("templates").rglob("*.html")
+        if any("{#" in line and "#}" not in line for line in path.read_text().splitlines())
+    ]
+    assert not broken, broken
