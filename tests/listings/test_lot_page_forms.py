@@ -297,6 +297,15 @@ def test_staff_read_the_bids_but_get_no_award_step(client, decided_lot, staff):
     assert 'data-testid="award-confirm"' not in body and 'data-testid="award-bid"' not in body
 
 
+def test_bidders_and_other_plants_never_reach_the_award_step(client, decided_lot):
+    lot, low, best = decided_lot
+    for person in (best.placed_by, member_of(OrganisationFactory(name="PT Lain"))):
+        client.force_login(person)
+        assert client.get(bids_url(lot), {"award": low.pk}).status_code == 403
+        assert client.post(bids_url(lot), {"bid": low.pk, "reason": "capacity"}).status_code == 403
+    assert not Award.objects.exists()
+
+
 # The lot form
 
 
