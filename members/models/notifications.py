@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 
 class Event(models.TextChoices):
     NEW_MATCH = "new_match", _("A new lot matches my organisation")
@@ -28,7 +30,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One person's inbox item. (recipient, key) is unique: a retried or repeated event never doubles it."""
 
     class Email(models.TextChoices):
@@ -78,7 +80,7 @@ class Notification(models.Model):
         return f"{self.recipient}: {self.key}"
 
 
-class NotificationPreference(models.Model):
+class NotificationPreference(ChoiceLabels, models.Model):
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app only")
         EMAIL = "email", _("E-mail at once")

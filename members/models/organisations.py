@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
 from core.geo import coordinate_constraints, coordinate_fields
 
 from ..choices import Kecamatan, Province
@@ -30,7 +31,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(verification_status=Organisation.Status.UNVERIFIED)
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         PLANT = "plant", _("Industrial plant")
         PROCESSOR = "processor", _("Processing business")
@@ -119,7 +120,7 @@ ORGANISATION_TRANSITIONS = {
 }
 
 
-class VerificationEvent(models.Model):
+class VerificationEvent(ChoiceLabels, models.Model):
     """One row per change of an organisation's verification status: the audit trail staff and members see."""
 
     organisation = models.ForeignKey(

@@ -74,3 +74,12 @@ def test_a_category_outside_the_chosen_group_shows_nothing_without_asking_the_da
     with django_assert_max_num_queries(4):  # no query for lots or photos; the session, the person, the categories
         body = client.get("/lots/?category=steel-slag&group=plastics").content.decode()
     assert 'data-testid="lot-card"' not in body and 'data-testid="empty"' in body
+
+
+@pytest.mark.parametrize("reference", ["WX-2026-00042", "LOT 7-ä~x"])
+def test_a_cards_link_is_the_lots_own_url(reference, plant):
+    from listings.cards import with_cards
+
+    lot = LotFactory(plant=plant, reference=reference)
+    (card_lot,) = with_cards([lot])
+    assert card_lot.card["url"] == lot.get_absolute_url()
