@@ -34,7 +34,9 @@ def with_cards(lots) -> list:
             "frequency": lot.get_frequency_display() if lot.is_recurring else "",
             "price": price_in_words(lot.reserve_price, unit),
             "kecamatan": lot.get_site_kecamatan_display(),
-            "distance": gettext("%(km)s km away") % {"km": numbers.format_number(distance, 0)} if distance is not None else "",
+            "distance": (
+                gettext("%(km)s km away") % {"km": numbers.format_number(distance, 0)} if distance is not None else ""
+            ),
             "closes_in": gettext("closes in %(when)s") % {"when": timeuntil(lot.closes_at)},
             "local_first": lot.is_local_first_now,
         }
