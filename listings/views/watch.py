@@ -12,10 +12,11 @@ from .. import selectors, services
 
 def watch_context(user, lot) -> dict:
     """What the watch button of the lot page needs (templates/listings/partials/watch_button.html)."""
-    if not user.is_authenticated:
-        return {"watching": False, "why_cannot_follow": None}
-    watching = selectors.is_watching(user, lot)
-    return {"watching": watching, "why_cannot_follow": selectors.why_cannot_follow(user, lot)}
+    why_not = selectors.why_cannot_follow(user, lot) if user.is_authenticated else None
+    if selectors.processor_of(user) is None:
+        # Only a verified processor's people follow lots: nobody else has a watch to show (and no query is made).
+        return {"watching": False, "why_cannot_follow": why_not}
+    return {"watching": selectors.is_watching(user, lot), "why_cannot_follow": why_not}
 
 
 @require_POST
