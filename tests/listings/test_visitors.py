@@ -274,3 +274,9 @@ def test_only_plants_have_the_setting(client, processor, processor_admin):
     log_in(client, processor_admin)
     form = client.get(reverse("members:organisation_edit", args=[processor.slug])).context["form"]
     assert "show_name_to_visitors" not in form.fields
+
+
+def test_a_visitor_asking_for_distance_is_told_to_sign_in(client, open_lot):
+    html = client.get(BROWSE + "?sort=distance").content.decode()
+    assert "Sign in to sort lots by their distance from your organisation." in html
+    assert open_lot.title in html
