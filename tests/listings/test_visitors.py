@@ -112,6 +112,7 @@ def test_a_visitor_sees_the_facts_of_an_open_lot_and_is_asked_to_sign_in_to_bid(
         assert secret not in html, secret
     assert document.get_absolute_url() not in html and "lampiran-rahasia.pdf" not in html
     assert plant.name not in html and open_lot.site_address not in html
+    assert str(open_lot.latitude) not in html and "openstreetmap" not in html  # the site would name the plant
     assert 'data-testid="follow"' not in html
 
 
