@@ -19,7 +19,7 @@ from core import uploads
 from listings import services
 from listings.models import Award, Bid, LotTransition, WasteLot
 from listings.services import BidOffer
-from tests.factories import LotFactory, OrganisationFactory, log_in, member_of
+from tests.factories import LotFactory, OrganisationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -253,28 +253,6 @@ def test_robots_txt_lets_crawlers_reach_sign_up_and_points_to_the_sitemap(client
     for public in ("/accounts/signup/", "/accounts/login/", "/lots/", "/"):
         assert not any(public.startswith(rule) for rule in disallowed), public
     assert "/my/" in disallowed and "/admin/" in disallowed
-
-
-# --- The plant's setting ----------------------------------------------------------------------------------------
-
-
-def test_the_plant_admin_chooses_to_show_its_name_on_the_organisation_page(client, plant, plant_admin):
-    log_in(client, plant_admin)
-    url = reverse("members:organisation_edit", args=[plant.slug])
-    form = client.get(url).context["form"]
-    assert "show_name_to_visitors" in form.fields and form.initial["show_name_to_visitors"] is False
-    data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}
-    data["show_name_to_visitors"] = "on"
-    response = client.post(url, data)
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
-    plant.refresh_from_db()
-    assert plant.show_name_to_visitors is True
-
-
-def test_only_plants_have_the_setting(client, processor, processor_admin):
-    log_in(client, processor_admin)
-    form = client.get(reverse("members:organisation_edit", args=[processor.slug])).context["form"]
-    assert "show_name_to_visitors" not in form.fields
 
 
 def test_a_visitor_asking_for_distance_is_told_to_sign_in(client, open_lot):
