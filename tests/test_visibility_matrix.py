@@ -51,6 +51,10 @@ ANY_PLANT = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, other_pla
 VERIFIED_PROCESSORS = row(403, visitor=LOGIN, processor=200, winner=200, loser=200)
 # The plant's people and staff see a draft; to everyone else it does not exist.
 DRAFT = row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)
+# Pages a visitor may open for an open lot: for a draft, they get the 404 everyone else gets.
+DRAFT_HIDDEN = row(404, plant_member=200, plant_admin=200, staff=200)
+# A document has no thumbnail: 404 for those who may see the draft too.
+DRAFT_HIDDEN_FILE = row(404)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     # tests/test_operations.py checks who else is refused.
     "metrics": [(NONE, PUBLIC)],
     "robots_txt": [(NONE, PUBLIC)],
+    "sitemap": [(NONE, PUBLIC)],
     "set_language": [(NONE, row(405))],
     "login": [(NONE, ANONYMOUS_ONLY)],
     "logout": [(NONE, POST_ONLY)],
@@ -156,9 +161,11 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "members:staff_organisation_list": [(NONE, STAFF_ONLY)],
     "members:staff_organisation_review": [(org("unverified"), STAFF_ONLY)],
     # listings/urls.py
-    "listings:lot_list": [(NONE, SIGNED_IN)],
+    # Visitors browse the open lots and open an open lot's page (issue 13); a lot past its deadline or decided
+    # asks them to sign in; a draft does not exist for them.
+    "listings:lot_list": [(NONE, PUBLIC)],
     "listings:lot_create": [(NONE, ANY_PLANT)],
-    "listings:lot_detail": [(lot("open"), SIGNED_IN), (lot("draft"), DRAFT), (lot("deal"), SIGNED_IN)],
+    "listings:lot_detail": [(lot("open"), PUBLIC), (lot("draft"), DRAFT_HIDDEN), (lot("deal"), SIGNED_IN)],
     "listings:lot_edit": [
         (lot("open"), PLANT_PEOPLE),
         (lot("draft"), row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=403)),
@@ -171,9 +178,14 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "listings:attachment": [
         (lot_file("open", "photo"), SIGNED_IN),
         (lot_file("open", "document"), SIGNED_IN),
-        (lot_file("draft", "draft_document"), DRAFT),
+        (lot_file("draft", "draft_document"), DRAFT_HIDDEN),
     ],
-    "listings:attachment_thumbnail": [(lot_file("open", "photo"), SIGNED_IN)],
+    # A visitor gets the thumbnails of an open lot's photos (the cards, the page, a link's preview), nothing else.
+    "listings:attachment_thumbnail": [
+        (lot_file("open", "photo"), PUBLIC),
+        (lot_file("deal", "deal_photo"), SIGNED_IN),
+        (lot_file("draft", "draft_document"), DRAFT_HIDDEN_FILE),
+    ],
     "listings:attachment_delete": [(lot_file("open", "photo"), POST_ONLY)],
     "listings:bid_submit": [(lot("open"), POST_ONLY)],
     "listings:bid_withdraw": [(lot("open"), POST_ONLY)],
@@ -184,6 +196,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("draft"), DRAFT),
     ],
     "listings:lot_unawarded": [(lot("deal"), POST_ONLY)],
+    "listings:lot_watch": [(lot("open"), POST_ONLY)],
     "listings:pickup": [(lot("deal"), POST_ONLY)],
     "listings:processing": [(lot("deal"), POST_ONLY)],
     # The proof of processing: the deal's parties only (the plant, the winner, staff, officials).
@@ -412,6 +425,7 @@ ONLY_PROCESSING = "Only the winning processor records the processing."
 ONLY_RATERS = "Only the plant and the winning processor rate this deal."
 ONLY_BIDS = "Only the plant that owns this lot sees its bids."
 ONLY_STAFF = "This page is for platform staff."
+ONLY_FOLLOWERS = "Only people of verified processing businesses can follow lots."
 PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
 
 PICKUP = {
@@ -450,6 +464,13 @@ REFUSED_POSTS = [
         ONLY_PLANT,
     ),
     ("listings:lot_close", "open", {}, ("winner", "loser", "official", "staff", "other_plant"), ONLY_PLANT),
+    (
+        "listings:lot_watch",
+        "open",
+        {"follow": "1"},
+        ("unverified", "plant_admin", "plant_member", "other_plant", "official", "staff"),
+        ONLY_FOLLOWERS,
+    ),
 ]
 
 

@@ -179,6 +179,7 @@ def _build(world: World, stage: str) -> None:
 
     deal = LotFactory(plant=orgs["plant"], title="Slag baja kesepakatan", bidding_mode="open", quantity=Decimal("5000"))
     lots["deal"] = deal
+    world.objects["deal_photo"] = _attach(deal, people["plant_admin"], photo=True)
     pickup_day = timezone.localdate() + timedelta(days=1)
     bids = {}
     for role, price in (("loser", LOSING_PRICE), ("winner", WINNING_PRICE)):

@@ -17,6 +17,7 @@ class Event(models.TextChoices):
     BID_REJECTED = "bid_rejected", _("My bid was not chosen")
     LOT_ENDED = "lot_ended", _("A lot I bid on was cancelled or closed without an award")
     CLOSING_SOON = "closing_soon", _("A lot closes within 24 hours")
+    WATCHED_CLOSING = "watched_closing", _("A lot I follow closes soon")
     LOT_CLOSED = "lot_closed", _("My lot closed: choose a winner")
     LICENCE_EXPIRING = "licence_expiring", _("A licence of my organisation expires soon")
     ORGANISATION_DECISION = "organisation_decision", _("My organisation was verified or rejected")

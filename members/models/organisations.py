@@ -76,6 +76,16 @@ class Organisation(ChoiceLabels, models.Model):
         help_text=_("Only for members of Jaringan Pengusaha Nasional (Japnas)."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # A plant may show its name to visitors (people not signed in) on its open lots; signed-in people always see
+    # it. Off until the plant's admins choose otherwise: a plant may not want its waste streams tied to it publicly.
+    show_name_to_visitors = models.BooleanField(
+        _("show our name to visitors"),
+        default=False,
+        help_text=_(
+            "Visitors who are not signed in see your open lots without your name unless you tick this. "
+            "Signed-in members always see it."
+        ),
+    )
     verification_status = models.CharField(
         _("verification status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED
     )

@@ -68,6 +68,9 @@ def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
             ("login", "/accounts/login/"),
             ("signup", "/accounts/signup/"),
             ("catalogue", "/catalogue/"),
+            # Visitors browse the open lots and open one (issue 13)
+            ("lots-visitor", "/lots/"),
+            ("lot-visitor", lot.get_absolute_url()),
         ],
         "processor@demo.test": [
             ("lots", "/lots/"),
