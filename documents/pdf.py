@@ -41,7 +41,7 @@ def _styles():
             "subtitle", parent=sheet["Normal"], fontName="Helvetica-Oblique", fontSize=11, alignment=1, spaceAfter=8
         ),
         "head": ParagraphStyle("head", parent=sheet["Normal"], fontSize=9, alignment=1, textColor=colors.grey),
-        "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontSize=11, leading=14, spaceBefore=8, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontSize=10.5, leading=13, spaceBefore=6, spaceAfter=3),
         "cell": ParagraphStyle("cell", parent=sheet["Normal"], fontSize=9, leading=11.5),
         "label": ParagraphStyle("label", parent=sheet["Normal"], fontSize=8, leading=10, textColor=colors.grey),
         "body": ParagraphStyle("body", parent=sheet["Normal"], fontSize=9.5, leading=13),
@@ -75,7 +75,7 @@ def amount(value: str | None, unit: str) -> str:
     return numbers.quantity(value, unit_label(unit, PDF_LANGUAGE), language=PDF_LANGUAGE)
 
 
-def _table(rows, styles, widths=(55 * mm, 115 * mm)):
+def _table(rows, styles, widths=(72 * mm, 98 * mm)):
     data = [[Paragraph(label, styles["label"]), Paragraph(value, styles["cell"])] for label, value in rows]
     table = Table(data, colWidths=widths, hAlign="LEFT")
     table.setStyle(
@@ -83,8 +83,8 @@ def _table(rows, styles, widths=(55 * mm, 115 * mm)):
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
@@ -118,9 +118,10 @@ def _lot_rows(facts: dict) -> list[tuple[str, str]]:
 def _kind_rows(facts: dict) -> list[tuple[str, str]]:
     unit = facts["lot"]["unit"]
     rows = [(label_both("Awarded on"), moment(facts["award"]["awarded_at"]))]
-    rows.append((label_both("Awarded quantity"), amount(facts["award"]["quantity"], unit)))
-    rows.append((label_both("Processing route offered"), facts["award"]["route_label"]))
     handover = facts.get("handover")
+    if facts["kind"] != "handover-record":  # the handover record keeps to the handover (and fits one page)
+        rows.append((label_both("Awarded quantity"), amount(facts["award"]["quantity"], unit)))
+        rows.append((label_both("Processing route offered"), facts["award"]["route_label"]))
     if handover:
         rows += [
             (label_both("Pickup date"), day(handover["pickup_date"])),
@@ -144,7 +145,7 @@ def _signatures(styles):
     def block(role_id, role_en, party):
         return [
             Paragraph(f"<b>{role_id}</b><br/><i>{role_en}</i><br/>{party}", styles["cell"]),
-            Spacer(1, 18 * mm),
+            Spacer(1, 12 * mm),
             Paragraph("(________________________________)", styles["cell"]),
             Paragraph(f"{label_both('Name')}:<br/>{label_both('Position')}:", styles["small"]),
         ]
@@ -196,7 +197,7 @@ def render(*, kind: str, number: str, facts: dict, verify_url: str) -> bytes:
     ]
     if kind == "handover-record":
         story.append(_signatures(styles))
-    qr = Image(io.BytesIO(qr_png(verify_url)), width=32 * mm, height=32 * mm)
+    qr = Image(io.BytesIO(qr_png(verify_url)), width=30 * mm, height=30 * mm)
     check = Paragraph(
         f"{label_both('Check that this document is genuine')}:<br/><b>{text(verify_url)}</b><br/>"
         f"{label_both('Verification code')}: {text(facts['code'])}",
@@ -204,7 +205,7 @@ def render(*, kind: str, number: str, facts: dict, verify_url: str) -> bytes:
     )
     footer = Table([[qr, check]], colWidths=(36 * mm, 134 * mm))
     footer.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story += [Spacer(1, 6 * mm), KeepTogether(footer)]
+    story += [Spacer(1, 4 * mm), KeepTogether(footer)]
 
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -212,8 +213,8 @@ def render(*, kind: str, number: str, facts: dict, verify_url: str) -> bytes:
         pagesize=A4,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
         title=f"{number} · {title_id}",
         author="WasteX Cilegon",
         subject=title_en,

@@ -111,6 +111,11 @@ def test_the_qr_code_in_the_pdf_decodes_to_its_verification_address(world, kind)
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_each_document_is_one_page(world, kind):
+    assert len(pdf_reader(document_of(world, kind)).pages) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_the_stored_file_is_the_one_its_sha256_describes(world, kind):
     document = document_of(world, kind)
     with document.file.open("rb") as handle:
