@@ -153,3 +153,14 @@ def test_no_one_but_staff_revokes_or_replaces_a_document(world, role, action):
     assert Document.objects.filter(lot=world.lots["deal"]).count() == 3
     document.refresh_from_db()
     assert document.status == "valid"
+
+
+def test_the_verification_page_is_rate_limited_per_address(world, frozen_ratelimit_clock):
+    """Codes are unguessable anyway (192 bits); the limit keeps a bot from trying them at speed."""
+    client = client_for(world, "visitor")
+    unknown = reverse("documents:verify", kwargs={"code": "y" * 32})
+    statuses = [client.get(unknown).status_code for _ in range(60)]
+    assert statuses == [404] * 60
+    response = client.get(document_of(world, "award-letter").get_verify_url())
+    assert response.status_code == 429
+    assert "Too many attempts from your address." in response.content.decode()
