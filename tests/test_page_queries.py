@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from documents.services import document_supersede, documents_generate_missing
 from listings import services
 from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot, Watch
 from listings.services import BidOffer
@@ -198,3 +199,16 @@ def test_my_lots(client, plant_admin, plant):
 def test_catalogue(client, processor_admin):
     client.force_login(processor_admin)
     assert count(client, "/catalogue/") == 3
+
+
+def test_documents_of_a_lot(client, processor_admin, plant, staff):
+    lot = decided(LotFactory(plant=plant), processor_admin.membership.organisation, completed=True)
+    documents_generate_missing(lots=WasteLot.objects.filter(pk=lot.pk))
+    client.force_login(processor_admin)
+    url = f"/lots/{lot.reference}/documents/"
+    small = count(client, url)
+    for _ in range(3):  # more rows: each replaced document stays, naming its successor
+        for document in lot.documents.filter(status="valid"):
+            document_supersede(document=document, acting_user=staff, reason="again")
+    assert lot.documents.count() == 12
+    assert count(client, url) == small == 5

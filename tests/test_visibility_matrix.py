@@ -25,6 +25,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
+from documents.models import Document
 from listings.models import Handover, Rating, WasteLot
 from tests.factories import log_in
 from tests.visibility_world import OUTSIDERS, ROLES, World, build_world, deal_secrets, leaks
@@ -94,6 +95,27 @@ REVOKE = Target(
 RESET_LINK = Target("an invalid reset link", lambda w: {"uidb64": "MQ", "token": "not-a-token"})
 DEALS_CSV = Target("deals.csv", lambda w: {"table": "deals", "fmt": "csv"})
 MISMATCHES_CSV = Target("mismatches.csv", lambda w: {"table": "mismatches", "fmt": "csv"})
+
+
+# The deal's documents: the download of the award letter, and the public verification page of the certificate.
+def document(kind: str) -> Target:
+    def kwargs(w):
+        found = Document.objects.get(lot=w.lots["deal"], kind=kind, status="valid")
+        return {"reference": w.lots["deal"].reference, "number": found.number}
+
+    return Target(f"the deal's {kind}", kwargs)
+
+
+def verification(kind: str) -> Target:
+    return Target(
+        f"the code of the deal's {kind}",
+        lambda w: {"code": Document.objects.get(lot=w.lots["deal"], kind=kind, status="valid").code},
+    )
+
+
+UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
+# The deal's parties: the plant's people, the winner's, officials and staff.
+DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
 
 CHANGE = Target(
     "the plant's change request",
@@ -221,6 +243,22 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "listings:wanted_withdraw": [(obj("wanted"), POST_ONLY)],
     "listings:staff_handovers": [(NONE, STAFF_ONLY)],
     "listings:catalogue": [(NONE, PUBLIC)],
+    # documents/urls.py: the deal's parties list and download; anyone holding a code verifies it.
+    "documents:lot_documents": [
+        (lot("deal"), DEAL_PARTIES),
+        # before an award: the plant's people, officials and staff see an empty list; no winner exists yet
+        (lot("open"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, official=200, staff=200)),
+        (lot("draft"), DRAFT),
+    ],
+    "documents:download": [
+        (document("award-letter"), DEAL_PARTIES),
+        (document("handover-record"), DEAL_PARTIES),
+        (document("processing-certificate"), DEAL_PARTIES),
+    ],
+    "documents:revoke": [(lot("deal"), POST_ONLY)],
+    "documents:supersede": [(lot("deal"), POST_ONLY)],
+    "documents:verify_lookup": [(NONE, PUBLIC)],
+    "documents:verify": [(verification("processing-certificate"), PUBLIC), (UNKNOWN_CODE, row(404))],
     # dashboard/urls.py: officials and staff see the city, a verified organisation its own figures.
     "dashboard:dashboard": [(NONE, row(200, visitor=LOGIN, unverified=403))],
     "dashboard:export": [
@@ -255,6 +293,9 @@ ADMIN_EXCEPTIONS = {
     "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
     "admin:listings_match_add": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
+    # documents are issued, revoked and replaced by the services only
+    "admin:documents_document_add": ADMIN_READ_ONLY,
+    "admin:documents_document_delete": ADMIN_READ_ONLY,
     **{
         f"admin:members_{model}_{action}": ADMIN_READ_ONLY
         for model in ("organisationchangerequest", "japnaslistupload", "auditentry")
@@ -426,6 +467,7 @@ ONLY_RATERS = "Only the plant and the winning processor rate this deal."
 ONLY_BIDS = "Only the plant that owns this lot sees its bids."
 ONLY_STAFF = "This page is for platform staff."
 ONLY_FOLLOWERS = "Only people of verified processing businesses can follow lots."
+ONLY_STAFF_DOCUMENTS = "Only platform staff revoke or replace documents."
 PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
 
 PICKUP = {
@@ -471,6 +513,16 @@ REFUSED_POSTS = [
         ("unverified", "plant_admin", "plant_member", "other_plant", "official", "staff"),
         ONLY_FOLLOWERS,
     ),
+    *[
+        (
+            name,
+            "deal",
+            {"document": "WX-SP-0000-000000", "reason": "x"},
+            ("plant_admin", "plant_member", "winner", "loser", "official", "other_plant"),
+            ONLY_STAFF_DOCUMENTS,
+        )
+        for name in ("documents:revoke", "documents:supersede")
+    ],
 ]
 
 

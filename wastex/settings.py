@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "members",
     "listings",
     "dashboard",
+    "documents",
 ]
 # Development tools: the demo data (`load_demo`, `demo_code`) and the load benchmark (`bench`, `bench_matching`).
 # The site never needs them; they are installed with DEBUG, or when DEV_APPS=true asks for them.

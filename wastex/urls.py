@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("listings.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]
 
