@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.forms import light_fields
 from listings.models import WasteCategory
 from members.models import Organisation
 from members.selectors import user_membership
@@ -41,6 +42,8 @@ def dashboard(request):
     partial = bool(request.htmx)
     filterset = DashboardFilter(request.GET or None)
     context = {"filter": filterset, "scope": scope, "query": request.GET.urlencode()}
+    if not partial:
+        context["light_fields"] = light_fields(filterset.form)
     status = 200
     if filterset.is_valid():
         selection = filterset.selection()

@@ -30,6 +30,9 @@ DEMO_TOTP_DEVICE_NAME = "Demo authenticator (public secret, demo only)"
 V, U, R = Organisation.Status.VERIFIED, Organisation.Status.UNVERIFIED, Organisation.Status.REJECTED
 PLANT, PROC = Organisation.Kind.PLANT, Organisation.Kind.PROCESSOR
 
+# Plants that chose to show their name to visitors on their open lots (the others keep the default: hidden).
+SHOWN_TO_VISITORS = {"petrokimia-teluk-demo"}
+
 # slug, name, kind, nib, address, city, kecamatan, province, lat, lon, japnas, status
 ORGANISATIONS = [
     (
@@ -269,6 +272,7 @@ def load_demo_members() -> tuple[int, int]:
                 "longitude": Decimal(lon) if lon else None,
                 "japnas_number": japnas,
                 "phone": f"+62 254 {380 + len(organisations):03d} {1000 + len(organisations) * 7:04d}",
+                "show_name_to_visitors": slug in SHOWN_TO_VISITORS,
             },
         )
         organisations[slug] = (organisation, created, status)

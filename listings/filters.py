@@ -12,10 +12,9 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Sqrt
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import light_fields
 from members.choices import Kecamatan
 
 from .models import WasteCategory, WasteLot
@@ -169,28 +168,7 @@ class LotFilter(django_filters.FilterSet):
             self.form.fields[name].widget.choices = self.form.fields[name].choices
 
     def light_fields(self) -> list[dict]:
-        """The form's fields as plain values for one template loop (listings/partials/lot_filters.html), with
-        the same markup as Django's widgets: their templates render each field, and each of its ~80 options,
-        through a template of their own, which took /lots/ 40 % of its time."""
-        fields = []
-        for bound in self.form:
-            widget = bound.field.widget
-            value = bound.value()
-            entry = {"name": bound.html_name, "id": bound.auto_id, "label": bound.label, "errors": bound.errors}
-            if isinstance(widget, forms.Select):
-                chosen = set(widget.format_value(value))
-                entry["options"] = format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>\n',
-                    ((choice, mark_safe(" selected") if str(choice) in chosen else "", label)  # noqa: S308
-                     for choice, label in widget.choices),
-                )  # fmt: skip
-            else:
-                entry["type"] = widget.input_type
-                entry["value"] = widget.format_value(value)
-                entry["attrs"] = list(widget.attrs.items())
-            fields.append(entry)
-        return fields
+        return light_fields(self.form)
 
     @property
     def qs(self):

@@ -6,6 +6,7 @@ award (issue 4's rule); sealed bids stay sealed in every notification."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
@@ -15,7 +16,8 @@ from core.models import OutboxEvent
 from members import notifications
 from members.models import Event, User
 
-from .models import Bid, Match, WasteLot
+from . import selectors
+from .models import Bid, Match, WasteLot, Watch
 
 key_for = notifications.key_for
 
@@ -128,3 +130,39 @@ def warn_lots_closing_soon() -> int:
             )
         warned += 1
     return warned
+
+
+def remind_watchers() -> int:
+    """People who follow an open lot hear once, WATCH_REMINDER_HOURS before it closes, that it closes soon —
+    only while they may still bid on it (a person who left their processor, a lot they may not bid on, a lot no
+    longer open: no reminder). Each reminder is marked on the watch in the transaction that records it in the
+    outbox, and its inbox key is per lot and person: never twice. Returns how many were reminded."""
+    now = timezone.now()
+    due = (
+        Watch.objects.filter(
+            reminded_at__isnull=True,
+            user__is_active=True,
+            lot__status=WasteLot.Status.OPEN,
+            lot__closes_at__gt=now,
+            lot__closes_at__lte=now + timedelta(hours=settings.WATCH_REMINDER_HOURS),
+        )
+        .select_related("user", "lot", "lot__category")
+        .order_by("lot__closes_at", "pk")
+    )
+    reminded = 0
+    for watch in due:
+        lot, person = watch.lot, watch.user
+        if selectors.why_cannot_bid(person, lot) is not None:
+            continue  # left for a later run: a local-first window may still end before the deadline
+        with transaction.atomic():
+            if not Watch.objects.filter(pk=watch.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue  # another run got there first
+            notifications.notify_later(
+                Event.WATCHED_CLOSING,
+                key_for(Event.WATCHED_CLOSING, lot.pk, person.pk),
+                [person.pk],
+                {**lot_params(lot), "closes_at": lot.closes_at.isoformat()},
+                lot.get_absolute_url(),
+            )
+        reminded += 1
+    return reminded

@@ -19,6 +19,7 @@ MESSAGES = {
     Event.LOT_ENDED: _("Lot %(reference)s (%(title)s) ended without an award: %(reason)s"),
     f"{Event.LOT_ENDED}:cancelled": _("Lot %(reference)s (%(title)s) was cancelled: %(reason)s"),
     Event.CLOSING_SOON: _("Lot %(reference)s (%(title)s) closes on %(closes_at)s"),
+    Event.WATCHED_CLOSING: _("Lot %(reference)s (%(title)s), which you follow, closes on %(closes_at)s"),
     Event.LOT_CLOSED: _("Your lot %(reference)s (%(title)s) closed: choose a winner or close it unawarded"),
     Event.PICKUP_RECORDED: _("Pickup of lot %(reference)s (%(title)s) was recorded"),
     Event.PROCESSING_RECORDED: _("Processing of lot %(reference)s (%(title)s) was recorded"),

@@ -22,3 +22,9 @@ def warn_lots_closing_soon() -> int:
 def widen_local_first_matches() -> int:
     """Every five minutes: lots whose local-first window ended are matched against every processor."""
     return matching.widen_local_first_matches()
+
+
+@shared_task
+def remind_watchers() -> int:
+    """Every ten minutes: people who follow a lot hear once, WATCH_REMINDER_HOURS before, that it closes."""
+    return notify.remind_watchers()

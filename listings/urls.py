@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bids, browse, handover, lots, matching
+from .views import bids, browse, handover, lots, matching, watch
 
 app_name = "listings"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("lots/<str:reference>/bid/", bids.bid_submit, name="bid_submit"),
     path("lots/<str:reference>/bid/withdraw/", bids.bid_withdraw, name="bid_withdraw"),
     path("lots/<str:reference>/bids/", bids.lot_bids, name="lot_bids"),
+    path("lots/<str:reference>/watch/", watch.lot_watch, name="lot_watch"),
     path("lots/<str:reference>/unawarded/", bids.lot_unawarded, name="lot_unawarded"),
     path("lots/<str:reference>/pickup/", handover.pickup, name="pickup"),
     path("lots/<str:reference>/processing/", handover.processing, name="processing"),

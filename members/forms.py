@@ -141,8 +141,13 @@ class OrganisationEditForm(OrganisationDetailsForm):
 
     field_order = ORGANISATION_FIELDS
 
+    class Meta(OrganisationDetailsForm.Meta):
+        fields = [*OrganisationDetailsForm.Meta.fields, "show_name_to_visitors"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.kind != Organisation.Kind.PLANT:
+            del self.fields["show_name_to_visitors"]  # only plants have lots that visitors see
         if self.instance.kind not in Organisation.SELF_SERVICE_KINDS:
             del self.fields["kind"]  # authorities and operators are set up by staff
         else:

@@ -49,6 +49,8 @@ DEFAULT_CHANNELS = {
     Event.BID_REJECTED: Channel.EMAIL,
     Event.LOT_ENDED: Channel.EMAIL,
     Event.CLOSING_SOON: Channel.DIGEST,
+    # Asked for by the person (they follow the lot): at once, or it may arrive after the deadline.
+    Event.WATCHED_CLOSING: Channel.EMAIL,
     Event.LOT_CLOSED: Channel.EMAIL,
     Event.LICENCE_EXPIRING: Channel.EMAIL,
     Event.ORGANISATION_DECISION: Channel.EMAIL,

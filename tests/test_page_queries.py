@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from documents.services import document_supersede, documents_generate_missing
 from listings import services
-from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot
+from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot, Watch
 from listings.services import BidOffer
 from members import notifications
 from members.models import Event
@@ -103,11 +104,14 @@ def test_lot_page_of_an_open_lot_for_a_bidder(client, processor_admin, plant):
     other_bidders(lot, 5)
     for _ in range(5):
         LotTransition.objects.create(lot=lot, from_status="open", to_status="open")
-    # 7: the bid form asks for (and loads) the bidder's licences only on a hazardous lot.
-    assert count(client, lot.get_absolute_url()) == small == 7
+    # 8: whether the bidder follows the lot is asked; the bid form loads the bidder's licences only on a
+    # hazardous lot.
+    assert count(client, lot.get_absolute_url()) == small == 8
 
 
-@pytest.mark.parametrize("completed, pinned", [(False, 7), (True, 8)])
+# The award (and, once collected, the handover) is read in a query of its own (listings.selectors.attach_outcome);
+# and whether the winner follows the lot.
+@pytest.mark.parametrize("completed, pinned", [(False, 9), (True, 11)])
 def test_lot_page_of_a_decided_lot_for_the_winner(client, processor_admin, plant, completed, pinned):
     lot = decided(LotFactory(plant=plant), processor_admin.membership.organisation, completed=completed)
     client.force_login(processor_admin)
@@ -130,11 +134,32 @@ def test_bids_page(client, plant_admin, plant):
 
 def test_my_bids(client, processor_admin, plant):
     client.force_login(processor_admin)
-    bid(LotFactory(plant=plant), processor_admin)
+    bid(LotFactory(plant=plant, bidding_mode=WasteLot.BiddingMode.OPEN), processor_admin)
+    Watch.objects.create(user=processor_admin, lot=LotFactory(plant=plant))
     small = count(client, "/my/bids/")
-    for _ in range(10):
-        bid(LotFactory(plant=plant), processor_admin)
-    assert count(client, "/my/bids/") == small == 2
+    for i in range(10):
+        # open and sealed lots, some where another firm offers more (leading or outbid is in the same query)
+        mode = WasteLot.BiddingMode.OPEN if i % 2 else WasteLot.BiddingMode.SEALED
+        lot = LotFactory(plant=plant, bidding_mode=mode)
+        bid(lot, processor_admin)
+        if i % 3 == 0:
+            other_bidders(lot, 1)
+        Watch.objects.create(user=processor_admin, lot=LotFactory(plant=plant))
+    assert count(client, "/my/bids/") == small == 3  # the membership, the bids with their standing, the followed lots
+    page = client.get("/my/bids/").content.decode()
+    assert page.count('data-testid="my-bid-row"') == 11 and page.count('data-testid="watched-lot"') == 11
+
+
+def test_visitor_pages(client, plant):
+    """Visitors (no session): /lots/ and an open lot's page, constant in lots, photos and transitions."""
+    lot = LotFactory(plant=plant)
+    small_list, small_page = count(client, BROWSE), count(client, lot.get_absolute_url())
+    for i in range(20):
+        LotFactory(plant=plant, title=f"Slag {i}")
+    for _ in range(5):
+        LotTransition.objects.create(lot=lot, from_status="open", to_status="open")
+    assert count(client, BROWSE) == small_list == 3  # the categories (filter), the page of lots, their photos
+    assert count(client, lot.get_absolute_url()) == small_page == 3  # the lot, its files, its timeline
 
 
 def test_matches(client, processor_admin, plant):
@@ -176,3 +201,16 @@ def test_my_lots(client, plant_admin, plant):
 def test_catalogue(client, processor_admin):
     client.force_login(processor_admin)
     assert count(client, "/catalogue/") == 3
+
+
+def test_documents_of_a_lot(client, processor_admin, plant, staff):
+    lot = decided(LotFactory(plant=plant), processor_admin.membership.organisation, completed=True)
+    documents_generate_missing(lots=WasteLot.objects.filter(pk=lot.pk))
+    client.force_login(processor_admin)
+    url = f"/lots/{lot.reference}/documents/"
+    small = count(client, url)
+    for _ in range(3):  # more rows: each replaced document stays, naming its successor
+        for document in lot.documents.filter(status="valid"):
+            document_supersede(document=document, acting_user=staff, reason="again")
+    assert lot.documents.count() == 12
+    assert count(client, url) == small == 5

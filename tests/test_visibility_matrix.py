@@ -25,6 +25,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
+from documents.models import Document
 from listings.models import Handover, Rating, WasteLot
 from tests.factories import log_in
 from tests.visibility_world import OUTSIDERS, ROLES, World, build_world, deal_secrets, leaks
@@ -51,6 +52,10 @@ ANY_PLANT = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, other_pla
 VERIFIED_PROCESSORS = row(403, visitor=LOGIN, processor=200, winner=200, loser=200)
 # The plant's people and staff see a draft; to everyone else it does not exist.
 DRAFT = row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)
+# Pages a visitor may open for an open lot: for a draft, they get the 404 everyone else gets.
+DRAFT_HIDDEN = row(404, plant_member=200, plant_admin=200, staff=200)
+# A document has no thumbnail: 404 for those who may see the draft too.
+DRAFT_HIDDEN_FILE = row(404)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,27 @@ RESET_LINK = Target("an invalid reset link", lambda w: {"uidb64": "MQ", "token":
 DEALS_CSV = Target("deals.csv", lambda w: {"table": "deals", "fmt": "csv"})
 MISMATCHES_CSV = Target("mismatches.csv", lambda w: {"table": "mismatches", "fmt": "csv"})
 
+
+# The deal's documents: the download of the award letter, and the public verification page of the certificate.
+def document(kind: str) -> Target:
+    def kwargs(w):
+        found = Document.objects.get(lot=w.lots["deal"], kind=kind, status="valid")
+        return {"reference": w.lots["deal"].reference, "number": found.number}
+
+    return Target(f"the deal's {kind}", kwargs)
+
+
+def verification(kind: str) -> Target:
+    return Target(
+        f"the code of the deal's {kind}",
+        lambda w: {"code": Document.objects.get(lot=w.lots["deal"], kind=kind, status="valid").code},
+    )
+
+
+UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
+# The deal's parties: the plant's people, the winner's, officials and staff.
+DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
+
 CHANGE = Target(
     "the plant's change request",
     lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["change_request"].pk},
@@ -107,6 +133,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     # tests/test_operations.py checks who else is refused.
     "metrics": [(NONE, PUBLIC)],
     "robots_txt": [(NONE, PUBLIC)],
+    "sitemap": [(NONE, PUBLIC)],
     "set_language": [(NONE, row(405))],
     "login": [(NONE, ANONYMOUS_ONLY)],
     "logout": [(NONE, POST_ONLY)],
@@ -156,9 +183,11 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "members:staff_organisation_list": [(NONE, STAFF_ONLY)],
     "members:staff_organisation_review": [(org("unverified"), STAFF_ONLY)],
     # listings/urls.py
-    "listings:lot_list": [(NONE, SIGNED_IN)],
+    # Visitors browse the open lots and open an open lot's page (issue 13); a lot past its deadline or decided
+    # asks them to sign in; a draft does not exist for them.
+    "listings:lot_list": [(NONE, PUBLIC)],
     "listings:lot_create": [(NONE, ANY_PLANT)],
-    "listings:lot_detail": [(lot("open"), SIGNED_IN), (lot("draft"), DRAFT), (lot("deal"), SIGNED_IN)],
+    "listings:lot_detail": [(lot("open"), PUBLIC), (lot("draft"), DRAFT_HIDDEN), (lot("deal"), SIGNED_IN)],
     "listings:lot_edit": [
         (lot("open"), PLANT_PEOPLE),
         (lot("draft"), row(404, visitor=LOGIN, plant_member=200, plant_admin=200, staff=403)),
@@ -171,9 +200,14 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "listings:attachment": [
         (lot_file("open", "photo"), SIGNED_IN),
         (lot_file("open", "document"), SIGNED_IN),
-        (lot_file("draft", "draft_document"), DRAFT),
+        (lot_file("draft", "draft_document"), DRAFT_HIDDEN),
     ],
-    "listings:attachment_thumbnail": [(lot_file("open", "photo"), SIGNED_IN)],
+    # A visitor gets the thumbnails of an open lot's photos (the cards, the page, a link's preview), nothing else.
+    "listings:attachment_thumbnail": [
+        (lot_file("open", "photo"), PUBLIC),
+        (lot_file("deal", "deal_photo"), SIGNED_IN),
+        (lot_file("draft", "draft_document"), DRAFT_HIDDEN_FILE),
+    ],
     "listings:attachment_delete": [(lot_file("open", "photo"), POST_ONLY)],
     "listings:bid_submit": [(lot("open"), POST_ONLY)],
     "listings:bid_withdraw": [(lot("open"), POST_ONLY)],
@@ -184,6 +218,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("draft"), DRAFT),
     ],
     "listings:lot_unawarded": [(lot("deal"), POST_ONLY)],
+    "listings:lot_watch": [(lot("open"), POST_ONLY)],
     "listings:pickup": [(lot("deal"), POST_ONLY)],
     "listings:processing": [(lot("deal"), POST_ONLY)],
     # The proof of processing: the deal's parties only (the plant, the winner, staff, officials).
@@ -208,6 +243,22 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "listings:wanted_withdraw": [(obj("wanted"), POST_ONLY)],
     "listings:staff_handovers": [(NONE, STAFF_ONLY)],
     "listings:catalogue": [(NONE, PUBLIC)],
+    # documents/urls.py: the deal's parties list and download; anyone holding a code verifies it.
+    "documents:lot_documents": [
+        (lot("deal"), DEAL_PARTIES),
+        # before an award: the plant's people, officials and staff see an empty list; no winner exists yet
+        (lot("open"), row(403, visitor=LOGIN, plant_member=200, plant_admin=200, official=200, staff=200)),
+        (lot("draft"), DRAFT),
+    ],
+    "documents:download": [
+        (document("award-letter"), DEAL_PARTIES),
+        (document("handover-record"), DEAL_PARTIES),
+        (document("processing-certificate"), DEAL_PARTIES),
+    ],
+    "documents:revoke": [(lot("deal"), POST_ONLY)],
+    "documents:supersede": [(lot("deal"), POST_ONLY)],
+    "documents:verify_lookup": [(NONE, PUBLIC)],
+    "documents:verify": [(verification("processing-certificate"), PUBLIC), (UNKNOWN_CODE, row(404))],
     # dashboard/urls.py: officials and staff see the city, a verified organisation its own figures.
     "dashboard:dashboard": [(NONE, row(200, visitor=LOGIN, unverified=403))],
     "dashboard:export": [
@@ -242,6 +293,9 @@ ADMIN_EXCEPTIONS = {
     "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
     "admin:listings_match_add": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
+    # documents are issued, revoked and replaced by the services only
+    "admin:documents_document_add": ADMIN_READ_ONLY,
+    "admin:documents_document_delete": ADMIN_READ_ONLY,
     **{
         f"admin:members_{model}_{action}": ADMIN_READ_ONLY
         for model in ("organisationchangerequest", "japnaslistupload", "auditentry")
@@ -412,6 +466,8 @@ ONLY_PROCESSING = "Only the winning processor records the processing."
 ONLY_RATERS = "Only the plant and the winning processor rate this deal."
 ONLY_BIDS = "Only the plant that owns this lot sees its bids."
 ONLY_STAFF = "This page is for platform staff."
+ONLY_FOLLOWERS = "Only people of verified processing businesses can follow lots."
+ONLY_STAFF_DOCUMENTS = "Only platform staff revoke or replace documents."
 PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
 
 PICKUP = {
@@ -450,6 +506,23 @@ REFUSED_POSTS = [
         ONLY_PLANT,
     ),
     ("listings:lot_close", "open", {}, ("winner", "loser", "official", "staff", "other_plant"), ONLY_PLANT),
+    (
+        "listings:lot_watch",
+        "open",
+        {"follow": "1"},
+        ("unverified", "plant_admin", "plant_member", "other_plant", "official", "staff"),
+        ONLY_FOLLOWERS,
+    ),
+    *[
+        (
+            name,
+            "deal",
+            {"document": "WX-SP-0000-000000", "reason": "x"},
+            ("plant_admin", "plant_member", "winner", "loser", "official", "other_plant"),
+            ONLY_STAFF_DOCUMENTS,
+        )
+        for name in ("documents:revoke", "documents:supersede")
+    ],
 ]
 
 

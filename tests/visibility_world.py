@@ -179,6 +179,7 @@ def _build(world: World, stage: str) -> None:
 
     deal = LotFactory(plant=orgs["plant"], title="Slag baja kesepakatan", bidding_mode="open", quantity=Decimal("5000"))
     lots["deal"] = deal
+    world.objects["deal_photo"] = _attach(deal, people["plant_admin"], photo=True)
     pickup_day = timezone.localdate() + timedelta(days=1)
     bids = {}
     for role, price in (("loser", LOSING_PRICE), ("winner", WINNING_PRICE)):
@@ -285,6 +286,19 @@ def deal_secrets(world: World) -> dict[str, tuple[str, ...]]:
     }
 
 
+# The public verification page of a document (`/verify/<code>/`): whoever holds the paper (its QR code, its
+# 32-character random code) reads what the paper states — the parties, the manifest, the carrier, the vehicle
+# and the weights — and nothing more: never the people, the award's note, the licence, a price or a rating.
+DOCUMENT_PAGES = {"documents:verify"}
+ON_THE_DOCUMENT = (
+    WINNER_ORGANISATION_SECRET,
+    "the carrier",
+    "the vehicle",
+    "the manifest number",
+    "the weight out",
+    "the weight in",
+)
+
 # Pages of public aggregates (tonnes processed in the last twelve months): with one deal in the world its weight
 # is the total, shown without a name.
 AGGREGATE_PAGES = {"landing"}
@@ -301,6 +315,8 @@ def leaks(body: str, secrets: dict[str, tuple[str, ...]], *, key: str = "", requ
         if key in ORGANISATION_LISTINGS and what == WINNER_ORGANISATION_SECRET:
             continue
         if key in AGGREGATE_PAGES and what in WEIGHTS:
+            continue
+        if key in DOCUMENT_PAGES and what in ON_THE_DOCUMENT:
             continue
         found += [f"{what} ({text!r})" for text in texts if text in body]
     return found

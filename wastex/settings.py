@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
     "django_htmx",
     "django_ratelimit",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "members",
     "listings",
     "dashboard",
+    "documents",
 ]
 # Development tools: the demo data (`load_demo`, `demo_code`) and the load benchmark (`bench`, `bench_matching`).
 # The site never needs them; they are installed with DEBUG, or when DEV_APPS=true asks for them.
@@ -286,7 +288,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "warn-lots-closing-soon": {"task": "listings.tasks.warn_lots_closing_soon", "schedule": 60 * 10},
     "widen-local-first-matches": {"task": "listings.tasks.widen_local_first_matches", "schedule": 60 * 5},
+    "remind-watchers": {"task": "listings.tasks.remind_watchers", "schedule": 60 * 10},
 }
+# How long before a followed lot closes its followers are reminded (once), in hours.
+WATCH_REMINDER_HOURS = env.int("WATCH_REMINDER_HOURS", default=24)
 # First retry of a failed e-mail (core.mail) after this many seconds, doubling each time (6 tries at most).
 NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", default=60)
 

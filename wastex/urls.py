@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
@@ -11,6 +12,7 @@ from core.metrics import metrics_view
 from members.forms import PasswordResetForm
 
 from . import health, views
+from .sitemaps import SITEMAPS
 
 # Doors a bot would hammer get a rate limit per address (429 with a reason past it).
 login_view = method_decorator(ratelimit(key="ip", rate="20/m", method="POST", block=True), name="post")(
@@ -29,6 +31,7 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz_ready"),
     path("metrics", metrics_view, name="metrics"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", login_not_required(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path(
         "accounts/login/",
@@ -44,6 +47,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("listings.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -61,13 +62,32 @@ def set_language(request):
     return response
 
 
-ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\nDisallow: /accounts/\nDisallow: /staff/\nDisallow: /my/\n"
+# Crawlers may read the public pages — the landing page, open lots, the catalogue, log-in and sign-up — and
+# are kept out of members' and staff pages (which would only send them to the log-in page) and account links.
+ROBOTS_TXT = (
+    "User-agent: *\n"
+    "Disallow: /admin/\n"
+    "Disallow: /staff/\n"
+    "Disallow: /my/\n"
+    "Disallow: /notifications/\n"
+    "Disallow: /accounts/password_reset/\n"
+    "Disallow: /accounts/reset/\n"
+    "Disallow: /accounts/invite/\n"
+    "Disallow: /accounts/signup/confirm/\n"
+    "Disallow: /accounts/profile/\n"
+    "Disallow: /lots/*/files/\n"
+    "Allow: /lots/*/files/*/thumbnail/\n"
+    "\n"
+    "Sitemap: {sitemap}\n"
+)
 
 
 @login_not_required
 def robots_txt(request):
-    """Touches no database: also the framework's floor in `make bench`."""
-    return HttpResponse(ROBOTS_TXT, content_type="text/plain")
+    """Touches no database and no session: also the framework's floor in `make bench`."""
+    return HttpResponse(
+        ROBOTS_TXT.format(sitemap=request.build_absolute_uri(reverse("sitemap"))), content_type="text/plain"
+    )
 
 
 @login_not_required

@@ -13,6 +13,7 @@ from .lots import (
     attachment_path,
 )
 from .matching import Capability, Match, SavedSearch, WantedNotice, WantedNoticeQuerySet
+from .watch import Watch
 
 __all__ = [
     "LOT_TRANSITIONS",
@@ -36,6 +37,7 @@ __all__ = [
     "WasteCategory",
     "WasteLot",
     "WasteLotQuerySet",
+    "Watch",
     "attachment_path",
     "handover_path",
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
+from core.choices import ChoiceLabels
 from members.models import Organisation
 
 from .catalogue import Route
@@ -20,7 +21,7 @@ class BidQuerySet(models.QuerySet):
         return self.filter(status=Bid.Status.LIVE)
 
 
-class Bid(models.Model):
+class Bid(ChoiceLabels, models.Model):
     """A processor's offer for a lot. Prices are whole rupiah per unit, signed like the reserve price."""
 
     class Status(models.TextChoices):
@@ -99,7 +100,7 @@ class Bid(models.Model):
         return Decimal(self.price_per_unit) * self.quantity
 
 
-class BidRevision(models.Model):
+class BidRevision(ChoiceLabels, models.Model):
     """Every version of a bid as it was placed or revised: the history a revision keeps."""
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("bid"))
@@ -141,7 +142,7 @@ class BidRevision(models.Model):
         return f"{self.bid} r{self.number}"
 
 
-class Award(models.Model):
+class Award(ChoiceLabels, models.Model):
     """The plant's choice of a bid, with its reason when it is not the best price (the audit trail)."""
 
     class Reason(models.TextChoices):

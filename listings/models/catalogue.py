@@ -6,8 +6,10 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
 
-class CatalogueSource(models.Model):
+
+class CatalogueSource(ChoiceLabels, models.Model):
     """Where a waste code or a CO2e factor comes from, with how far it has been checked."""
 
     key = models.SlugField(_("key"), max_length=40, unique=True)
@@ -26,7 +28,7 @@ class CatalogueSource(models.Model):
         return reverse("listings:catalogue") + f"#source-{self.key}"
 
 
-class WasteCategory(models.Model):
+class WasteCategory(ChoiceLabels, models.Model):
     class Group(models.TextChoices):
         METALS = "metals", _("Metals")
         SLAGS_AND_ASHES = "slags-and-ashes", _("Slags and ashes")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import MAX_QUANTITY, quantity_validators
+from core.choices import ChoiceLabels
 from members.models import Organisation
 
 from .catalogue import Route
@@ -21,7 +22,7 @@ def handover_path(instance, filename):
     return f"handover/{instance.lot.reference}/{secrets.token_urlsafe(16)}.{filename.rsplit('.', 1)[-1]}"
 
 
-class Handover(models.Model):
+class Handover(ChoiceLabels, models.Model):
     """Pickup (manifest, carrier, weight out) and processing (weight in, route, proof) of an awarded lot."""
 
     MISMATCH_TOLERANCE = Decimal("0.02")
@@ -113,7 +114,7 @@ class Handover(models.Model):
         return ratio is not None and ratio > self.MISMATCH_TOLERANCE
 
 
-class Rating(models.Model):
+class Rating(ChoiceLabels, models.Model):
     """After completion each side rates the other once: 1 to 5 and a comment."""
 
     lot = models.ForeignKey(WasteLot, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("lot"))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
+from core.choices import ChoiceLabels
 from core.geo import both_or_neither, coordinate_fields
 from members.choices import Kecamatan
 from members.models import Organisation
@@ -19,7 +20,7 @@ from members.models import Organisation
 from .catalogue import WasteCategory
 
 
-class LotReferenceCounter(models.Model):
+class LotReferenceCounter(ChoiceLabels, models.Model):
     """The last lot number of a year: references are WX-<year>-<number>, gap-free per year, race-free."""
 
     year = models.PositiveIntegerField(primary_key=True)
@@ -48,7 +49,7 @@ class WasteLotQuerySet(models.QuerySet):
         return self.filter(~private | Q(plant_id=membership.organisation_id))
 
 
-class WasteLot(models.Model):
+class WasteLot(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         OPEN = "open", _("Open for bids")
@@ -268,7 +269,7 @@ LOT_TRANSITIONS = {
 }
 
 
-class LotTransition(models.Model):
+class LotTransition(ChoiceLabels, models.Model):
     """The lot's timeline: every status change, who made it, when, and why."""
 
     lot = models.ForeignKey(WasteLot, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("lot"))
@@ -300,7 +301,7 @@ def attachment_path(instance, filename):
     return f"lots/{instance.lot.reference}/{secrets.token_urlsafe(16)}.{filename.rsplit('.', 1)[-1]}"
 
 
-class LotAttachment(models.Model):
+class LotAttachment(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         PHOTO = "photo", _("Photo")
         DOCUMENT = "document", _("Document (PDF)")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import MAX_PRICE, MAX_QUANTITY, price_validators, quantity_validators
+from core.choices import ChoiceLabels
 from core.geo import coordinate_fields
 from members.choices import Kecamatan
 from members.models import Organisation
@@ -18,7 +19,7 @@ from .catalogue import Route, WasteCategory
 from .lots import WasteLot
 
 
-class Capability(models.Model):
+class Capability(ChoiceLabels, models.Model):
     """A processor takes a category of waste, by a route, up to a capacity, within a radius of its facility."""
 
     organisation = models.ForeignKey(
@@ -66,7 +67,7 @@ class WantedNoticeQuerySet(models.QuerySet):
         return self.filter(is_active=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
 
 
-class WantedNotice(models.Model):
+class WantedNotice(ChoiceLabels, models.Model):
     """The other side of the market: a processor says what it wants; plants can answer with a lot."""
 
     organisation = models.ForeignKey(
@@ -131,7 +132,7 @@ class WantedNotice(models.Model):
         return reverse("listings:wanted_detail", kwargs={"pk": self.pk})
 
 
-class SavedSearch(models.Model):
+class SavedSearch(ChoiceLabels, models.Model):
     """A browse search someone asked to be alerted about. The filters are kept as the query string of
     /lots/ and, for matching in SQL, as columns (terms are the search words, lower case)."""
 
@@ -171,7 +172,7 @@ class SavedSearch(models.Model):
         return reverse("listings:lot_list") + (f"?{self.query}" if self.query else "")
 
 
-class Match(models.Model):
+class Match(ChoiceLabels, models.Model):
     """A published lot fits a processor: found by the match task, scored, explained."""
 
     lot = models.ForeignKey(WasteLot, on_delete=models.CASCADE, related_name="matches", verbose_name=_("lot"))

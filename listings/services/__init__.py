@@ -27,3 +27,4 @@ from .lots import (  # noqa: F401
     lot_transition,
     lot_update,
 )
+from .watch import lot_follow, lot_unfollow  # noqa: F401

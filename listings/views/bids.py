@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from ..models import WasteLot
 from .browse import render_lot
 
 BIDS_PAGE_SIZE = 50
+WATCHED_SHOWN = 50
 
 
 @require_POST
@@ -190,4 +192,10 @@ def my_bids(request):
     if organisation is None or organisation.kind != organisation.Kind.PROCESSOR:
         raise PermissionDenied(_("“My bids” is for people of processing businesses."))
     page = offset_page(request, selectors.bids_of_organisation(organisation))
-    return render(request, "listings/my_bids.html", {**page, "bids": page["items"]})
+    # The lots this person follows (the watchlist), beside the bids: one query, at most WATCHED_SHOWN rows.
+    watched = list(selectors.watched_lots(request.user)[:WATCHED_SHOWN])
+    return render(
+        request,
+        "listings/my_bids.html",
+        {**page, "bids": page["items"], "watched": watched, "watch_reminder_hours": settings.WATCH_REMINDER_HOURS},
+    )

@@ -1,6 +1,7 @@
 """Browse the open lots, the lot page (with what this person may do on it now), and the waste catalogue."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -11,9 +12,12 @@ from .. import selectors, services
 from ..cards import with_cards
 from ..filters import LotFilter
 from ..forms import BidForm, CancelForm, PickupForm, ProcessingForm, RatingForm
+from ..meta import lot_meta
 from ..models import CatalogueSource, LotAttachment, WasteCategory, WasteLot
+from .watch import watch_context
 
 
+@login_not_required
 def lot_list(request):
     """Browse open lots: filters in the URL, htmx updates, no full COUNT (one row more tells if a next page
     exists)."""
@@ -40,7 +44,15 @@ def lot_list(request):
     return render(request, template, context)
 
 
+@login_not_required
 def lot_detail(request, reference):
+    if not request.user.is_authenticated:
+        # Visitors see an open lot (to find it and share it); drafts do not exist for them, and a lot past its
+        # deadline or decided asks them to sign in: what became of it is for members.
+        lot = selectors.lot_for_visitor(reference)
+        if not selectors.visitor_may_see(lot):
+            return redirect_to_login(request.get_full_path())
+        return render_lot(request, lot)
     lot = selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)
     if lot.is_past_deadline:
         # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
@@ -51,6 +63,8 @@ def lot_detail(request, reference):
 def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form=None, rating_form=None, status=200):
     """The lot page, with what this person may do on it now (forms bound when a POST came back invalid)."""
     attachments = list(lot.attachments.all())
+    photos = [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO]
+    visitor = not request.user.is_authenticated
     organisation = organisation_of(request.user)
     can_manage = selectors.can_manage_lot(request.user, lot)
     mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
@@ -68,8 +82,13 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
     ended_at, closed_early = _bidding_ended(lot, timeline)
     context = {
         "lot": lot,
-        "photos": [a for a in attachments if a.kind == LotAttachment.Kind.PHOTO],
-        "documents": [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
+        "photos": photos,
+        # Documents (lab reports, safety data sheets) are for members: visitors are asked to sign in.
+        "documents": [] if visitor else [a for a in attachments if a.kind == LotAttachment.Kind.DOCUMENT],
+        "visitor": visitor,
+        "shows_plant": selectors.shows_plant_name(request.user, lot),
+        "meta": lot_meta(request, lot, photos),
+        **watch_context(request.user, lot),
         "timeline": timeline,
         "bidding_ended_at": ended_at,
         "closed_early": closed_early,
@@ -82,7 +101,9 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "my_bid": mine,
         "bid_form": bid_form
         or (BidForm(lot=lot, organisation=organisation, initial=_bid_initial(mine)) if not why_not else None),
-        "best_price": selectors.best_live_price(lot) if lot.bidding_mode == WasteLot.BiddingMode.OPEN else None,
+        "best_price": selectors.best_live_price(lot)
+        if lot.bidding_mode == WasteLot.BiddingMode.OPEN and not visitor
+        else None,
         "bid_count": lot.bids.live().count() if can_manage and lot.status == WasteLot.Status.OPEN else None,
         "award": award,
         "is_winner": winner,

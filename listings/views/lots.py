@@ -1,6 +1,8 @@
 """The plant's side of a lot: create and edit it with its files, publish, close early, cancel; "My lots"."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -156,12 +158,27 @@ def _serve(attachment: LotAttachment, field: str):
     )
 
 
+@login_not_required
 def attachment(request, reference, pk):
+    """A lot's file, for those who may see the lot. Visitors are asked to sign in (documents and full-size
+    photos are for members); a draft's file does not exist for them."""
+    if not request.user.is_authenticated:
+        selectors.lot_for_visitor(reference)  # 404 for a draft, as for everyone who may not see it
+        return redirect_to_login(request.get_full_path())
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
     return _serve(get_object_or_404(LotAttachment, pk=pk, lot=lot), "file")
 
 
+@login_not_required
 def attachment_thumbnail(request, reference, pk):
+    """A photo's thumbnail. Visitors get the thumbnails of an open lot's photos (what /lots/, the lot page and a
+    shared link's preview show), never a document's, nor anything of a lot that is not open."""
+    if not request.user.is_authenticated:
+        lot = selectors.lot_for_visitor(reference)
+        if not selectors.visitor_may_see(lot):
+            return redirect_to_login(request.get_full_path())
+        photo = get_object_or_404(LotAttachment, pk=pk, lot=lot, kind=LotAttachment.Kind.PHOTO)
+        return _serve(photo, "thumbnail")
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
     return _serve(get_object_or_404(LotAttachment, pk=pk, lot=lot), "thumbnail")
 

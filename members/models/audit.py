@@ -6,10 +6,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 from .organisations import VERIFIED_FIELDS, Organisation, display_value
 
 
-class AuditEntry(models.Model):
+class AuditEntry(ChoiceLabels, models.Model):
     """One row per staff action or decision: who, when, what, why. Written by the service that acts, in the
     same transaction; read on /staff/audit/ (filtered and exported). Never changed afterwards."""
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 from .organisations import VERIFIED_FIELDS, Organisation, display_value
 
 
@@ -20,7 +22,7 @@ class ChangeRequestQuerySet(models.QuerySet):
         return self.filter(status=OrganisationChangeRequest.Status.PENDING)
 
 
-class OrganisationChangeRequest(models.Model):
+class OrganisationChangeRequest(ChoiceLabels, models.Model):
     """A verified organisation's admin asks to change what staff verified (VERIFIED_FIELDS). Nothing applies
     until staff approve: the organisation's row keeps its verified values meanwhile. Kept after the decision,
     with who decided and why: the organisation's history of its claims."""
@@ -92,7 +94,7 @@ class OrganisationChangeRequest(models.Model):
         return result
 
 
-class JapnasListUpload(models.Model):
+class JapnasListUpload(ChoiceLabels, models.Model):
     """One upload of Japnas's member list by staff: the list in force is the latest one's JapnasMember rows."""
 
     filename = models.CharField(_("file"), max_length=200)
@@ -111,7 +113,7 @@ class JapnasListUpload(models.Model):
         return f"{self.filename} ({self.member_count})"
 
 
-class JapnasMember(models.Model):
+class JapnasMember(ChoiceLabels, models.Model):
     """A member on Japnas's list as staff last uploaded it: what a Japnas number is checked against."""
 
     number = models.CharField(_("Japnas membership number"), max_length=40, unique=True)

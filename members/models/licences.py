@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 from .organisations import Organisation
 
 
@@ -28,7 +30,7 @@ class LicenceQuerySet(models.QuerySet):
         return self.verified().filter(valid_until__gte=today, valid_until__lte=today + timedelta(days=days))
 
 
-class Licence(models.Model):
+class Licence(ChoiceLabels, models.Model):
     """A permit a processor holds, e.g. the technical approval (Persetujuan Teknis) PP 22/2021 requires for B3
     waste. Checked by staff; a bid on a hazardous lot needs one that covers the category on the pickup date."""
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 
 class Event(models.TextChoices):
     NEW_MATCH = "new_match", _("A new lot matches my organisation")
@@ -15,6 +17,7 @@ class Event(models.TextChoices):
     BID_REJECTED = "bid_rejected", _("My bid was not chosen")
     LOT_ENDED = "lot_ended", _("A lot I bid on was cancelled or closed without an award")
     CLOSING_SOON = "closing_soon", _("A lot closes within 24 hours")
+    WATCHED_CLOSING = "watched_closing", _("A lot I follow closes soon")
     LOT_CLOSED = "lot_closed", _("My lot closed: choose a winner")
     LICENCE_EXPIRING = "licence_expiring", _("A licence of my organisation expires soon")
     ORGANISATION_DECISION = "organisation_decision", _("My organisation was verified or rejected")
@@ -28,7 +31,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One person's inbox item. (recipient, key) is unique: a retried or repeated event never doubles it."""
 
     class Email(models.TextChoices):
@@ -78,7 +81,7 @@ class Notification(models.Model):
         return f"{self.recipient}: {self.key}"
 
 
-class NotificationPreference(models.Model):
+class NotificationPreference(ChoiceLabels, models.Model):
     class Channel(models.TextChoices):
         IN_APP = "in_app", _("In the app only")
         EMAIL = "email", _("E-mail at once")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
 from core.geo import coordinate_constraints, coordinate_fields
 
 from ..choices import Kecamatan, Province
@@ -30,7 +31,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(verification_status=Organisation.Status.UNVERIFIED)
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         PLANT = "plant", _("Industrial plant")
         PROCESSOR = "processor", _("Processing business")
@@ -75,6 +76,16 @@ class Organisation(models.Model):
         help_text=_("Only for members of Jaringan Pengusaha Nasional (Japnas)."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # A plant may show its name to visitors (people not signed in) on its open lots; signed-in people always see
+    # it. Off until the plant's admins choose otherwise: a plant may not want its waste streams tied to it publicly.
+    show_name_to_visitors = models.BooleanField(
+        _("show our name to visitors"),
+        default=False,
+        help_text=_(
+            "Visitors who are not signed in see your open lots without your name unless you tick this. "
+            "Signed-in members always see it."
+        ),
+    )
     verification_status = models.CharField(
         _("verification status"), max_length=16, choices=Status.choices, default=Status.UNVERIFIED
     )
@@ -119,7 +130,7 @@ ORGANISATION_TRANSITIONS = {
 }
 
 
-class VerificationEvent(models.Model):
+class VerificationEvent(ChoiceLabels, models.Model):
     """One row per change of an organisation's verification status: the audit trail staff and members see."""
 
     organisation = models.ForeignKey(

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabels
+
 from .organisations import Organisation
 
 
@@ -81,7 +83,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", _("Administrator")
         MEMBER = "member", _("Member")
@@ -118,7 +120,7 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(accepted_at__isnull=True, created_at__lte=cutoff)
 
 
-class Invitation(models.Model):
+class Invitation(ChoiceLabels, models.Model):
     """An organisation admin's invitation to a colleague. The link carries a signed id, not a stored secret."""
 
     SIGNING_SALT = "wastex.members.invitation"
@@ -167,7 +169,7 @@ class Invitation(models.Model):
         return reverse("members:invitation_accept", kwargs={"token": self.token})
 
 
-class PendingSignup(models.Model):
+class PendingSignup(ChoiceLabels, models.Model):
     """A sign-up waiting for its e-mail address to be confirmed; the account is created only then.
 
     Sign-up answers the same whether or not the address already has an account (nobody learns who is

@@ -19,6 +19,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
+from documents.models import Document
 from listings.models import WasteLot
 from listings.selectors import bids_are_open_to_plant
 from members.models import Membership
@@ -64,12 +65,20 @@ TOO_WIDE = """() => [...document.querySelectorAll("body *")]
 
 def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
     """Who opens which key page (a visitor: None)."""
+    # The demo's deals were given their documents by the outbox when the demo data was committed.
+    certificate = Document.objects.filter(kind="processing-certificate").order_by("pk").first()
+    assert certificate is not None, "the demo's completed deals have their certificates"
     return {
         "": [
             ("landing", "/"),
             ("login", "/accounts/login/"),
             ("signup", "/accounts/signup/"),
             ("catalogue", "/catalogue/"),
+            # Visitors browse the open lots and open one (issue 13)
+            ("lots-visitor", "/lots/"),
+            ("lot-visitor", lot.get_absolute_url()),
+            ("verify-lookup", "/verify/"),
+            ("verify", certificate.get_verify_url()),
         ],
         "processor@demo.test": [
             ("lots", "/lots/"),
@@ -78,7 +87,10 @@ def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
             ("notifications", "/notifications/"),
         ],
         "plant@demo.test": [("lot-new", "/lots/new/"), *_award_pages()],
-        "official@demo.test": [("dashboard", "/dashboard/")],
+        "official@demo.test": [
+            ("dashboard", "/dashboard/"),
+            ("documents", f"/lots/{certificate.lot.reference}/documents/"),
+        ],
     }
 
 

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.forms import light_fields
 from listings import selectors
 from listings.filters import LotFilter
 from tests.factories import LotFactory, category
@@ -38,6 +39,29 @@ def test_filters_print_what_djangos_widgets_print(query, language):
     assert normal(light) == normal(django)
     if "abc" in query:
         assert 'aria-invalid="true"' in light and "selected>" in light
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "period=year&start=2025-01-01&category=steel-slag", "period=custom&start=2025-13-01&end=x&group=nonsense"],
+)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_dashboard_filters_print_what_djangos_widgets_print(query, language):
+    from dashboard.filters import DashboardFilter
+
+    category("steel-slag")
+    with translation.override(language):
+        filterset = DashboardFilter(QueryDict(query) or None)
+        filterset.is_valid()
+        django = "".join(
+            f'<div class="col-6 col-md-4 col-xl-2">{field.as_field_group()}</div>' for field in filterset.form
+        )
+        light = render_to_string(
+            "forms/light_fields.html", {"fields": light_fields(filterset.form), "wrap": "col-6 col-md-4 col-xl-2"}
+        )
+    assert normal(light) == normal(django)
+    if "2025-13-01" in query:
+        assert 'aria-invalid="true"' in light
 
 
 def test_a_card_shows_the_lots_values(client, processor_admin, plant):
@@ -74,3 +98,12 @@ def test_a_category_outside_the_chosen_group_shows_nothing_without_asking_the_da
     with django_assert_max_num_queries(4):  # no query for lots or photos; the session, the person, the categories
         body = client.get("/lots/?category=steel-slag&group=plastics").content.decode()
     assert 'data-testid="lot-card"' not in body and 'data-testid="empty"' in body
+
+
+@pytest.mark.parametrize("reference", ["WX-2026-00042", "LOT 7-ä~x"])
+def test_a_cards_link_is_the_lots_own_url(reference, plant):
+    from listings.cards import with_cards
+
+    lot = LotFactory(plant=plant, reference=reference)
+    (card_lot,) = with_cards([lot])
+    assert card_lot.card["url"] == lot.get_absolute_url()

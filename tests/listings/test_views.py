@@ -144,9 +144,10 @@ def test_who_may_not_post(client, request, who):
 
 
 def test_anonymous_is_sent_to_login(client):
-    for url in (NEW, BROWSE, reverse("listings:my_lots")):
+    for url in (NEW, reverse("listings:my_lots"), reverse("listings:my_bids")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert client.get(BROWSE).status_code == 200  # visitors browse the open lots (tests/listings/test_visitors.py)
 
 
 def test_drafts_and_cancelled_lots_are_private(client, plant, plant_admin, processor_admin, staff):
@@ -175,7 +176,8 @@ def test_documents_of_a_cancelled_lot_are_not_downloadable_by_others(client, pla
     client.force_login(processor_admin)
     assert client.get(document.get_absolute_url()).status_code == 404
     client.logout()
-    assert client.get(document.get_absolute_url()).status_code == 302
+    # A visitor: the cancelled lot does not exist for them either.
+    assert client.get(document.get_absolute_url()).status_code == 404
 
 
 def test_files_are_served_with_safe_headers(client, plant_admin):
