@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -17,6 +18,12 @@ from tests.factories import PASSWORD, LotFactory, OrganisationFactory, member_of
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844}
+
+
+def axe_violations(page: Page) -> list[str]:
+    return [f"{v['id']}: {v['help']}" for v in Axe().run(page).response["violations"]]
+
+
 FOCUSED_SUMMARY = "() => document.activeElement && document.activeElement.hasAttribute('data-error-summary')"
 
 
@@ -96,6 +103,7 @@ def test_bid_form_shows_every_error_in_one_round(page: Page, live_server, settin
     for field in ("price_per_unit", "quantity", "route"):
         expect(page.locator(f"#id_{field}_errors")).to_be_visible()
     expect(page.locator("#id_quantity_errors")).to_contain_text("more than the lot's 120 t")
+    assert axe_violations(page) == []  # the page with its errors stays accessible
 
     # Corrected in one go, the bid is placed.
     form.locator("[name=price_per_unit]").fill("-12000")
@@ -140,6 +148,7 @@ def test_award_with_confirmation_on_a_phone(page: Page, live_server, setting):
     expect(confirm).to_contain_text("100\u00a0t")
     expect(confirm).to_contain_text("plant pays Rp 1,200,000")
     expect(page.locator("[data-testid=award-form] [name=reason]")).to_have_value("")
+    assert axe_violations(page) == []
     page.locator("[data-testid=confirm-award]").click()
     expect(page.locator("[data-testid=error-summary]")).to_contain_text("not the best price")
     page.wait_for_function(FOCUSED_SUMMARY, timeout=5000)  # forms.js runs once the page is parsed
@@ -168,6 +177,7 @@ def test_lot_form_error_summary_takes_the_focus(page: Page, live_server, setting
     expect(summary).to_be_visible()
     page.wait_for_function(FOCUSED_SUMMARY, timeout=5000)  # forms.js runs once the page is parsed
     expect(recurring).to_be_visible()  # recurring was chosen: its fields and their errors stay in view
+    assert axe_violations(page) == []
     expect(summary.locator("a[href='#id_frequency']")).to_be_visible()
     summary.locator("a[href='#id_quantity']").click()
     expect(page.locator("#id_quantity")).to_be_focused()
