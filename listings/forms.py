@@ -19,7 +19,7 @@ from members.forms import CoordinateField
 from members.models import Licence
 
 from .models import Award, Capability, Route, WantedNotice, WasteCategory, WasteLot
-from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE, BidOffer
+from .services import MAX_ATTACHMENTS_PER_LOT, MAX_BYTES_PER_LOT, OPEN_LOT_EDITABLE, BidOffer, offer_errors
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -194,6 +194,10 @@ class CancelForm(forms.Form):
 
 
 class BidForm(forms.Form):
+    """A bid, judged whole: every field's error in one round — the form's own (a price that is not a number) and
+    the lot's rules (more than the lot, a date outside its availability, a licence that does not cover it), the
+    same rules the service applies again under the lot's row lock."""
+
     price_per_unit = LocalizedIntegerField(
         label=_("Price per unit (Rp)"),
         min_value=-MAX_PRICE,
@@ -211,27 +215,59 @@ class BidForm(forms.Form):
         error_messages=quantity_error_messages(),
     )
     pickup_date = forms.DateField(label=_("Proposed pickup date"), widget=DateInput())
-    route = forms.ChoiceField(label=_("Processing route"), choices=Route.choices)
+    # No route is chosen for the bidder: the first one (reuse, the best on the hierarchy) was too easy to keep.
+    route = forms.ChoiceField(
+        label=_("Processing route"),
+        choices=[("", _("Choose a route…")), *Route.choices],
+        error_messages={"required": _("Choose a processing route.")},
+    )
     licence = forms.ModelChoiceField(label=_("Licence"), queryset=Licence.objects.none(), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, lot, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.lot = lot
+        self.organisation = organisation
         self.fields["quantity"].initial = lot.quantity
         self.fields["quantity"].help_text = _("Up to %(q)s %(unit)s.") % {
             "q": format_quantity(lot.quantity),
             "unit": lot.get_unit_display(),
         }
         self.fields["pickup_date"].initial = max(lot.available_from, timezone.localdate())
-        self.fields["licence"].queryset = (
-            Licence.objects.filter(organisation=organisation).prefetch_related("categories")
-            if organisation
-            else Licence.objects.none()
-        )
         if lot.is_hazardous:
+            self.fields["licence"].queryset = (
+                Licence.objects.filter(organisation=organisation).prefetch_related("categories")
+                if organisation
+                else Licence.objects.none()
+            )
             self.fields["licence"].required = True
+            self.fields["licence"].empty_label = _("Choose a licence…")
+            self.fields["licence"].error_messages["required"] = _(
+                "A hazardous (B3) lot needs a licence that covers it."
+            )
             self.fields["licence"].help_text = _("Hazardous (B3) waste: a verified licence that covers it.")
+        else:
+            # A licence is asked for only where one is needed.
+            del self.fields["licence"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The lot's rules for each field the form could read; a field that failed keeps its own message.
+        names = ("price_per_unit", "quantity", "pickup_date", "route", "licence")
+        readable = frozenset(n for n in names if n in self.fields and n in cleaned and not self.has_error(n))
+        errors = offer_errors(
+            self.lot,
+            self.organisation,
+            price_per_unit=cleaned.get("price_per_unit"),
+            quantity=cleaned.get("quantity"),
+            pickup_date=cleaned.get("pickup_date"),
+            route=cleaned.get("route"),
+            licence=cleaned.get("licence"),
+            checked=readable,
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
+        return cleaned
 
     def offer(self) -> BidOffer:
         data = self.cleaned_data
@@ -246,9 +282,31 @@ class BidForm(forms.Form):
 
 
 class AwardForm(forms.Form):
+    """The plant confirms the award of one bid. A reason is asked for only when the bid is not the best price
+    (`best`: whether it is); nothing is chosen for the plant."""
+
     bid = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("Choose a bid to award.")})
-    reason = forms.ChoiceField(label=_("Why this bid?"), choices=Award.Reason.choices, required=False)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    reason = forms.ChoiceField(
+        label=_("Why this bid and not the best price?"),
+        choices=[("", _("Choose a reason…"))]
+        + [(value, label) for value, label in Award.Reason.choices if value != Award.Reason.BEST_PRICE],
+        required=False,
+        error_messages={"required": _("This is not the best price offered: say why you choose it.")},
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, best: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if best:
+            del self.fields["reason"]  # the best price needs no reason: the service records "best price"
+        else:
+            self.fields["reason"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Award.Reason.OTHER and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("Explain the reason in the note."))
+        return cleaned
 
 
 class UnawardedForm(forms.Form):

@@ -94,12 +94,13 @@ def field_label(form, name):
 
 
 @register.simple_tag
-def price_words_attributes():
-    """data-* attributes carrying price_in_words' sentences for the live preview in the lot form (lots.js)."""
+def price_words_attributes(none=None):
+    """data-* attributes carrying price_in_words' sentences for the live preview in the lot form (lots.js).
+    `none`: what an empty field says ("no reserve price" by default; the bid form says nothing)."""
     token = {"amount": "{amount}", "per": "{per}"}
     return format_html(
         'data-none="{}" data-free="{}" data-processor-pays="{}" data-plant-pays="{}"',
-        gettext("no reserve price"),
+        gettext("no reserve price") if none is None else none,
         gettext("free of charge"),
         gettext("processor pays %(amount)s%(per)s") % token,
         gettext("plant pays %(amount)s%(per)s") % token,

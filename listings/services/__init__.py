@@ -9,6 +9,7 @@ from .bids import (  # noqa: F401
     bid_withdraw,
     lot_award,
     lot_close_unawarded,
+    offer_errors,
 )
 from .handover import lot_confirm_completion, pickup_record, processing_record, rating_give  # noqa: F401
 from .lots import (  # noqa: F401

@@ -34,44 +34,78 @@ class BidOffer:
     licence: Licence | None = None
 
 
-def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
+def offer_errors(
+    lot: WasteLot,
+    organisation: Organisation | None,
+    *,
+    price_per_unit: int | None = None,
+    quantity: Decimal | None = None,
+    pickup_date: date | None = None,
+    route: str | None = None,
+    licence: Licence | None = None,
+    checked: frozenset[str] = frozenset({"price_per_unit", "quantity", "pickup_date", "route", "licence"}),
+) -> dict[str, str]:
+    """What is wrong with an offer, field by field. `checked`: the fields to judge — the bid form passes those it
+    could read, so that every field's error is shown in one round (a field it could not read has its own)."""
     errors = {}
-    if abs(offer.price_per_unit) > MAX_PRICE:
+    if "price_per_unit" in checked and price_per_unit is not None and abs(price_per_unit) > MAX_PRICE:
         errors["price_per_unit"] = PRICE_TOO_LARGE
-    if offer.quantity is None or offer.quantity <= 0:
-        errors["quantity"] = _("The quantity must be more than zero.")
-    elif offer.quantity > lot.quantity:
-        errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
-            "q": numbers.quantity(lot.quantity),
-            "unit": lot.get_unit_display(),
-        }
-    if offer.route not in Route.values:
+    if "quantity" in checked:
+        if quantity is None or quantity <= 0:
+            errors["quantity"] = _("The quantity must be more than zero.")
+        elif quantity > lot.quantity:
+            errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
+                "q": numbers.quantity(lot.quantity),
+                "unit": lot.get_unit_display(),
+            }
+    if "route" in checked and route not in Route.values:
         errors["route"] = _("Choose a processing route.")
-    today = timezone.localdate()
-    if offer.pickup_date < today:
-        errors["pickup_date"] = _("The pickup date cannot be in the past.")
-    elif offer.pickup_date < lot.available_from or (lot.available_until and offer.pickup_date > lot.available_until):
-        errors["pickup_date"] = _("Propose a pickup date within the lot's availability.")
-    if lot.is_hazardous:
-        licence = offer.licence
-        if licence is None:
-            errors["licence"] = _("A hazardous (B3) lot needs a licence that covers it.")
-        elif licence.organisation_id != organisation.pk:
-            errors["licence"] = _("Choose one of your own organisation's licences.")
-        elif licence.status != Licence.Status.VERIFIED:
-            errors["licence"] = _("This licence has not been verified by platform staff.")
-        elif not licence.covers(lot.category):
-            errors["licence"] = _("This licence does not cover %(category)s.") % {"category": lot.category.name}
-        elif not licence.is_valid_on(offer.pickup_date):
-            errors["licence"] = _("This licence is not valid on the pickup date.")
-        else:
-            needed = monthly_tonnes(lot, offer.quantity)
-            if licence.capacity_tonnes_per_month is not None and needed and needed > licence.capacity_tonnes_per_month:
-                errors["licence"] = _("This licence's capacity (%(cap)s t per month) is below what the lot needs.") % {
-                    "cap": numbers.quantity(licence.capacity_tonnes_per_month)
-                }
-    elif offer.licence is not None and offer.licence.organisation_id != organisation.pk:
-        errors["licence"] = _("Choose one of your own organisation's licences.")
+    if "pickup_date" in checked:
+        if pickup_date is None:
+            errors["pickup_date"] = _("Propose a pickup date within the lot's availability.")
+        elif pickup_date < timezone.localdate():
+            errors["pickup_date"] = _("The pickup date cannot be in the past.")
+        elif pickup_date < lot.available_from or (lot.available_until and pickup_date > lot.available_until):
+            errors["pickup_date"] = _("Propose a pickup date within the lot's availability.")
+    if "licence" in checked:
+        error = _licence_error(lot, organisation, licence, pickup_date, quantity)
+        if error:
+            errors["licence"] = error
+    return errors
+
+
+def _licence_error(lot, organisation, licence, pickup_date, quantity) -> str | None:
+    own = organisation is not None and licence is not None and licence.organisation_id == organisation.pk
+    if not lot.is_hazardous:
+        return _("Choose one of your own organisation's licences.") if licence is not None and not own else None
+    if licence is None:
+        return _("A hazardous (B3) lot needs a licence that covers it.")
+    if not own:
+        return _("Choose one of your own organisation's licences.")
+    if licence.status != Licence.Status.VERIFIED:
+        return _("This licence has not been verified by platform staff.")
+    if not licence.covers(lot.category):
+        return _("This licence does not cover %(category)s.") % {"category": lot.category.name}
+    if pickup_date is not None and not licence.is_valid_on(pickup_date):
+        return _("This licence is not valid on the pickup date.")
+    needed = monthly_tonnes(lot, quantity) if quantity else None
+    if licence.capacity_tonnes_per_month is not None and needed and needed > licence.capacity_tonnes_per_month:
+        return _("This licence's capacity (%(cap)s t per month) is below what the lot needs.") % {
+            "cap": numbers.quantity(licence.capacity_tonnes_per_month)
+        }
+    return None
+
+
+def _check_offer(lot: WasteLot, organisation: Organisation, offer: BidOffer) -> None:
+    errors = offer_errors(
+        lot,
+        organisation,
+        price_per_unit=offer.price_per_unit,
+        quantity=offer.quantity,
+        pickup_date=offer.pickup_date,
+        route=offer.route,
+        licence=offer.licence,
+    )
     if errors:
         raise ValidationError(errors)
 

@@ -1,5 +1,7 @@
 """Bidding (place, revise, withdraw; "My bids") and the plant's side of it: compare the bids, award one or none."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -62,7 +64,9 @@ def bid_withdraw(request, reference):
 
 def lot_bids(request, reference):
     """The plant compares the bids, ranked by price or by route, and awards one (or none, with a reason);
-    `?format=csv` exports them."""
+    `?format=csv` exports them. "Award this bid" on a row (`?award=<bid>`) first shows that bid whole —
+    processor, price, quantity, total — and asks for a reason only when it is not the best price; the award
+    itself is the service's (row lock, one award per lot). Sealed bids show nothing before they open."""
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
     if not (selectors.can_manage_lot(request.user, lot) or request.user.is_staff):
         raise PermissionDenied(_("Only the plant that owns this lot sees its bids."))
@@ -72,29 +76,28 @@ def lot_bids(request, reference):
     if lot.is_past_deadline:
         lot = services.lot_close_if_overdue(lot)
     sealed = not selectors.bids_are_open_to_plant(lot)
+    can_decide = selectors.can_manage_lot(request.user, lot) and lot.status in (
+        WasteLot.Status.OPEN,
+        WasteLot.Status.CLOSED,
+    )
     sort = "route" if request.GET.get("sort") == "route" else "price"
-    award_form = AwardForm()
-    if request.method == "POST" and not sealed:
-        award_form = AwardForm(request.POST)
-        if award_form.is_valid():
-            bid = lot.bids.filter(pk=award_form.cleaned_data["bid"]).first()
-            try:
-                if bid is None:
-                    raise ValidationError(_("Choose one of this lot's bids."))
-                services.lot_award(
-                    lot=lot,
-                    bid=bid,
-                    acting_user=request.user,
-                    reason=award_form.cleaned_data["reason"],
-                    note=award_form.cleaned_data["note"],
-                )
-            except PermissionDenied:
-                raise
-            except ValidationError as exc:
-                add_validation_error(award_form, exc)
-            else:
-                messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
-                return redirect(lot)
+    status = 200
+    confirm = None
+    if can_decide and not sealed:
+        chosen_id = request.POST.get("bid") if request.method == "POST" else request.GET.get("award")
+        confirm = _award_step(request, lot, chosen_id)
+        if confirm is not None and confirm.get("done"):
+            return redirect(lot)
+    elif request.method == "POST":
+        confirm = {
+            "error": _("Sealed bids are opened at the deadline. Close the lot first to open them.")
+            if sealed
+            else _("This lot has been decided already.")
+        }
+    if request.method == "POST":
+        status = 400  # a successful award has redirected
+    if confirm is not None and confirm.get("bid") is not None:
+        return render(request, "listings/lot_award_confirm.html", {"lot": lot, **confirm}, status=status)
     bids, best, page = [], None, {}
     if not sealed:
         ranked = selectors.bids_for_plant(lot, sort=sort)
@@ -111,10 +114,9 @@ def lot_bids(request, reference):
         "best_price": best,
         "sort": sort,
         **page,
-        "award_form": award_form,
+        "award_error": confirm.get("error") if confirm else None,
         "unawarded_form": UnawardedForm(),
-        "can_decide": selectors.can_manage_lot(request.user, lot)
-        and lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED),
+        "can_decide": can_decide,
         "live_count": lot.bids.live().count() if sealed else None,
         # Said once, not once per row: a lot may have hundreds of bids.
         "unit": lot.get_unit_display(),
@@ -122,7 +124,45 @@ def lot_bids(request, reference):
         "licence_invalid": _("not valid on pickup"),
         "licence_none": _("none"),
     }
-    return render(request, "listings/lot_bids.html", context, status=400 if award_form.errors else 200)
+    return render(request, "listings/lot_bids.html", context, status=status)
+
+
+def _award_step(request, lot, chosen_id) -> dict | None:
+    """The confirmation of one bid's award (GET: shown; POST: done, or shown again with its errors).
+    None when no bid was chosen; `error` when the chosen one cannot be awarded (no longer live, not this lot's)."""
+    if chosen_id is None:
+        return {"error": _("Choose a bid to award.")} if request.method == "POST" else None
+    bid = None
+    if str(chosen_id).isdigit():
+        bid = lot.bids.live().select_related("bidder", "licence").filter(pk=int(chosen_id)).first()
+    if bid is None:
+        return {"error": _("This bid is no longer live: it was withdrawn or decided.")}
+    best_price = selectors.best_live_price(lot)
+    is_best = best_price is None or bid.price_per_unit >= best_price
+    form = AwardForm(request.POST if request.method == "POST" else None, best=is_best, initial={"bid": bid.pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lot_award(
+                lot=lot,
+                bid=bid,
+                acting_user=request.user,
+                reason=form.cleaned_data.get("reason") or "",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
+            return {"done": True}
+    bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
+    return {
+        "bid": bid,
+        "form": form,
+        "is_best": is_best,
+        "best_price": best_price,
+        "total": int(bid.total.quantize(Decimal(1), ROUND_HALF_UP)),
+        "unit": lot.get_unit_display(),
+    }
 
 
 def _with_licence_check(bids) -> list:

@@ -78,6 +78,8 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         else None
     )
     why_not = selectors.why_cannot_bid(request.user, lot)
+    timeline = selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties)
+    ended_at, closed_early = _bidding_ended(lot, timeline)
     context = {
         "lot": lot,
         "photos": photos,
@@ -87,7 +89,9 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "shows_plant": selectors.shows_plant_name(request.user, lot),
         "meta": lot_meta(request, lot, photos),
         **watch_context(request.user, lot),
-        "timeline": selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties),
+        "timeline": timeline,
+        "bidding_ended_at": ended_at,
+        "closed_early": closed_early,
         "sees_parties": sees_parties,
         "can_manage": can_manage,
         "cancel_form": CancelForm(),
@@ -111,6 +115,20 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         **selectors.lot_matching_context(request.user, lot, can_manage=can_manage),
     }
     return render(request, "listings/lot_detail.html", context, status=status)
+
+
+def _bidding_ended(lot, timeline):
+    """When bidding ended, for a lot no longer open, and whether a person ended it before the deadline: the page
+    shows that, not a deadline that no longer holds. Bidding closes with the bids' opening; a lot cancelled
+    while open ends with its cancellation. A close made by a person (early, or by an early award) is early; the
+    deadline's own is automatic. Read from the lot and the timeline already loaded: no query."""
+    if lot.status in (WasteLot.Status.DRAFT, WasteLot.Status.OPEN):
+        return None, False
+    ends = [step for step in timeline if step.status in (WasteLot.Status.CLOSED, WasteLot.Status.CANCELLED)]
+    early = bool(ends) and not ends[0].automatic
+    if lot.bids_opened_at:
+        return lot.bids_opened_at, early
+    return (ends[0].created_at, early) if ends else (None, False)
 
 
 def _bid_initial(bid):

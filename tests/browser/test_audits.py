@@ -21,6 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from documents.models import Document
 from listings.models import WasteLot
+from listings.selectors import bids_are_open_to_plant
+from members.models import Membership
 from tests.browser.test_journeys import DEMO_PASSWORD, log_in, url
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -84,12 +86,23 @@ def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
             ("my-bids", "/my/bids/"),
             ("notifications", "/notifications/"),
         ],
-        "plant@demo.test": [("lot-new", "/lots/new/")],
+        "plant@demo.test": [("lot-new", "/lots/new/"), *_award_pages()],
         "official@demo.test": [
             ("dashboard", "/dashboard/"),
             ("documents", f"/lots/{certificate.lot.reference}/documents/"),
         ],
     }
+
+
+def _award_pages() -> list[tuple[str, str]]:
+    """The plant's bids page of a lot whose bids it sees, and the confirmation of awarding one (a lower bid, so
+    that the reason is asked for)."""
+    plant = Membership.objects.get(user__email="plant@demo.test").organisation
+    lots = WasteLot.objects.filter(plant=plant, status__in=["open", "closed"], bids__status="live").distinct()
+    lot = next(lot for lot in lots.order_by("pk") if bids_are_open_to_plant(lot))
+    bid = lot.bids.live().order_by("price_per_unit").first()
+    bids = f"/lots/{lot.reference}/bids/"
+    return [("lot-bids", bids), ("award-confirm", f"{bids}?award={bid.pk}")]
 
 
 def _open_as(browser: Browser, live_server, email: str, viewport: str) -> Page:

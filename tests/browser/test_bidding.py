@@ -56,6 +56,7 @@ def test_bid_revise_withdraw_then_award_handover_and_ratings(page: Page, live_se
 
     # Bid again, then the deadline passes and the plant awards.
     page.locator("[data-testid=bid-form] [name=price_per_unit]").fill("260000")
+    page.locator("[data-testid=bid-form] [name=route]").select_option("recycling")  # no route is chosen for us
     page.locator("[data-testid=bid-form] button[type=submit]").click()
     expect(page.locator("[data-testid=my-bid]")).to_contain_text("Live")
     WasteLot.objects.filter(pk=lot.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
@@ -66,8 +67,12 @@ def test_bid_revise_withdraw_then_award_handover_and_ratings(page: Page, live_se
     page.locator("[data-testid=choose-winner]").click()
     expect(page.locator("[data-testid=bid-row]")).to_have_count(1)
     expect(page.locator("[data-testid=bid-row]")).to_contain_text("CV Olah Lelang")
-    page.locator("[data-testid=bid-row] input[name=bid]").check()
-    page.locator("[data-testid=award]").click()
+    page.locator("[data-testid=bid-row] [data-testid=award-bid]").click()
+    # The confirmation shows the bid whole; the best price needs no reason.
+    expect(page.locator("[data-testid=award-confirm]")).to_contain_text("CV Olah Lelang")
+    expect(page.locator("[data-testid=award-confirm]")).to_contain_text("processor pays Rp 26,000,000")
+    expect(page.locator("[data-testid=award-form] [name=reason]")).to_have_count(0)
+    page.locator("[data-testid=confirm-award]").click()
     expect(page.locator("[data-testid=lot-status]")).to_have_text("Awarded")
 
     # The plant records the pickup; the processor records processing with a photo as proof.
