@@ -60,6 +60,14 @@ BROWSE_PARAMETERS = [
 ]
 
 
+# What a new lot gets for a field the request leaves out (the web form shows these as its initial values).
+MODEL_DEFAULTS = {
+    field.name: field.default
+    for field in WasteLot._meta.get_fields()
+    if field.name in LotForm.Meta.fields and getattr(field, "has_default", lambda: False)() and not callable(field.default)
+}
+
+
 def lot_detail_payload(user, lot: WasteLot) -> dict:
     """The lot as the lot page shows it to this organisation: who won only for the deal's parties."""
     organisation = organisation_of(user)
@@ -113,7 +121,7 @@ class LotListView(ApiView):
     def post(self, request):
         if not selectors.can_post_lots(request.user):
             raise PermissionDenied(_("Only people of a verified plant can post waste lots."))
-        form = bind(LotForm, request.data)
+        form = bind(LotForm, request.data, base=MODEL_DEFAULTS)
         raise_for_form(form)
         lot = services.lot_create(acting_user=request.user, fields=form.lot_fields())
         return Response(
