@@ -132,6 +132,8 @@ def test_operators_create_a_token_with_the_command(plant):
         "--name",
         "ERP",
         "--scope",
+        "read",
+        "--scope",
         "lots",
         stdout=out,
     )
