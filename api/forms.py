@@ -25,8 +25,10 @@ def _value(name: str, value, field):
         return Decimal(repr(value)) if numeric else repr(value)
     if numeric and isinstance(value, str) and MACHINE_NUMBER.match(value.strip()):
         return Decimal(value.strip())
-    if isinstance(value, bool) and not isinstance(field, forms.BooleanField):
-        return str(value).lower()
+    if isinstance(value, bool):
+        return value if isinstance(field, forms.BooleanField) else str(value).lower()
+    if isinstance(value, int | Decimal) and not numeric:
+        return str(value)  # a date, a choice or a text given as a number: the field reads (or refuses) its text
     return value
 
 

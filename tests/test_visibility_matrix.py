@@ -91,6 +91,10 @@ RESET_LINK = Target("an invalid reset link", lambda w: {"uidb64": "MQ", "token":
 DEALS_CSV = Target("deals.csv", lambda w: {"table": "deals", "fmt": "csv"})
 MISMATCHES_CSV = Target("mismatches.csv", lambda w: {"table": "mismatches", "fmt": "csv"})
 
+TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": 1})
+# The API answers every session with 401: it takes organisation tokens only.
+API_ONLY = row(401)
+
 CHANGE = Target(
     "the plant's change request",
     lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["change_request"].pk},
@@ -214,6 +218,43 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (DEALS_CSV, row(200, visitor=LOGIN, unverified=403)),
         (MISMATCHES_CSV, row(200, visitor=LOGIN, unverified=403)),
     ],
+    # api/urls.py: the API takes organisation tokens only (tests/api/test_permissions.py is its matrix per
+    # token); a session, signed in or not, gets 401 with problem details. Its schema and docs are public.
+    "api:schema": [(NONE, PUBLIC)],
+    "api:docs": [(NONE, PUBLIC)],
+    **{
+        f"api:{name}": [(NONE, API_ONLY)]
+        for name in (
+            "me",
+            "catalogue",
+            "lots",
+            "my_lots",
+            "my_bids",
+            "notifications",
+            "notifications_read",
+            "dashboard",
+        )
+    },
+    **{
+        f"api:{name}": [(lot("open"), API_ONLY)]
+        for name in (
+            "lot",
+            "lot_publish",
+            "lot_close",
+            "lot_cancel",
+            "lot_bids",
+            "lot_award",
+            "lot_unawarded",
+            "my_bid",
+            "pickup",
+            "processing",
+            "complete",
+        )
+    },
+    "api:not_found": [(NONE, row(404))],
+    # The organisation's API tokens (api/pages.py): its admins only.
+    "api_tokens": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],
+    "api_token_revoke": [(TOKEN, POST_ONLY)],
 }
 
 # The admin: staff only (staff are superusers here). A visitor opening one of its model pages is sent to the

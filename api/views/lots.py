@@ -64,7 +64,9 @@ BROWSE_PARAMETERS = [
 MODEL_DEFAULTS = {
     field.name: field.default
     for field in WasteLot._meta.get_fields()
-    if field.name in LotForm.Meta.fields and getattr(field, "has_default", lambda: False)() and not callable(field.default)
+    if field.name in LotForm.Meta.fields
+    and getattr(field, "has_default", lambda: False)()
+    and not callable(field.default)
 }
 
 
