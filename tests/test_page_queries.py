@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api import services as api_services
 from listings import services
 from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot
 from listings.services import BidOffer
@@ -175,3 +176,16 @@ def test_my_lots(client, plant_admin, plant):
 def test_catalogue(client, processor_admin):
     client.force_login(processor_admin)
     assert count(client, "/catalogue/") == 3
+
+
+def test_api_tokens_page(client, plant_admin, plant):
+    client.force_login(plant_admin)
+
+    def token(n):
+        api_services.token_create(organisation=plant, acting_user=plant_admin, name=f"ERP {n}", scopes=["read"])
+
+    token(0)
+    small = count(client, f"/org/{plant.slug}/tokens/")
+    for n in range(1, 8):
+        token(n)
+    assert count(client, f"/org/{plant.slug}/tokens/") == small == 2

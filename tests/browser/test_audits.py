@@ -75,7 +75,7 @@ def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
             ("my-bids", "/my/bids/"),
             ("notifications", "/notifications/"),
         ],
-        "plant@demo.test": [("lot-new", "/lots/new/")],
+        "plant@demo.test": [("lot-new", "/lots/new/"), ("api-tokens", "/org/baja-selat-sunda-demo/tokens/")],
         "official@demo.test": [("dashboard", "/dashboard/")],
     }
 
