@@ -1,7 +1,9 @@
 """The API's contract: schemathesis reads /api/v1/schema/ and calls every operation in-process (WSGI) with
 generated inputs and a real token — the plant's, a processor's for bidding, an official's for the dashboard.
 No answer may be a 5xx, and every answer (its status, content type and body) must match the schema.
-A bounded number of examples per operation keeps it to about a minute."""
+A bounded number of generated examples per operation (15; schemathesis' explicit/coverage phase is left
+out: it sends some 500 requests to the lot form alone) keeps it to about half a minute after the database is
+set up."""
 
 import json
 
@@ -69,11 +71,11 @@ def _token_for(case, tokens) -> str:
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=15,
     deadline=None,
     derandomize=True,
     database=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=[Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
 @override_settings(API_RATE_PER_MINUTE=100_000)
