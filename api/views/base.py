@@ -34,6 +34,7 @@ class ApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         # An answer for one organisation: no shared or browser cache keeps it (also its 401s and 429s).
         patch_cache_control(response, private=True, no_store=True)
+        response["Content-Language"] = translation.get_language()
         token = getattr(request, "auth", None)
         if request.method not in SAFE and isinstance(token, OrganisationToken):
             services.write_record(token=token, method=request.method, path=request.path, status=response.status_code)

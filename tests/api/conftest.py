@@ -5,8 +5,6 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from api import services
-from api.models import SCOPES_BY_KIND, Scope
-from members.models import Organisation
 from tests.visibility_world import build_world
 
 
@@ -38,6 +36,3 @@ def world(django_db_setup, django_db_blocker):
         built = build_world("completed")
         yield built
         transaction.set_rollback(True)
-
-
-__all__ = ["SCOPES_BY_KIND", "Organisation", "Scope", "api_client", "token_for"]

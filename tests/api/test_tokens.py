@@ -161,6 +161,7 @@ def test_the_bearer_header_is_required_and_explained(plant):
     assert response.status_code == 401
     assert response.json()["title"] == "Not authenticated"
     assert response.json()["detail"] == "Data autentikasi tidak diberikan."
+    assert response["Content-Language"] == "id"
 
 
 @pytest.mark.django_db
