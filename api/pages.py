@@ -1,5 +1,6 @@
-"""The organisation's API tokens page (/org/<slug>/tokens/): its admins create, name, scope and revoke tokens;
-a new token's secret is shown once, on the answer to the POST that created it."""
+"""The organisation's API tokens page (/org/<slug>/tokens/): its admins create, name, scope and revoke tokens.
+A new token's secret is shown once: kept in the session only until the page after the POST's redirect reads it
+(a reload of that page, or of the POST, never makes or shows another)."""
 
 from django import forms
 from django.contrib import messages
@@ -36,10 +37,12 @@ class TokenForm(forms.Form):
         self.fields["scopes"].choices = [(value, label) for value, label in Scope.choices if value in allowed]
 
 
+NEW_SECRET = "api_new_token"  # noqa: S105 - the session key, not a secret
+
+
 def tokens(request, slug):
     organisation = member_selectors.organisation_of_member_or_404(request.user, slug, admin=True)
     form = TokenForm(request.POST or None, organisation=organisation)
-    created = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -53,10 +56,11 @@ def tokens(request, slug):
                 )
             except ValidationError as exc:
                 add_validation_error(form, exc)
-        if created is None:
-            status = 400
-        else:
-            form = TokenForm(organisation=organisation)
+            else:
+                request.session[NEW_SECRET] = {"name": created.token.name, "secret": created.secret}
+                return redirect("api_tokens", slug=organisation.slug)
+        status = 400
+    created = request.session.pop(NEW_SECRET, None) if request.method == "GET" else None
     context = {
         "organisation": organisation,
         "form": form,

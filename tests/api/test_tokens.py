@@ -38,9 +38,11 @@ def test_an_admin_creates_a_token_sees_the_secret_once_and_it_is_stored_hashed(p
     client.cookies["django_language"] = "en"
     client.force_login(plant["admin"])
     assert _page(client).status_code == 200
-    response = client.post("/org/token-uji/tokens/", {"name": "SAP ERP", "scopes": ["read", "lots"], "expires_at": ""})
-    assert response.status_code == 200
-    secret = response.context["created"].secret
+    response = client.post(
+        "/org/token-uji/tokens/", {"name": "SAP ERP", "scopes": ["read", "lots"], "expires_at": ""}, follow=True
+    )
+    assert response.status_code == 200 and response.redirect_chain == [("/org/token-uji/tokens/", 302)]
+    secret = response.context["created"]["secret"]
     assert secret.startswith("wx_") and secret in response.content.decode()
     token = OrganisationToken.objects.get()
     assert token.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
