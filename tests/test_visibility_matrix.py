@@ -91,7 +91,7 @@ RESET_LINK = Target("an invalid reset link", lambda w: {"uidb64": "MQ", "token":
 DEALS_CSV = Target("deals.csv", lambda w: {"table": "deals", "fmt": "csv"})
 MISMATCHES_CSV = Target("mismatches.csv", lambda w: {"table": "mismatches", "fmt": "csv"})
 
-TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": 1})
+TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
 # The API answers every session with 401: it takes organisation tokens only.
 API_ONLY = row(401)
 
@@ -286,6 +286,11 @@ ADMIN_EXCEPTIONS = {
     **{
         f"admin:members_{model}_{action}": ADMIN_READ_ONLY
         for model in ("organisationchangerequest", "japnaslistupload", "auditentry")
+        for action in ("add", "delete")
+    },
+    **{
+        f"admin:api_{model}_{action}": ADMIN_READ_ONLY
+        for model in ("organisationtoken", "apiwrite")
         for action in ("add", "delete")
     },
     "admin:dashboard_deal_delete": ADMIN_READ_ONLY,
