@@ -14,8 +14,10 @@ def _sets_a_new_cookie(request, response) -> bool:
 
 
 def _is_private(request, response) -> bool:
-    """A response only this visitor may keep: they are signed in (or carry a session), or it hands them a
-    new cookie (a session, a CSRF token, a language)."""
+    """A response only this visitor may keep: they are signed in (or carry a session, or credentials in an
+    Authorization header: an API token), or it hands them a new cookie (a session, a CSRF token, a language)."""
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
     if settings.SESSION_COOKIE_NAME in request.COOKIES or _sets_a_new_cookie(request, response):
         return True
     user = getattr(request, "user", None)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api import services as api_services
 from documents.services import document_supersede, documents_generate_missing
 from listings import services
 from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot, Watch
@@ -214,3 +215,16 @@ def test_documents_of_a_lot(client, processor_admin, plant, staff):
             document_supersede(document=document, acting_user=staff, reason="again")
     assert lot.documents.count() == 12
     assert count(client, url) == small == 5
+
+
+def test_api_tokens_page(client, plant_admin, plant):
+    client.force_login(plant_admin)
+
+    def token(n):
+        api_services.token_create(organisation=plant, acting_user=plant_admin, name=f"ERP {n}", scopes=["read"])
+
+    token(0)
+    small = count(client, f"/org/{plant.slug}/tokens/")
+    for n in range(1, 8):
+        token(n)
+    assert count(client, f"/org/{plant.slug}/tokens/") == small == 2

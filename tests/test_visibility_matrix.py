@@ -116,6 +116,9 @@ def verification(kind: str) -> Target:
 UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
 # The deal's parties: the plant's people, the winner's, officials and staff.
 DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
+TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
+# The API answers every session with 401: it takes organisation tokens only.
+API_ONLY = row(401)
 
 CHANGE = Target(
     "the plant's change request",
@@ -265,6 +268,43 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (DEALS_CSV, row(200, visitor=LOGIN, unverified=403)),
         (MISMATCHES_CSV, row(200, visitor=LOGIN, unverified=403)),
     ],
+    # api/urls.py: the API takes organisation tokens only (tests/api/test_permissions.py is its matrix per
+    # token); a session, signed in or not, gets 401 with problem details. Its schema and docs are public.
+    "api:schema": [(NONE, PUBLIC)],
+    "api:docs": [(NONE, PUBLIC)],
+    **{
+        f"api:{name}": [(NONE, API_ONLY)]
+        for name in (
+            "me",
+            "catalogue",
+            "lots",
+            "my_lots",
+            "my_bids",
+            "notifications",
+            "notifications_read",
+            "dashboard",
+        )
+    },
+    **{
+        f"api:{name}": [(lot("open"), API_ONLY)]
+        for name in (
+            "lot",
+            "lot_publish",
+            "lot_close",
+            "lot_cancel",
+            "lot_bids",
+            "lot_award",
+            "lot_unawarded",
+            "my_bid",
+            "pickup",
+            "processing",
+            "complete",
+        )
+    },
+    "api:not_found": [(NONE, row(404))],
+    # The organisation's API tokens (api/pages.py): its admins only.
+    "api_tokens": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],
+    "api_token_revoke": [(TOKEN, POST_ONLY)],
 }
 
 # The admin: staff only (staff are superusers here). A visitor opening one of its model pages is sent to the
@@ -299,6 +339,11 @@ ADMIN_EXCEPTIONS = {
     **{
         f"admin:members_{model}_{action}": ADMIN_READ_ONLY
         for model in ("organisationchangerequest", "japnaslistupload", "auditentry")
+        for action in ("add", "delete")
+    },
+    **{
+        f"admin:api_{model}_{action}": ADMIN_READ_ONLY
+        for model in ("organisationtoken", "apiwrite")
         for action in ("add", "delete")
     },
     "admin:dashboard_deal_delete": ADMIN_READ_ONLY,

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
+from api import services as api_services
 from core import uploads
 from listings import services
 from listings.models import Capability, Match, SavedSearch, WantedNotice
@@ -248,6 +249,13 @@ def _build(world: World, stage: str) -> None:
     )
     members_services.japnas_list_replace(
         members=[("JPN-RHS-77", WINNER_ORGANISATION)], filename="anggota.csv", acting_user=people["staff"]
+    )
+    # An API token of the plant and a write made with it (the admin lists both).
+    objects["token"] = api_services.token_create(
+        organisation=orgs["plant"], acting_user=people["plant_admin"], name="ERP pabrik", scopes=["read", "lots"]
+    ).token
+    objects["api_write"] = api_services.write_record(
+        token=objects["token"], method="POST", path=f"/api/v1/lots/{lots['open'].reference}/close/", status=403
     )
     objects["verification_event"] = VerificationEvent.objects.create(
         organisation=orgs["unverified"], to_status="unverified", reason="Registered"

@@ -55,12 +55,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "wastex",
     "core",
     "members",
     "listings",
     "dashboard",
     "documents",
+    "api",
 ]
 # Development tools: the demo data (`load_demo`, `demo_code`) and the load benchmark (`bench`, `bench_matching`).
 # The site never needs them; they are installed with DEBUG, or when DEV_APPS=true asks for them.
@@ -342,6 +346,43 @@ SILENCED_SYSTEM_CHECKS = [
 if not REDIS_URL:
     # Without Redis there is one process (runserver, tests): a per-process cache limits correctly.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+# The REST API (/api/v1/, api/): organisation tokens only (no session, so no CSRF), problem details for every
+# error, a rate per token. Its rate limits count in the shared cache (Redis when configured).
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=120)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.OrganisationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WasteX API",
+    "DESCRIPTION": "The Cilegon industrial waste exchange for the plants' and processors' own systems.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LotStatusEnum": "listings.models.WasteLot.Status",
+        "BidStatusEnum": "listings.models.Bid.Status",
+        "UnitEnum": "listings.models.WasteCategory.Unit",
+        "RouteEnum": "listings.models.Route",
+    },
+}
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default with DEBUG off) or plain text; both carry the
 # request id, which Celery tasks inherit from the request that queued them (core/observability.py).

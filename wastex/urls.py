@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
+from api import pages as api_pages
 from core.login import LoginForm
 from core.metrics import metrics_view
 from members.forms import PasswordResetForm
@@ -48,6 +49,9 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("", include("documents.urls")),
+    path("api/v1/", include("api.urls")),
+    path("org/<slug:slug>/tokens/", api_pages.tokens, name="api_tokens"),
+    path("org/<slug:slug>/tokens/<int:pk>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("admin/", admin.site.urls),
 ]
 

@@ -86,7 +86,11 @@ def _pages(lot: WasteLot) -> dict[str, list[tuple[str, str]]]:
             ("my-bids", "/my/bids/"),
             ("notifications", "/notifications/"),
         ],
-        "plant@demo.test": [("lot-new", "/lots/new/"), *_award_pages()],
+        "plant@demo.test": [
+            ("lot-new", "/lots/new/"),
+            *_award_pages(),
+            ("api-tokens", "/org/baja-selat-sunda-demo/tokens/"),
+        ],
         "official@demo.test": [
             ("dashboard", "/dashboard/"),
             ("documents", f"/lots/{certificate.lot.reference}/documents/"),

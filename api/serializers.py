@@ -1,0 +1,278 @@
+"""What the API answers (and, for the schema, what it accepts). Money is integer rupiah, quantities are decimal
+strings ("1250.5"): never a float. Input is validated by the web's own forms (same rules, same messages); the
+request serializers here describe it for the OpenAPI schema."""
+
+from rest_framework import serializers
+
+from listings.models import Award, Bid, Route, WasteCategory, WasteLot
+from members.choices import Kecamatan
+
+from .models import Scope
+
+
+def quantity_field(**kwargs):
+    return serializers.DecimalField(max_digits=12, decimal_places=3, coerce_to_string=True, **kwargs)
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_id = serializers.CharField()
+    name_en = serializers.CharField()
+    group = serializers.ChoiceField(choices=WasteCategory.Group.choices)
+    hazardous = serializers.ChoiceField(choices=WasteCategory.Hazard.choices)
+    indonesian_code = serializers.CharField()
+    usual_unit = serializers.ChoiceField(choices=WasteCategory.Unit.choices)
+    co2e_t_per_t = serializers.DecimalField(max_digits=8, decimal_places=3, coerce_to_string=True, allow_null=True)
+    is_active = serializers.BooleanField()
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class LotSummarySerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField(source="category.code")
+    status = serializers.ChoiceField(choices=WasteLot.Status.choices)
+    quantity = quantity_field()
+    unit = serializers.CharField()
+    is_recurring = serializers.BooleanField()
+    frequency = serializers.CharField()
+    quantity_per_period = quantity_field(allow_null=True)
+    site_kecamatan = serializers.CharField()
+    bidding_mode = serializers.ChoiceField(choices=WasteLot.BiddingMode.choices)
+    reserve_price = serializers.IntegerField(allow_null=True, help_text="Rupiah per unit; negative: the plant pays.")
+    closes_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    local_first_until = serializers.DateTimeField(allow_null=True)
+    distance_km = serializers.SerializerMethodField()
+
+    def get_distance_km(self, lot) -> str | None:
+        value = getattr(lot, "distance_km", None)
+        return None if value is None else f"{value:.1f}"
+
+
+class MyBidSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Bid.Status.choices)
+    price_per_unit = serializers.IntegerField(help_text="Rupiah per unit; negative: the plant pays the processor.")
+    quantity = quantity_field()
+    pickup_date = serializers.DateField()
+    route = serializers.ChoiceField(choices=Route.choices)
+    note = serializers.CharField()
+    licence = serializers.CharField(source="licence.number", allow_null=True, default=None)
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class AwardSerializer(serializers.Serializer):
+    """Who won and at what price: only for the deal's parties (the plant, the winner, officials)."""
+
+    winner = OrganisationRefSerializer(source="bid.bidder")
+    price_per_unit = serializers.IntegerField(source="bid.price_per_unit")
+    quantity = quantity_field(source="bid.quantity")
+    reason = serializers.ChoiceField(choices=Award.Reason.choices)
+    awarded_at = serializers.DateTimeField()
+
+
+class HandoverSerializer(serializers.Serializer):
+    pickup_date = serializers.DateField()
+    carrier = serializers.CharField()
+    vehicle = serializers.CharField()
+    manifest_number = serializers.CharField()
+    quantity_sent = quantity_field()
+    quantity_received = quantity_field(allow_null=True)
+    route_used = serializers.CharField()
+    processing_date = serializers.DateField(allow_null=True)
+    mismatch = serializers.BooleanField()
+
+
+class LotDetailSerializer(LotSummarySerializer):
+    plant = OrganisationRefSerializer()
+    description = serializers.CharField()
+    physical_form = serializers.ChoiceField(choices=WasteLot.PhysicalForm.choices)
+    packaging = serializers.ChoiceField(choices=WasteLot.Packaging.choices)
+    contract_months = serializers.IntegerField(allow_null=True)
+    composition = serializers.CharField()
+    site_address = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=True, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=True, allow_null=True)
+    available_from = serializers.DateField()
+    available_until = serializers.DateField(allow_null=True)
+    inspection_from = serializers.DateTimeField(allow_null=True)
+    inspection_until = serializers.DateTimeField(allow_null=True)
+    local_first_days = serializers.IntegerField()
+    lab_certificate_expires = serializers.DateField(allow_null=True)
+    bids_opened_at = serializers.DateTimeField(allow_null=True)
+    # What this organisation may see and do on the lot now (the lot page's own answers).
+    can_manage = serializers.BooleanField()
+    why_cannot_bid = serializers.CharField(allow_null=True)
+    best_price = serializers.IntegerField(allow_null=True, help_text="Open bidding only: the best live price.")
+    my_bid = MyBidSerializer(allow_null=True)
+    award = AwardSerializer(source="api_award", allow_null=True)
+    handover = HandoverSerializer(source="api_handover", allow_null=True)
+
+
+class PlantBidSerializer(MyBidSerializer):
+    bidder = OrganisationRefSerializer()
+    bidder_banten = serializers.BooleanField(source="bidder.is_banten")
+    bidder_japnas = serializers.BooleanField(source="bidder.is_japnas_member")
+    bidder_rating = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField()
+
+    def get_bidder_rating(self, bid) -> str | None:
+        value = getattr(bid, "bidder_rating", None)
+        return None if value is None else f"{value:.1f}"
+
+    def get_distance_km(self, bid) -> str | None:
+        value = getattr(bid, "distance_km", None)
+        return None if value is None else f"{value:.1f}"
+
+
+class LotBidsSerializer(serializers.Serializer):
+    sealed = serializers.BooleanField(help_text="Sealed bids stay sealed until bidding closes: no price, no bidder.")
+    live_count = serializers.IntegerField(allow_null=True)
+    best_price = serializers.IntegerField(allow_null=True)
+    bids = PlantBidSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class OwnBidSerializer(MyBidSerializer):
+    lot = serializers.CharField(source="lot.reference")
+    winning_price = serializers.IntegerField(
+        allow_null=True, help_text="A bid not chosen: the winning price (never the winner)."
+    )
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    text = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+_PAGES: dict = {}
+
+
+def page_of(item_serializer):
+    """A page of a list: its rows and the cursor of the next page (null on the last). One class per item kind."""
+    if item_serializer not in _PAGES:
+        _PAGES[item_serializer] = _page_class(item_serializer)
+    return _PAGES[item_serializer]
+
+
+def _page_class(item_serializer):
+    return type(
+        f"{item_serializer.__name__.removesuffix('Serializer')}PageSerializer",
+        (serializers.Serializer,),
+        {"results": item_serializer(many=True), "next": serializers.CharField(allow_null=True)},
+    )
+
+
+class HeadlineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(allow_null=True, help_text="A decimal string (exact), or null when not defined.")
+    unit = serializers.CharField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    first = serializers.DateField()
+    last = serializers.DateField()
+    headline = HeadlineSerializer(many=True)
+
+
+# --- Requests (described for the schema; the web's forms validate them) ------------------------------------
+
+
+class LotInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category = serializers.CharField(help_text="A catalogue code, e.g. steel-slag.")
+    description = serializers.CharField()
+    physical_form = serializers.ChoiceField(choices=WasteLot.PhysicalForm.choices)
+    packaging = serializers.ChoiceField(choices=WasteLot.Packaging.choices)
+    quantity = quantity_field()
+    unit = serializers.ChoiceField(choices=WasteCategory.Unit.choices)
+    is_recurring = serializers.BooleanField(required=False)
+    frequency = serializers.ChoiceField(choices=WasteLot.Frequency.choices, required=False, allow_blank=True)
+    quantity_per_period = quantity_field(required=False, allow_null=True)
+    contract_months = serializers.IntegerField(required=False, allow_null=True)
+    composition = serializers.CharField(required=False, allow_blank=True)
+    site_address = serializers.CharField()
+    site_kecamatan = serializers.ChoiceField(choices=Kecamatan.choices)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    available_from = serializers.DateField()
+    available_until = serializers.DateField(required=False, allow_null=True)
+    closes_at = serializers.DateTimeField(help_text="Asia/Jakarta time when no offset is given.")
+    inspection_from = serializers.DateTimeField(required=False, allow_null=True)
+    inspection_until = serializers.DateTimeField(required=False, allow_null=True)
+    bidding_mode = serializers.ChoiceField(choices=WasteLot.BiddingMode.choices)
+    reserve_price = serializers.IntegerField(required=False, allow_null=True)
+    local_first_days = serializers.IntegerField(required=False)
+    lab_certificate_expires = serializers.DateField(required=False, allow_null=True)
+
+
+class LotPatchSerializer(LotInputSerializer):
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class BidInputSerializer(serializers.Serializer):
+    price_per_unit = serializers.IntegerField(help_text="Rupiah per unit; negative: the plant pays you (a gate fee).")
+    quantity = quantity_field()
+    pickup_date = serializers.DateField()
+    route = serializers.ChoiceField(choices=Route.choices)
+    licence = serializers.IntegerField(required=False, allow_null=True, help_text="Your licence's id (B3 lots).")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AwardInputSerializer(serializers.Serializer):
+    bid = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=Award.Reason.choices, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PickupInputSerializer(serializers.Serializer):
+    pickup_date = serializers.DateField()
+    carrier = serializers.CharField(max_length=200)
+    vehicle = serializers.CharField(max_length=40)
+    manifest_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    quantity_sent = quantity_field()
+
+
+class ProcessingInputSerializer(serializers.Serializer):
+    processing_date = serializers.DateField(required=False, allow_null=True)
+    quantity_received = quantity_field()
+    route_used = serializers.ChoiceField(choices=Route.choices)
+    proof = serializers.FileField(help_text="A certificate (PDF) or a photo (JPEG, PNG, WebP).")
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Leave out to mark every notification read."
+    )
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class TokenScopesSerializer(serializers.Serializer):
+    organisation = OrganisationRefSerializer()
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
+    expires_at = serializers.DateTimeField(allow_null=True)

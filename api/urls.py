@@ -1,0 +1,37 @@
+"""/api/v1/: the REST API. Its schema at /api/v1/schema/ and the documentation at /api/v1/docs/ (Swagger UI
+served from drf-spectacular-sidecar's files: no CDN) are public; everything else needs a token."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .views import bids, handover, lots, misc
+from .views.base import not_found
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path("me/", misc.MeView.as_view(), name="me"),
+    path("catalogue/", misc.CatalogueView.as_view(), name="catalogue"),
+    path("lots/", lots.LotListView.as_view(), name="lots"),
+    path("my/lots/", lots.MyLotsView.as_view(), name="my_lots"),
+    path("lots/<str:reference>/", lots.LotDetailView.as_view(), name="lot"),
+    path("lots/<str:reference>/publish/", lots.LotPublishView.as_view(), name="lot_publish"),
+    path("lots/<str:reference>/close/", lots.LotCloseView.as_view(), name="lot_close"),
+    path("lots/<str:reference>/cancel/", lots.LotCancelView.as_view(), name="lot_cancel"),
+    path("lots/<str:reference>/bids/", bids.LotBidsView.as_view(), name="lot_bids"),
+    path("lots/<str:reference>/award/", bids.AwardView.as_view(), name="lot_award"),
+    path("lots/<str:reference>/close-unawarded/", bids.UnawardedView.as_view(), name="lot_unawarded"),
+    path("lots/<str:reference>/my-bid/", bids.MyBidView.as_view(), name="my_bid"),
+    path("lots/<str:reference>/pickup/", handover.PickupView.as_view(), name="pickup"),
+    path("lots/<str:reference>/processing/", handover.ProcessingView.as_view(), name="processing"),
+    path("lots/<str:reference>/complete/", handover.CompleteView.as_view(), name="complete"),
+    path("bids/", bids.MyBidsView.as_view(), name="my_bids"),
+    path("notifications/", misc.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", misc.NotificationReadView.as_view(), name="notifications_read"),
+    path("dashboard/", misc.DashboardView.as_view(), name="dashboard"),
+    # Anything else under /api/v1/: a 404 as problem details, not the web's HTML page.
+    re_path(r"^.*$", not_found, name="not_found"),
+]
