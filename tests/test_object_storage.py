@@ -131,7 +131,9 @@ def test_draft_lot_files_are_refused_to_other_organisations(client, plant_admin,
         assert client.get(reverse("listings:attachment", kwargs=kwargs)).status_code == 404
         assert client.get(reverse("listings:attachment_thumbnail", kwargs=kwargs)).status_code == 404
     client.logout()
-    assert client.get(reverse("listings:attachment", kwargs=kwargs)).status_code == 302  # to the log-in page
+    # A visitor: a draft does not exist for them (only an open lot's photo thumbnails are public).
+    assert client.get(reverse("listings:attachment", kwargs=kwargs)).status_code == 404
+    assert client.get(reverse("listings:attachment_thumbnail", kwargs=kwargs)).status_code == 404
 
 
 def test_refused_files_never_reach_the_store(client, plant_admin, bucket, disk):
