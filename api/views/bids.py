@@ -148,16 +148,13 @@ class AwardView(ApiView):
             lot = services.lot_close_if_overdue(lot)
         if not selectors.bids_are_open_to_plant(lot):  # refused before any bid is looked up
             raise ValidationError(_("Sealed bids are opened at the deadline. Close the lot first to open them."))
-        # As on the web's confirmation step: a reason only when the bid is not the best price (listings.forms).
-        form = bind(AwardForm, request.data)
+        # The reason is checked by lot_award under the lot's lock: required only below the best price.
+        form = bind(AwardForm, request.data, best=False)
+        form.fields["reason"].required = False
         raise_for_form(form)
         bid = lot.bids.filter(pk=form.cleaned_data["bid"]).first()
         if bid is None:
             raise ValidationError({"bid": _("Choose one of this lot's bids.")})
-        best_price = selectors.best_live_price(lot)
-        if best_price is not None and bid.price_per_unit < best_price:
-            form = bind(AwardForm, request.data, best=False)
-            raise_for_form(form)
         services.lot_award(
             lot=lot,
             bid=bid,
