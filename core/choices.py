@@ -10,35 +10,23 @@ from django.utils.encoding import force_str
 from django.utils.translation import get_language
 
 _LABELS: dict[tuple[int, str], dict] = {}
-UNHASHABLE = object()
 
 
 def choice_label(field, value):
     """The label of `value` among `field`'s choices in the active language; the value itself when it is not one
-    of them (as Django does); UNHASHABLE when a choice or the value cannot be a dictionary key."""
-    language = get_language() or ""
-    key = (id(field), language)
+    of them (as Django does)."""
+    key = (id(field), get_language() or "")
     labels = _LABELS.get(key)
     if labels is None:
         labels = {}
         for choice, label in field.flatchoices:
-            try:
-                labels.setdefault(choice, force_str(label, strings_only=True))
-            except TypeError:  # an unhashable choice value (never in this project): left to Django's way
-                return UNHASHABLE
+            labels.setdefault(choice, force_str(label, strings_only=True))
         _LABELS[key] = labels
-    try:
-        return labels.get(value, value)
-    except TypeError:
-        return UNHASHABLE
+    return labels.get(value, value)
 
 
 class ChoiceLabels:
     """Mixin for models: `get_FOO_display()` through `choice_label` (same result, one lookup)."""
 
     def _get_FIELD_display(self, field):
-        value = getattr(self, field.attname)
-        label = choice_label(field, value)
-        if label is UNHASHABLE:
-            return super()._get_FIELD_display(field)
-        return force_str(label, strings_only=True)
+        return force_str(choice_label(field, getattr(self, field.attname)), strings_only=True)
