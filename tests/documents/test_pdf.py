@@ -94,9 +94,12 @@ def test_the_handover_record_has_signature_lines_for_both_parties(world):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_pdf_states_a_price(world, kind):
-    text = pdf_text(document_of(world, kind))
+    document = document_of(world, kind)
+    text = pdf_text(document)
     assert not prices_in(text, world.lots["deal"])
-    assert "Rp" not in text
+    # No rupiah mark either. The random verification code may hold the letters "Rp" (it did, once, in CI):
+    # it is taken out before looking, and the mark is looked for as a word of its own.
+    assert not re.search(r"\bRp\b", text.replace(document.code, ""))
 
 
 @pytest.mark.parametrize("kind", KINDS)
