@@ -154,22 +154,25 @@ def on_notification(event: str, key: str, recipient_ids: list[int], params: dict
     if mapped is None:
         return 0
     webhook_event, result = mapped
-    organisation_ids = set(
-        Membership.objects.filter(user_id__in=list(recipient_ids), user__is_active=True).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    if webhook_event in (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED):
-        organisation_ids = _deal_organisations(params.get("reference", ""))
-    if not organisation_ids:
+    subscriptions = [
+        subscription
+        for subscription in WebhookSubscription.objects.filter(is_active=True).select_related("organisation")
+        if webhook_event in subscription.events and webhook_event in allowed_events(subscription.organisation)
+    ]
+    if not subscriptions:
         return 0
-    subscriptions = WebhookSubscription.objects.filter(
-        organisation_id__in=organisation_ids, is_active=True
-    ).select_related("organisation")
+    if webhook_event in (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED):
+        told = _deal_organisations(params.get("reference", ""))
+    else:  # the subscribing organisations with a person among the recipients (a fan-out may reach thousands)
+        recipients = set(recipient_ids)
+        people = Membership.objects.filter(
+            organisation_id__in={subscription.organisation_id for subscription in subscriptions}, user__is_active=True
+        ).values_list("organisation_id", "user_id")
+        told = {organisation_id for organisation_id, user_id in people if user_id in recipients}
     data = payload_for(webhook_event, result, params)
     recorded = 0
     for subscription in subscriptions:
-        if webhook_event in subscription.events and webhook_event in allowed_events(subscription.organisation):
+        if subscription.organisation_id in told:
             recorded += _record(subscription, key, webhook_event, data) is not None
     return recorded
 

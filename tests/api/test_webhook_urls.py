@@ -1,7 +1,10 @@
 """Where a webhook may go: https only in production, never this machine or a private network (every address of
 the host checked, at subscription and again at each attempt), with a clear reason for each refusal."""
 
+import shutil
 import socket
+import ssl
+import subprocess
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,6 +12,7 @@ from django.test import override_settings
 
 from api import webhook_sending, webhook_urls, webhooks
 from api.models import WebhookDelivery, WebhookSubscription
+from tests.api.conftest import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +142,51 @@ def test_a_checked_address_is_the_one_connected_to(monkeypatch):
     status, error = webhook_sending.post("https://hooks.example.co.id/x", b"{}", {})
     assert status is None and "ConnectionRefusedError" in error
     assert connected == [("93.184.215.14", 443)]
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """A receiver over https on loopback with a self-signed certificate for "localhost" (made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    server = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.url = server.url.replace("http://127.0.0.1", "https://localhost")
+    yield server, cert
+    server.close()
+
+
+def test_https_checks_the_certificate_of_the_host_named(tls_receiver, monkeypatch):
+    server, cert = tls_receiver
+    status, error = webhook_sending.post(server.url, b"{}", {"Content-Type": "application/json"})
+    assert status is None and "CERTIFICATE_VERIFY_FAILED" in error  # not trusted: refused, nothing sent
+    assert server.requests == []
+    trusting = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(webhook_sending.ssl, "create_default_context", lambda: trusting)
+    assert webhook_sending.post(server.url, b"{}", {"Content-Type": "application/json"}) == (200, "")
+    assert len(server.requests) == 1 and server.requests[0]["headers"]["Host"].startswith("localhost")
