@@ -16,3 +16,9 @@ def send_webhook(delivery_id: int) -> str | None:
 def retry_webhooks() -> int:
     """Every minute: deliveries whose retry is due that no task took (broker down, or a subscription resumed)."""
     return webhook_sending.retry_due()
+
+
+@shared_task
+def purge_webhook_deliveries() -> int:
+    """Daily: deliveries delivered or given up more than a month ago go."""
+    return webhook_sending.purge()

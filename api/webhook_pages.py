@@ -6,6 +6,8 @@ after the redirect reads it)."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,24 +45,23 @@ class WebhookForm(forms.Form):
 
 
 def _subscriptions_with_deliveries(organisation):
+    """The organisation's subscriptions, each with its ten latest deliveries (one query for all of them)."""
     subscriptions = list(WebhookSubscription.objects.filter(organisation=organisation))
     recent = {subscription.pk: [] for subscription in subscriptions}
     if subscriptions:
-        rows = WebhookDelivery.objects.filter(subscription__organisation=organisation).only(
-            "subscription_id",
-            "event",
-            "event_id",
-            "status",
-            "attempts",
-            "last_error",
-            "last_status_code",
-            "created_at",
-            "delivered_at",
-            "next_attempt_at",
+        rows = (
+            WebhookDelivery.objects.filter(subscription__organisation=organisation)
+            .annotate(
+                rank=Window(
+                    RowNumber(), partition_by=[F("subscription_id")], order_by=[F("created_at").desc(), F("id").desc()]
+                )
+            )
+            .filter(rank__lte=RECENT_DELIVERIES)
+            .defer("payload")
+            .order_by("-created_at", "-id")
         )
-        for delivery in rows[: RECENT_DELIVERIES * len(subscriptions)]:
-            if len(recent[delivery.subscription_id]) < RECENT_DELIVERIES:
-                recent[delivery.subscription_id].append(delivery)
+        for delivery in rows:
+            recent[delivery.subscription_id].append(delivery)
     for subscription in subscriptions:
         subscription.recent = recent[subscription.pk]
         subscription.last_failure = next((d for d in subscription.recent if d.last_error), None)

@@ -176,3 +176,12 @@ def retry_due() -> int:
 def _handle_send(payload: dict) -> None:
     """The first attempt, after the event's commit (or after a broker outage, from the outbox)."""
     attempt(payload["delivery"])
+
+
+def purge(days: int = 30) -> int:
+    """Deliveries delivered or given up more than a month ago go (their bodies with them)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = (
+        WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.PENDING).filter(created_at__lt=cutoff).delete()
+    )
+    return deleted

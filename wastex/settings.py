@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "retry-emails": {"task": "core.tasks.retry_emails", "schedule": 60},
     # Webhook deliveries whose retry is due (api): the safety net of the tasks scheduled after each failure.
     "retry-webhooks": {"task": "api.tasks.retry_webhooks", "schedule": 60},
+    "purge-webhook-deliveries": {"task": "api.tasks.purge_webhook_deliveries", "schedule": 60 * 60 * 24},
     "send-notification-digests": {
         "task": "members.tasks.send_notification_digests",
         "schedule": crontab(hour=7, minute=0),

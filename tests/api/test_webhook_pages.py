@@ -1,7 +1,10 @@
 """The webhooks page: an organisation's admins add a subscription (its secret shown once), pause, resume and
 delete it, send a test delivery and read the recent deliveries; nobody else touches them."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from api.models import WebhookDelivery, WebhookSubscription
 from tests.api.conftest import verify
@@ -90,3 +93,42 @@ def test_an_authority_has_no_events_to_subscribe(client):
     assert "none to be told of" in client.get(page(organisation)).content.decode()
     response = client.post(page(organisation), {"url": "http://127.0.0.1:9/x", "events": ["new_bid"]})
     assert response.status_code == 400 and not WebhookSubscription.objects.exists()
+
+
+def test_each_subscription_lists_its_own_ten_latest_deliveries(client, plant, plant_admin):
+    busy, quiet = (
+        WebhookSubscription.objects.create(
+            organisation=plant,
+            url=f"http://127.0.0.1:9/{n}",
+            events=["new_bid"],
+            secret="whsec_x",
+            created_by=plant_admin,
+        )
+        for n in ("busy", "quiet")
+    )
+    old = timezone.now() - timedelta(days=3)
+    WebhookDelivery.objects.create(
+        subscription=quiet, key="old", event="new_bid", created_at=old, last_error="HTTP 410 Gone"
+    )
+    for n in range(25):  # more than ten per subscription on the page: the quiet one's must still be listed
+        WebhookDelivery.objects.create(subscription=busy, key=f"k{n}", event="new_bid", status="sent")
+    client.force_login(plant_admin)
+    content = client.get(page(plant)).content.decode()
+    assert content.count('data-testid="delivery"') == 11  # ten of the busy one, and the quiet one's old one
+    assert "HTTP 410 Gone" in content
+
+
+def test_old_finished_deliveries_are_purged(plant, plant_admin):
+    from api.webhook_sending import purge
+
+    subscription = WebhookSubscription.objects.create(
+        organisation=plant, url="http://127.0.0.1:9/", events=["new_bid"], secret="whsec_x", created_by=plant_admin
+    )
+    old = timezone.now() - timedelta(days=31)
+    for key, status in [("sent", "sent"), ("failed", "failed"), ("waiting", "pending")]:
+        WebhookDelivery.objects.create(
+            subscription=subscription, key=key, event="new_bid", status=status, created_at=old
+        )
+    WebhookDelivery.objects.create(subscription=subscription, key="new", event="new_bid", status="sent")
+    assert purge() == 2
+    assert set(WebhookDelivery.objects.values_list("key", flat=True)) == {"waiting", "new"}
