@@ -7,8 +7,9 @@
    the event processed in the same transaction: a duplicate message, or a worker killed half way, never runs
    it twice. A handler that raises leaves the event unprocessed, for the next hand-over.
 3. Apps register their handlers (`@handler("notify")`) when they are loaded (in their AppConfig.ready): core
-   never imports an app. Registered today: "notify" (members.notifications: people's inboxes) and
-   "match_lot" (listings.services.matching: matching a published lot).
+   never imports an app. Registered today: "notify" (members.notifications: people's inboxes),
+   "match_lot" (listings.services.matching: matching a published lot) and "webhook" (api.webhook_sending: the
+   first attempt of a webhook delivery).
 """
 
 import logging

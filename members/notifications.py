@@ -8,7 +8,9 @@
 3. E-mail follows each person's choice per event: in-app only, at once, or in the daily digest. E-mails at
    once go through core's e-mail queue (core.mail, the "notification" queue): sent in batches over one SMTP
    connection, a failure retried with backoff up to MAX_EMAIL_ATTEMPTS times, the reason kept on the row.
-4. Each event's line is worded in the reader's language when it is read. Members words its own events here;
+4. Apps that tell others of the same events (api.webhooks: an organisation's webhooks) register a listener
+   (`register_listener`): it is called by `deliver` in the same transaction, with the same recipients.
+5. Each event's line is worded in the reader's language when it is read. Members words its own events here;
    other apps register the wording of theirs with `register_wording` (listings.notify_text: lot events).
 """
 
@@ -71,6 +73,13 @@ MESSAGES: dict[str, str] = {
     ),
 }
 PARAM_FORMATTERS: list[Callable[[dict], None]] = []
+# Called with (event, key, recipient ids, params, url) by `deliver`, in its transaction (register_listener).
+LISTENERS: list[Callable[..., object]] = []
+
+
+def register_listener(listener: Callable[..., object]) -> None:
+    if listener not in LISTENERS:
+        LISTENERS.append(listener)
 
 
 def register_wording(messages: dict, format_params: Callable[[dict], None] | None = None) -> None:
@@ -155,6 +164,8 @@ def deliver(event: str, key: str, recipient_ids: Iterable[int], params: dict, ur
         addressed, to_email = _insert_in_sql(event, key, ids, params, url, default)
     else:
         addressed, to_email = _insert_rows(event, key, ids, params, url, default)
+    for listener in LISTENERS:
+        listener(event, key, ids, params, url)
     if to_email:
         transaction.on_commit(lambda: queue_emails(key))
     return addressed

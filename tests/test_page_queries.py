@@ -228,3 +228,26 @@ def test_api_tokens_page(client, plant_admin, plant):
     for n in range(1, 8):
         token(n)
     assert count(client, f"/org/{plant.slug}/tokens/") == small == 2
+
+
+def test_api_webhooks_page(client, plant_admin, plant):
+    """Subscriptions and their recent deliveries in two queries, however many of each."""
+    from api import webhooks
+    from api.models import WebhookDelivery
+
+    client.force_login(plant_admin)
+
+    def webhook(n):
+        subscription = webhooks.subscription_create(
+            organisation=plant, acting_user=plant_admin, url=f"http://127.0.0.1:9/{n}", events=["new_bid"]
+        ).subscription
+        for k in range(3):
+            WebhookDelivery.objects.create(
+                subscription=subscription, key=f"k{k}", event="new_bid", last_error="HTTP 500"
+            )
+
+    webhook(0)
+    small = count(client, f"/org/{plant.slug}/webhooks/")
+    for n in range(1, 6):
+        webhook(n)
+    assert count(client, f"/org/{plant.slug}/webhooks/") == small == 3

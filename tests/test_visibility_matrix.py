@@ -117,6 +117,9 @@ UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x
 # The deal's parties: the plant's people, the winner's, officials and staff.
 DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
 TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
+WEBHOOK = Target(
+    "a webhook of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["webhook"].pk}
+)
 # The API answers every session with 401: it takes organisation tokens only.
 API_ONLY = row(401)
 
@@ -305,6 +308,11 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     # The organisation's API tokens (api/pages.py): its admins only.
     "api_tokens": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],
     "api_token_revoke": [(TOKEN, POST_ONLY)],
+    # The organisation's webhooks (api/webhook_pages.py): its admins only (POSTs: test_webhooks_are_its_admins_own).
+    "api_webhooks": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],
+    "api_webhook_pause": [(WEBHOOK, POST_ONLY)],
+    "api_webhook_delete": [(WEBHOOK, POST_ONLY)],
+    "api_webhook_test": [(WEBHOOK, POST_ONLY)],
 }
 
 # The admin: staff only (staff are superusers here). A visitor opening one of its model pages is sent to the
@@ -629,3 +637,25 @@ def test_a_plant_cannot_bid_and_is_told_why(world):
     )
     assert "Only processing businesses can bid." in response.content.decode()
     assert not the_lot.bids.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "plant_admin"])
+@pytest.mark.parametrize("name", ["api_webhooks", "api_webhook_pause", "api_webhook_delete", "api_webhook_test"])
+def test_webhooks_are_its_admins_own(world, role, name):
+    """A member, another organisation's admin, staff, a visitor: none lists, adds, pauses, deletes or tests the
+    plant's webhooks (404, or the log-in page for a visitor), and nothing changes."""
+    from api.models import WebhookDelivery, WebhookSubscription
+
+    webhook = world.objects["webhook"]
+    slug = world.organisations["plant"].slug
+    kwargs = {"slug": slug} if name == "api_webhooks" else {"slug": slug, "pk": webhook.pk}
+    data = {"url": "http://127.0.0.1:9/other", "events": ["new_bid"]}
+    before = list(WebhookSubscription.objects.values_list("pk", "is_active", "url"))
+    deliveries = WebhookDelivery.objects.filter(subscription=webhook).count()
+    response = client_for(world, role).post(reverse(name, kwargs=kwargs), data)
+    assert response.status_code == (302 if role == "visitor" else 404), response.status_code
+    if role == "visitor":
+        assert "/accounts/login/" in response.url
+    assert list(WebhookSubscription.objects.values_list("pk", "is_active", "url")) == before
+    assert WebhookDelivery.objects.filter(subscription=webhook).count() == deliveries  # no test delivery

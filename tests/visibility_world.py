@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from api import services as api_services
+from api import webhooks as api_webhooks
 from core import uploads
 from listings import services
 from listings.models import Capability, Match, SavedSearch, WantedNotice
@@ -257,6 +258,10 @@ def _build(world: World, stage: str) -> None:
     objects["api_write"] = api_services.write_record(
         token=objects["token"], method="POST", path=f"/api/v1/lots/{lots['open'].reference}/close/", status=403
     )
+    # A webhook of the plant (its admins manage it on /org/<slug>/webhooks/).
+    objects["webhook"] = api_webhooks.subscription_create(
+        organisation=orgs["plant"], acting_user=people["plant_admin"], url="http://127.0.0.1:9/hook", events=["new_bid"]
+    ).subscription
     objects["verification_event"] = VerificationEvent.objects.create(
         organisation=orgs["unverified"], to_status="unverified", reason="Registered"
     )

@@ -289,6 +289,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-outbox": {"task": "core.tasks.purge_outbox", "schedule": 60 * 60 * 24},
     "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 60 * 60 * 24},
     "retry-emails": {"task": "core.tasks.retry_emails", "schedule": 60},
+    # Webhook deliveries whose retry is due (api): the safety net of the tasks scheduled after each failure.
+    "retry-webhooks": {"task": "api.tasks.retry_webhooks", "schedule": 60},
+    "purge-webhook-deliveries": {"task": "api.tasks.purge_webhook_deliveries", "schedule": 60 * 60 * 24},
     "send-notification-digests": {
         "task": "members.tasks.send_notification_digests",
         "schedule": crontab(hour=7, minute=0),
@@ -297,6 +300,14 @@ CELERY_BEAT_SCHEDULE = {
     "widen-local-first-matches": {"task": "listings.tasks.widen_local_first_matches", "schedule": 60 * 5},
     "remind-watchers": {"task": "listings.tasks.remind_watchers", "schedule": 60 * 10},
 }
+# Webhooks (api.webhook_sending): each attempt waits at most this long for an answer; a failure is retried after
+# WEBHOOK_RETRY_SECONDS, doubling each time, for WEBHOOK_GIVE_UP_HOURS. Production sends only to https:// URLs
+# whose every address is public; development (DEBUG) and tests may send to http:// and to this machine.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=30)
+WEBHOOK_GIVE_UP_HOURS = env.int("WEBHOOK_GIVE_UP_HOURS", default=24)
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=DEBUG)
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 # How long before a followed lot closes its followers are reminded (once), in hours.
 WATCH_REMINDER_HOURS = env.int("WATCH_REMINDER_HOURS", default=24)
 # First retry of a failed e-mail (core.mail) after this many seconds, doubling each time (6 tries at most).

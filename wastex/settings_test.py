@@ -19,6 +19,9 @@ if "demo" not in INSTALLED_APPS:  # the development tools' tests run too (settin
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# The webhook tests run a receiver on this machine, over http (tests/api/test_webhook_urls.py turns both off).
+WEBHOOKS_ALLOW_PRIVATE_URLS = True
+WEBHOOKS_ALLOW_HTTP = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RATELIMIT_USE_CACHE = "default"  # the per-process memory cache above (tests of an outage set their own)

@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django_ratelimit.decorators import ratelimit
 
 from api import pages as api_pages
+from api import webhook_pages
 from core.login import LoginForm
 from core.metrics import metrics_view
 from members.forms import PasswordResetForm
@@ -52,6 +53,10 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("org/<slug:slug>/tokens/", api_pages.tokens, name="api_tokens"),
     path("org/<slug:slug>/tokens/<int:pk>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
+    path("org/<slug:slug>/webhooks/", webhook_pages.webhooks_page, name="api_webhooks"),
+    path("org/<slug:slug>/webhooks/<int:pk>/pause/", webhook_pages.webhook_pause, name="api_webhook_pause"),
+    path("org/<slug:slug>/webhooks/<int:pk>/delete/", webhook_pages.webhook_delete, name="api_webhook_delete"),
+    path("org/<slug:slug>/webhooks/<int:pk>/test/", webhook_pages.webhook_test, name="api_webhook_test"),
     path("admin/", admin.site.urls),
 ]
 
