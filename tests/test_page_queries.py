@@ -237,3 +237,23 @@ def test_api_tokens_page(client, plant_admin, plant):
     for n in range(1, 8):
         token(n)
     assert count(client, f"/org/{plant.slug}/tokens/") == small == 2
+
+
+@pytest.mark.parametrize("who", ["processor", "plant"])
+def test_questions_page(client, processor_admin, plant_admin, plant, who):
+    """The questions and answers: one query for all of them, whoever reads (the plant's answer forms too)."""
+    lot = LotFactory(plant=plant)
+    url = f"/lots/{lot.reference}/questions/"
+
+    def asked(n):
+        for i in range(n):
+            question = services.question_ask(lot=lot, acting_user=processor_admin, text=f"Pertanyaan nomor {i}")
+            services.question_answer(question=question, acting_user=plant_admin, answer=f"Jawaban {i}")
+
+    asked(1)
+    client.force_login(processor_admin if who == "processor" else plant_admin)
+    small = count(client, url)
+    asked(10)
+    # the membership, the lot, its questions
+    assert count(client, url) == small == 3
+    assert client.get(url).content.decode().count('data-testid="question"') == 11
