@@ -47,7 +47,7 @@ class AddendumForm(forms.Form):
         min_value=MIN_QUANTITY,
         max_value=MAX_QUANTITY,
         error_messages=quantity_error_messages(),
-        help_text=_("Optional: at most 10 % more or less than the quantity the lot was published with."),
+        help_text=_("Optional: at most 10 percent more or less than the quantity the lot was published with."),
     )
     closes_at = forms.DateTimeField(
         label=_("New bid deadline"),
