@@ -355,6 +355,10 @@ ADMIN_EXCEPTIONS = {
     "admin:members_notification_add": ADMIN_READ_ONLY,
     "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
     "admin:listings_match_add": ADMIN_READ_ONLY,
+    # questions are asked and answered on the site (staff may delete an abusive one); addenda stay on record
+    "admin:listings_lotquestion_add": ADMIN_READ_ONLY,
+    "admin:listings_lotaddendum_add": ADMIN_READ_ONLY,
+    "admin:listings_lotaddendum_delete": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
     # documents are issued, revoked and replaced by the services only
     "admin:documents_document_add": ADMIN_READ_ONLY,
