@@ -27,7 +27,11 @@ def bootstrap_widget(bound_field):
     attrs = {"class": css} if css else {}
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{bound_field.auto_id}_errors"
+        # The errors first, then the help text (Django's own describedby, which this replaces).
+        described_by = [f"{bound_field.auto_id}_errors"]
+        if bound_field.help_text:
+            described_by.append(f"{bound_field.auto_id}_helptext")
+        attrs["aria-describedby"] = " ".join(described_by)
     return bound_field.as_widget(attrs=attrs)
 
 

@@ -1,14 +1,19 @@
 // Dashboard charts: the numbers come from the json_script element the page renders (the same numbers as the
 // tables beside the charts); series names from the canvases' data-* attributes (translated by the server).
-// Charts are drawn again after every htmx swap of the dashboard's body.
+// Charts are drawn again after every htmx swap of the dashboard's body. Each chart is drawn when its canvas
+// comes near the screen: on a phone most of them are far below the headline figures, and drawing them all at
+// once held the page's main thread for about 300 ms (Lighthouse's total blocking time).
 (() => {
   const charts = [];
+  let observer = null;
 
   const draw = () => {
     const source = document.getElementById("dashboard-data");
     charts.splice(0).forEach((chart) => chart.destroy());
+    if (observer) observer.disconnect();
     if (!source || typeof Chart === "undefined") return;
     const data = JSON.parse(source.textContent);
+    const builders = {};
     // No animation: the numbers are what matters, and a chart redrawn after each filter change should not
     // move (nor catch a screenshot or a reader mid-way).
     Chart.defaults.animation = false;
@@ -19,8 +24,7 @@
     const blue = "#2f6fb0";
     const grey = "#8a8f98";
 
-    const trend = document.getElementById("chart-trend");
-    if (trend) {
+    builders["chart-trend"] = (trend) =>
       charts.push(
         new Chart(trend, {
           data: {
@@ -41,9 +45,7 @@
           },
         }),
       );
-    }
-    const routes = document.getElementById("chart-routes");
-    if (routes) {
+    builders["chart-routes"] = (routes) =>
       charts.push(
         new Chart(routes, {
           type: "bar",
@@ -51,9 +53,7 @@
           options: { indexAxis: "y", maintainAspectRatio: false, plugins: { legend: { display: false } } },
         }),
       );
-    }
-    const categories = document.getElementById("chart-categories");
-    if (categories) {
+    builders["chart-categories"] = (categories) =>
       charts.push(
         new Chart(categories, {
           type: "bar",
@@ -68,7 +68,22 @@
           options: { maintainAspectRatio: false },
         }),
       );
+    const build = (canvas) => builders[canvas.id](canvas);
+    const canvases = Object.keys(builders).map((id) => document.getElementById(id)).filter(Boolean);
+    if (!("IntersectionObserver" in window)) {
+      canvases.forEach(build);
+      return;
     }
+    observer = new IntersectionObserver(
+      (entries) =>
+        entries.forEach((entry) => {
+          if (!entry.isIntersecting) return;
+          observer.unobserve(entry.target);
+          build(entry.target);
+        }),
+      { rootMargin: "200px 0px" },
+    );
+    canvases.forEach((canvas) => observer.observe(canvas));
   };
 
   document.addEventListener("DOMContentLoaded", draw);
