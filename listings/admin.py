@@ -3,7 +3,9 @@ from django.contrib import admin
 from .models import (
     Capability,
     CatalogueSource,
+    LotAddendum,
     LotAttachment,
+    LotQuestion,
     LotTransition,
     Match,
     WantedNotice,
@@ -93,4 +95,57 @@ class MatchAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LotQuestion)
+class LotQuestionAdmin(admin.ModelAdmin):
+    """Staff see every question with who asked (for abuse: the lot's readers never do) and may delete an abusive
+    one; asking and answering go through listings.services."""
+
+    list_display = ["lot", "created_at", "asked_by_organisation", "answered_at"]
+    search_fields = ["lot__reference", "text", "answer"]
+    fields = readonly_fields = [
+        "lot",
+        "asked_by_organisation",
+        "asked_by",
+        "created_at",
+        "text",
+        "answer",
+        "answered_by",
+        "answered_at",
+        "answer_edited_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LotAddendum)
+class LotAddendumAdmin(admin.ModelAdmin):
+    """Read-only: addenda are published by listings.services.addendum_publish and stay on the lot's record."""
+
+    list_display = ["lot", "created_at", "published_by"]
+    search_fields = ["lot__reference", "text"]
+    fields = readonly_fields = [
+        "lot",
+        "published_by",
+        "created_at",
+        "text",
+        "quantity_before",
+        "quantity_after",
+        "closes_at_before",
+        "closes_at_after",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

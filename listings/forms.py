@@ -90,6 +90,7 @@ class LotForm(forms.ModelForm):
             "available_from",
             "available_until",
             "closes_at",
+            "questions_close_at",
             "inspection_from",
             "inspection_until",
             "bidding_mode",
@@ -112,6 +113,7 @@ class LotForm(forms.ModelForm):
             "available_until": DateInput(),
             "lab_certificate_expires": DateInput(),
             "closes_at": LocalDateTimeInput(),
+            "questions_close_at": LocalDateTimeInput(),
             "inspection_from": LocalDateTimeInput(),
             "inspection_until": LocalDateTimeInput(),
             "bidding_mode": forms.RadioSelect,
@@ -125,13 +127,16 @@ class LotForm(forms.ModelForm):
         self.fields["category"].to_field_name = "code"
         if self.instance.pk:
             self.initial["category"] = self.instance.category.code
-        for name in ("closes_at", "inspection_from", "inspection_until"):
+        for name in ("closes_at", "questions_close_at", "inspection_from", "inspection_until"):
             self.fields[name].input_formats = DATETIME_INPUT_FORMATS
         for name in ("latitude", "longitude"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         self.fields["reserve_price"].widget.attrs.update({"data-price-input": ""})
         self.fields["unit"].widget.attrs["data-unit-input"] = ""
         self.fields["closes_at"].help_text = _("Asia/Jakarta time (WIB).")
+        self.fields["questions_close_at"].help_text = _(
+            "Processors may ask questions until then: before the bid deadline, in WIB. Empty: 24 hours before it."
+        )
         if self.instance.pk and self.instance.status == WasteLot.Status.OPEN:
             for name, field in self.fields.items():
                 if name not in OPEN_LOT_EDITABLE and name not in ("photos", "documents"):

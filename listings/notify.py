@@ -103,6 +103,46 @@ def handover_recorded(lot: WasteLot, event: str, *, winner_organisation_id: int,
     notifications.notify_later(event, key_for(event, lot.pk), people, lot_params(lot), lot.get_absolute_url())
 
 
+def _clarification_audience(lot: WasteLot, *also) -> set[int]:
+    """Who hears of a lot's answers and addenda: the organisations with a live bid on it and those matched to
+    it (and `also`), never the plant itself."""
+    organisations = (
+        set(Bid.objects.filter(lot=lot, status=Bid.Status.LIVE).values_list("bidder_id", flat=True))
+        | set(Match.objects.filter(lot=lot).values_list("organisation_id", flat=True))
+        | set(also)
+    )
+    organisations.discard(lot.plant_id)
+    return organisations
+
+
+def question_answered(lot: WasteLot, question, *, edited: bool) -> None:
+    """An answer (or a changed answer) on the lot's questions. The message names the lot only: never who asked
+    (the asker's organisation hears of it like every bidder, without being singled out)."""
+    version = int(question.answer_edited_at.timestamp()) if edited else 0
+    notifications.notify_later(
+        Event.QUESTION_ANSWERED,
+        key_for(Event.QUESTION_ANSWERED, lot.pk, question.pk, version),
+        people_of(_clarification_audience(lot, question.asked_by_organisation_id)),
+        {**lot_params(lot), "how": "edited" if edited else "answered"},
+        lot.get_absolute_url() + "questions/",
+    )
+
+
+ADDENDUM_EXCERPT = 160
+
+
+def addendum_published(lot: WasteLot, addendum) -> None:
+    """Bidders and matched processors hear of an addendum with the start of its text."""
+    text = addendum.text if len(addendum.text) <= ADDENDUM_EXCERPT else addendum.text[: ADDENDUM_EXCERPT - 1] + "…"
+    notifications.notify_later(
+        Event.ADDENDUM_PUBLISHED,
+        key_for(Event.ADDENDUM_PUBLISHED, lot.pk, addendum.pk),
+        people_of(_clarification_audience(lot)),
+        {**lot_params(lot), "addendum": text},
+        lot.get_absolute_url(),
+    )
+
+
 CLOSING_SOON = timedelta(hours=24)
 
 

@@ -23,6 +23,9 @@ MESSAGES = {
     Event.LOT_CLOSED: _("Your lot %(reference)s (%(title)s) closed: choose a winner or close it unawarded"),
     Event.PICKUP_RECORDED: _("Pickup of lot %(reference)s (%(title)s) was recorded"),
     Event.PROCESSING_RECORDED: _("Processing of lot %(reference)s (%(title)s) was recorded"),
+    Event.QUESTION_ANSWERED: _("The plant answered a question on lot %(reference)s (%(title)s)"),
+    f"{Event.QUESTION_ANSWERED}:edited": _("The plant changed an answer on lot %(reference)s (%(title)s)"),
+    Event.ADDENDUM_PUBLISHED: _("Addendum to lot %(reference)s (%(title)s): %(addendum)s"),
 }
 
 

@@ -29,16 +29,30 @@ from members.models import Organisation, User
 from members.selectors import is_official_or_staff, organisation_of, user_membership
 
 from .filters import distance_km, distance_km_expression
-from .models import ROUTE_RANK, Award, Bid, Handover, LotAttachment, Rating, WantedNotice, WasteLot, Watch
+from .models import (
+    ROUTE_RANK,
+    Award,
+    Bid,
+    Handover,
+    LotAddendum,
+    LotAttachment,
+    Rating,
+    WantedNotice,
+    WasteLot,
+    Watch,
+)
 from .scoring import explain
 
 
-def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False) -> WasteLot:
+def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False, lots=None) -> WasteLot:
     """The lot if this person may see it: published lots for everyone signed in, drafts and cancelled lots
     only for the owning plant's people and staff. Everyone else gets 404, as if it did not exist.
-    `with_outcome`: its award (with the bid and bidder) and handover read too (the lot page shows them)."""
-    lots = WasteLot.objects.visible_to(user).select_related(
-        "category", "category__indonesian_code_source", "category__co2e_source", "plant"
+    `with_outcome`: its award (with the bid and bidder) and handover read too (the lot page shows them).
+    `lots`: a queryset of lots to read from (e.g. with an annotation the page needs)."""
+    lots = (
+        (WasteLot.objects if lots is None else lots)
+        .visible_to(user)
+        .select_related("category", "category__indonesian_code_source", "category__co2e_source", "plant")
     )
     lot = lots.filter(reference=reference).first()
     if lot is None:
@@ -215,12 +229,16 @@ class TimelineStep:
     automatic: bool
 
 
-def timeline_for_viewer(user, lot: WasteLot, *, sees_parties: bool | None = None) -> list[TimelineStep]:
+def timeline_for_viewer(
+    user, lot: WasteLot, *, sees_parties: bool | None = None, addenda: list | None = None
+) -> list[TimelineStep]:
     """The lot's timeline as this person may see it. The plant, the winner, staff and officials see every step
     with who made it and its note. Everyone else sees status changes only: no names, no handover details
     (the pickup's manifest, carrier and weights; processing is not a status change and is left out), and of the
     award only its reason as chosen from the fixed list, never the plant's free-text note (it may name the
-    winner). Notes before the award (deadline moved, closed early, why it ended unawarded) stay for all."""
+    winner). Notes before the award (deadline moved, closed early, why it ended unawarded) stay for all, and so
+    do the plant's addenda (`addenda`: already read by the caller, or read here), with who published them only
+    for those who see the parties."""
     if sees_parties is None:
         sees_parties = can_see_deal_parties(user, lot)
     steps = []
@@ -244,6 +262,21 @@ def timeline_for_viewer(user, lot: WasteLot, *, sees_parties: bool | None = None
                 automatic=step.actor_id is None,
             )
         )
+    if addenda is None:
+        addenda = list(LotAddendum.objects.filter(lot=lot).select_related("published_by"))
+    if addenda:
+        steps += [
+            TimelineStep(
+                created_at=addendum.created_at,
+                status="addendum",
+                status_label=_("Addendum published"),
+                note=addendum.text,
+                actor=str(addendum.published_by) if sees_parties and addendum.published_by else None,
+                automatic=False,
+            )
+            for addendum in addenda
+        ]
+        steps.sort(key=lambda step: step.created_at)
     return steps
 
 

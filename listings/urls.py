@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bids, browse, handover, lots, matching, watch
+from .views import bids, browse, handover, lots, matching, questions, watch
 
 app_name = "listings"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("lots/<str:reference>/bid/withdraw/", bids.bid_withdraw, name="bid_withdraw"),
     path("lots/<str:reference>/bids/", bids.lot_bids, name="lot_bids"),
     path("lots/<str:reference>/watch/", watch.lot_watch, name="lot_watch"),
+    path("lots/<str:reference>/questions/", questions.lot_questions, name="lot_questions"),
+    path("lots/<str:reference>/questions/<int:pk>/answer/", questions.question_answer, name="question_answer"),
+    path("lots/<str:reference>/addendum/", questions.lot_addendum, name="lot_addendum"),
     path("lots/<str:reference>/unawarded/", bids.lot_unawarded, name="lot_unawarded"),
     path("lots/<str:reference>/pickup/", handover.pickup, name="pickup"),
     path("lots/<str:reference>/processing/", handover.processing, name="processing"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from api import services as api_services
 from documents.services import document_supersede, documents_generate_missing
 from listings import services
-from listings.models import Award, Bid, Handover, LotTransition, Match, WasteLot, Watch
+from listings.models import Award, Bid, Handover, LotAddendum, LotQuestion, LotTransition, Match, WasteLot, Watch
 from listings.services import BidOffer
 from members import notifications
 from members.models import Event
@@ -103,16 +103,23 @@ def test_lot_page_of_an_open_lot_for_a_bidder(client, processor_admin, plant):
     client.force_login(processor_admin)
     small = count(client, lot.get_absolute_url())
     other_bidders(lot, 5)
-    for _ in range(5):
+    for i in range(5):
         LotTransition.objects.create(lot=lot, from_status="open", to_status="open")
-    # 8: whether the bidder follows the lot is asked; the bid form loads the bidder's licences only on a
-    # hazardous lot.
-    assert count(client, lot.get_absolute_url()) == small == 8
+        LotQuestion.objects.create(
+            lot=lot, asked_by_organisation=processor_admin.membership.organisation, text=f"Q {i}"
+        )
+        LotAddendum.objects.create(lot=lot, text=f"Addendum {i}")
+    # 9: whether the bidder follows the lot is asked; the bid form loads the bidder's licences only on a
+    # hazardous lot; the addenda (page and timeline) in one query, the questions counted in the lot's own.
+    assert count(client, lot.get_absolute_url()) == small == 9
+    page = client.get(lot.get_absolute_url()).content.decode()
+    assert page.count('data-testid="addendum"') == 5 and "(5)" in page
 
 
 # The award (and, once collected, the handover) is read in a query of its own (listings.selectors.attach_outcome);
 # and whether the winner follows the lot.
-@pytest.mark.parametrize("completed, pinned", [(False, 9), (True, 11)])
+# The addenda: one query (the page's list and the timeline's steps).
+@pytest.mark.parametrize("completed, pinned", [(False, 10), (True, 12)])
 def test_lot_page_of_a_decided_lot_for_the_winner(client, processor_admin, plant, completed, pinned):
     lot = decided(LotFactory(plant=plant), processor_admin.membership.organisation, completed=completed)
     client.force_login(processor_admin)
@@ -157,10 +164,12 @@ def test_visitor_pages(client, plant):
     small_list, small_page = count(client, BROWSE), count(client, lot.get_absolute_url())
     for i in range(20):
         LotFactory(plant=plant, title=f"Slag {i}")
-    for _ in range(5):
+    for i in range(5):
         LotTransition.objects.create(lot=lot, from_status="open", to_status="open")
+        LotAddendum.objects.create(lot=lot, text=f"Addendum {i}")
     assert count(client, BROWSE) == small_list == 3  # the categories (filter), the page of lots, their photos
-    assert count(client, lot.get_absolute_url()) == small_page == 3  # the lot, its files, its timeline
+    # the lot, its files, its timeline, its addenda (visitors read them too: they change what the lot is)
+    assert count(client, lot.get_absolute_url()) == small_page == 4
 
 
 def test_matches(client, processor_admin, plant):
@@ -251,3 +260,23 @@ def test_api_webhooks_page(client, plant_admin, plant):
     for n in range(1, 6):
         webhook(n)
     assert count(client, f"/org/{plant.slug}/webhooks/") == small == 3
+
+
+@pytest.mark.parametrize("who", ["processor", "plant"])
+def test_questions_page(client, processor_admin, plant_admin, plant, who):
+    """The questions and answers: one query for all of them, whoever reads (the plant's answer forms too)."""
+    lot = LotFactory(plant=plant)
+    url = f"/lots/{lot.reference}/questions/"
+
+    def asked(n):
+        for i in range(n):
+            question = services.question_ask(lot=lot, acting_user=processor_admin, text=f"Pertanyaan nomor {i}")
+            services.question_answer(question=question, acting_user=plant_admin, answer=f"Jawaban {i}")
+
+    asked(1)
+    client.force_login(processor_admin if who == "processor" else plant_admin)
+    small = count(client, url)
+    asked(10)
+    # the membership, the lot, its questions
+    assert count(client, url) == small == 3
+    assert client.get(url).content.decode().count('data-testid="question"') == 11

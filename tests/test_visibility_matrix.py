@@ -114,6 +114,15 @@ def verification(kind: str) -> Target:
 
 
 UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
+QUESTION_READERS = row(200, visitor=LOGIN, unverified=403, other_plant=403)
+
+
+def obj_of_lot(state: str, name: str) -> Target:
+    return Target(
+        f"{name} of the {state} lot", lambda w: {"reference": w.lots[state].reference, "pk": w.objects[name].pk}
+    )
+
+
 # The deal's parties: the plant's people, the winner's, officials and staff.
 DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
 TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
@@ -224,6 +233,20 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("draft"), DRAFT),
     ],
     "listings:lot_unawarded": [(lot("deal"), POST_ONLY)],
+    # Questions and answers: verified processors, the plant's people, officials and staff; never another plant,
+    # an unverified business or a visitor. Read-only once the lot is decided; a draft has none to see.
+    "listings:lot_questions": [
+        (lot("open"), QUESTION_READERS),
+        (lot("deal"), QUESTION_READERS),
+        (lot("draft"), DRAFT),
+    ],
+    "listings:question_answer": [(obj_of_lot("open", "question"), POST_ONLY)],
+    # The addendum: the plant's people, on an open lot (a decided one sends them back with the reason).
+    "listings:lot_addendum": [
+        (lot("open"), PLANT_PEOPLE),
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
+        (lot("draft"), row(404, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT, staff=403)),
+    ],
     "listings:lot_watch": [(lot("open"), POST_ONLY)],
     "listings:pickup": [(lot("deal"), POST_ONLY)],
     "listings:processing": [(lot("deal"), POST_ONLY)],
@@ -340,6 +363,10 @@ ADMIN_EXCEPTIONS = {
     "admin:members_notification_add": ADMIN_READ_ONLY,
     "admin:listings_wastelot_delete": ADMIN_READ_ONLY,
     "admin:listings_match_add": ADMIN_READ_ONLY,
+    # questions are asked and answered on the site (staff may delete an abusive one); addenda stay on record
+    "admin:listings_lotquestion_add": ADMIN_READ_ONLY,
+    "admin:listings_lotaddendum_add": ADMIN_READ_ONLY,
+    "admin:listings_lotaddendum_delete": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
     # documents are issued, revoked and replaced by the services only
     "admin:documents_document_add": ADMIN_READ_ONLY,
@@ -521,6 +548,9 @@ ONLY_BIDS = "Only the plant that owns this lot sees its bids."
 ONLY_STAFF = "This page is for platform staff."
 ONLY_FOLLOWERS = "Only people of verified processing businesses can follow lots."
 ONLY_STAFF_DOCUMENTS = "Only platform staff revoke or replace documents."
+ONLY_QUESTION_READERS = "Questions and answers are for verified processing businesses and the plant that owns the lot."
+ONLY_ASKERS = "Only people of verified processing businesses can ask questions."
+ONLY_ANSWERERS = "Only people of the verified plant that owns this lot answer its questions."
 PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
 
 PICKUP = {
@@ -566,6 +596,27 @@ REFUSED_POSTS = [
         ("unverified", "plant_admin", "plant_member", "other_plant", "official", "staff"),
         ONLY_FOLLOWERS,
     ),
+    (
+        "listings:lot_questions",
+        "open",
+        {"text": "Berapa kadar airnya?"},
+        ("unverified", "other_plant"),
+        ONLY_QUESTION_READERS,
+    ),
+    (
+        "listings:lot_questions",
+        "open",
+        {"text": "Berapa kadar airnya?"},
+        ("plant_admin", "plant_member", "official", "staff"),
+        ONLY_ASKERS,
+    ),
+    (
+        "listings:lot_addendum",
+        "open",
+        {"text": "Tenggat diperpanjang."},
+        ("winner", "loser", "processor", "official", "staff", "other_plant", "unverified"),
+        ONLY_PLANT,
+    ),
     *[
         (
             name,
@@ -582,7 +633,13 @@ REFUSED_POSTS = [
 def deal_state(lot: WasteLot) -> tuple:
     lot.refresh_from_db()
     handover = Handover.objects.filter(lot=lot).values_list("carrier", "quantity_received", "route_used").first()
-    return lot.status, handover, Rating.objects.filter(lot=lot).count(), lot.transitions.count()
+    clarifications = (
+        list(lot.questions.values_list("text", "answer")),
+        list(lot.addenda.values_list("text", flat=True)),
+        lot.quantity,
+        lot.closes_at,
+    )
+    return lot.status, handover, Rating.objects.filter(lot=lot).count(), lot.transitions.count(), clarifications
 
 
 @pytest.mark.django_db
@@ -596,6 +653,25 @@ def test_a_post_the_role_may_not_make_is_refused_with_its_reason(world, name, st
     response = client_for(world, role).post(reverse(name, kwargs={"reference": the_lot.reference}), data)
     assert response.status_code == 403, response.status_code
     assert escape(reason) in response.content.decode()
+    assert deal_state(the_lot) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "reason"),
+    [
+        *[(role, ONLY_ANSWERERS) for role in ("winner", "loser", "processor", "official", "staff")],
+        *[(role, ONLY_QUESTION_READERS) for role in ("unverified", "other_plant")],
+    ],
+)
+def test_only_the_plant_answers_questions(world, role, reason):
+    the_lot, question = world.lots["open"], world.objects["question"]
+    before = deal_state(the_lot)
+    response = client_for(world, role).post(
+        reverse("listings:question_answer", kwargs={"reference": the_lot.reference, "pk": question.pk}),
+        {f"q{question.pk}-answer": "Jawaban palsu"},
+    )
+    assert response.status_code == 403 and escape(reason) in response.content.decode()
     assert deal_state(the_lot) == before
 
 

@@ -239,6 +239,18 @@ def _build(world: World, stage: str) -> None:
     objects["search"] = SavedSearch.objects.create(user=people["plant_admin"], name="Slag", query="q=slag")
     objects["invitation"] = InvitationFactory(organisation=orgs["plant"], invited_by=people["plant_admin"])
     objects["match"] = Match.objects.create(lot=lots["open"], organisation=orgs["processor"], score=70, reasons=[])
+    # A question the winner's organisation asked on the open lot, answered by the plant, and an addendum: the
+    # questions page never says who asked (the winner's name is among the secrets every outsider's sweep
+    # looks for).
+    objects["question"] = services.question_ask(
+        lot=lots["open"], acting_user=people["winner"], text="Apakah kadar air di bawah 5 persen?"
+    )
+    services.question_answer(question=objects["question"], acting_user=people["plant_admin"], answer="Ya, 3 persen.")
+    objects["addendum"] = services.addendum_publish(
+        lot=lots["open"],
+        acting_user=people["plant_admin"],
+        change=services.AddendumChange(text="Kadar air diperbarui menurut uji lab terbaru."),
+    )
     objects["group"] = Group.objects.create(name="Verifiers")
     # staff's second factor: an authenticator and recovery codes (the admin lists both)
     TOTPDevice.objects.create(user=people["staff"], name="authenticator", confirmed=True)

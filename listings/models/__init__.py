@@ -13,9 +13,15 @@ from .lots import (
     attachment_path,
 )
 from .matching import Capability, Match, SavedSearch, WantedNotice, WantedNoticeQuerySet
+from .questions import MAX_ADDENDUM_CHARS, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, LotAddendum, LotQuestion
 from .watch import Watch
 
 __all__ = [
+    "MAX_ADDENDUM_CHARS",
+    "MAX_ANSWER_CHARS",
+    "MAX_QUESTION_CHARS",
+    "LotAddendum",
+    "LotQuestion",
     "LOT_TRANSITIONS",
     "ROUTE_RANK",
     "Award",

@@ -19,6 +19,9 @@ from members.models import Organisation
 
 from .catalogue import WasteCategory
 
+# Questions close this long before the bid deadline unless the plant chooses another time.
+QUESTIONS_CLOSE_BEFORE = timezone.timedelta(hours=24)
+
 
 class LotReferenceCounter(ChoiceLabels, models.Model):
     """The last lot number of a year: references are WX-<year>-<number>, gap-free per year, race-free."""
@@ -136,6 +139,13 @@ class WasteLot(ChoiceLabels, models.Model):
     available_from = models.DateField(_("available from"))
     available_until = models.DateField(_("available until"), null=True, blank=True)
     closes_at = models.DateTimeField(_("bid deadline"))
+    # Questions (listings.models.questions) may be asked until then; empty: QUESTIONS_CLOSE_BEFORE the deadline.
+    questions_close_at = models.DateTimeField(
+        _("questions close at"),
+        null=True,
+        blank=True,
+        help_text=_("Processors may ask questions until then. Empty: 24 hours before the bid deadline."),
+    )
     inspection_from = models.DateTimeField(_("inspection from"), null=True, blank=True)
     inspection_until = models.DateTimeField(_("inspection until"), null=True, blank=True)
     bidding_mode = models.CharField(
@@ -245,6 +255,15 @@ class WasteLot(ChoiceLabels, models.Model):
     @property
     def is_past_deadline(self) -> bool:
         return self.status == self.Status.OPEN and self.closes_at <= timezone.now()
+
+    @property
+    def questions_deadline(self):
+        """When questions close: the time the plant chose, or QUESTIONS_CLOSE_BEFORE the bid deadline."""
+        return self.questions_close_at or self.closes_at - QUESTIONS_CLOSE_BEFORE
+
+    @property
+    def questions_open_now(self) -> bool:
+        return self.is_open_now and self.questions_deadline > timezone.now()
 
     @property
     def is_sealed(self) -> bool:

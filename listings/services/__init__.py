@@ -27,4 +27,11 @@ from .lots import (  # noqa: F401
     lot_transition,
     lot_update,
 )
+from .questions import (  # noqa: F401
+    AddendumChange,
+    addendum_errors,
+    addendum_publish,
+    question_answer,
+    question_ask,
+)
 from .watch import lot_follow, lot_unfollow  # noqa: F401

@@ -12,6 +12,7 @@ from members.models import User
 
 from .. import notify
 from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTransition, WasteLot
+from ..models.lots import QUESTIONS_CLOSE_BEFORE
 from ..selectors import can_manage_lot, can_post_lots
 from .matching import match_published_lot
 
@@ -28,6 +29,7 @@ OPEN_LOT_EDITABLE = {
     "inspection_until",
     "lab_certificate_expires",
     "quantity",
+    "questions_close_at",
 }
 
 
@@ -79,11 +81,16 @@ def lot_transition(*, lot: WasteLot, to_status: str, acting_user: User | None, n
     return lot
 
 
-def _check_dates(lot: WasteLot, *, publishing: bool) -> None:
+def _check_dates(lot: WasteLot, *, publishing: bool, questions_changed: bool = False) -> None:
     now = timezone.now()
     errors = {}
     if publishing and lot.closes_at <= now:
         errors["closes_at"] = _("The bid deadline must be in the future.")
+    if lot.questions_close_at:
+        if lot.questions_close_at >= lot.closes_at:
+            errors["questions_close_at"] = _("Questions must close before the bid deadline.")
+        elif questions_changed and lot.questions_close_at <= now:
+            errors["questions_close_at"] = _("The time questions close must be in the future.")
     if lot.inspection_from and lot.inspection_until and lot.inspection_until <= lot.inspection_from:
         errors["inspection_until"] = _("The inspection window must end after it starts.")
     if bool(lot.inspection_from) != bool(lot.inspection_until):
@@ -102,7 +109,7 @@ def lot_create(*, acting_user: User, fields: dict) -> WasteLot:
     lot = WasteLot(plant=acting_user.membership.organisation, created_by=acting_user, **fields)
     if not lot.is_recurring:
         lot.frequency, lot.quantity_per_period, lot.contract_months = "", None, None
-    _check_dates(lot, publishing=False)
+    _check_dates(lot, publishing=False, questions_changed=True)
     lot.reference = _next_reference(timezone.localdate().year)
     lot.full_clean()
     lot.save()
@@ -128,6 +135,12 @@ def lot_update(*, lot: WasteLot, acting_user: User, fields: dict) -> WasteLot:
         errors = {}
         if "closes_at" in changed and fields["closes_at"] < locked.closes_at:
             errors["closes_at"] = _("The deadline of an open lot can only be extended.")
+        if (
+            "questions_close_at" in changed
+            and (fields["questions_close_at"] or fields.get("closes_at", locked.closes_at) - QUESTIONS_CLOSE_BEFORE)
+            < locked.questions_deadline
+        ):
+            errors["questions_close_at"] = _("Questions on an open lot can only close later.")
         if "quantity" in changed and fields["quantity"] < locked.quantity:
             errors["quantity"] = _("The quantity of an open lot can only go up.")
         if (
@@ -138,11 +151,16 @@ def lot_update(*, lot: WasteLot, acting_user: User, fields: dict) -> WasteLot:
             errors["available_until"] = _("The availability of an open lot can only be extended.")
         if errors:
             raise ValidationError(errors)
+    questions_changed = fields.get("questions_close_at", locked.questions_close_at) != locked.questions_close_at
     for name, value in fields.items():
         setattr(locked, name, value)
     if not locked.is_recurring:
         locked.frequency, locked.quantity_per_period, locked.contract_months = "", None, None
-    _check_dates(locked, publishing=locked.status == WasteLot.Status.OPEN and "closes_at" in fields)
+    _check_dates(
+        locked,
+        publishing=locked.status == WasteLot.Status.OPEN and "closes_at" in fields,
+        questions_changed=questions_changed,
+    )
     locked.full_clean()
     locked.save()
     lot.refresh_from_db()
@@ -152,7 +170,7 @@ def lot_update(*, lot: WasteLot, acting_user: User, fields: dict) -> WasteLot:
 def lot_publish(*, lot: WasteLot, acting_user: User) -> WasteLot:
     _require_manager(acting_user, lot)
     lot.refresh_from_db()
-    _check_dates(lot, publishing=True)
+    _check_dates(lot, publishing=True, questions_changed=True)
     return lot_transition(lot=lot, to_status=WasteLot.Status.OPEN, acting_user=acting_user)
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.pagination import offset_page
 from members.selectors import organisation_of, user_membership
 
-from .. import selectors, services
+from .. import clarifications, selectors, services
 from ..cards import with_cards
 from ..filters import LotFilter
 from ..forms import BidForm, CancelForm, PickupForm, ProcessingForm, RatingForm
@@ -53,7 +53,9 @@ def lot_detail(request, reference):
         if not selectors.visitor_may_see(lot):
             return redirect_to_login(request.get_full_path())
         return render_lot(request, lot)
-    lot = selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)
+    lot = selectors.lot_for_viewer_or_404(
+        request.user, reference, with_outcome=True, lots=clarifications.with_question_count(WasteLot.objects)
+    )
     if lot.is_past_deadline:
         # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
         lot = services.lot_close_if_overdue(lot)
@@ -78,7 +80,10 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         else None
     )
     why_not = selectors.why_cannot_bid(request.user, lot)
-    timeline = selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties)
+    # The addenda show on the page and on the timeline: one query for both.
+    addenda = clarifications.addenda_of(lot)
+    timeline = selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties, addenda=addenda)
+    reads_questions = clarifications.can_read_questions(request.user, lot)
     ended_at, closed_early = _bidding_ended(lot, timeline)
     context = {
         "lot": lot,
@@ -90,6 +95,13 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "meta": lot_meta(request, lot, photos),
         **watch_context(request.user, lot),
         "timeline": timeline,
+        "addenda": addenda,
+        "reads_questions": reads_questions,
+        # Counted in the lot's own query on the lot page (with_question_count); a form sent back counts it.
+        "question_count": getattr(lot, "question_count", None)
+        if not reads_questions or hasattr(lot, "question_count")
+        else lot.questions.count(),
+        "can_publish_addendum": can_manage and lot.is_open_now,
         "bidding_ended_at": ended_at,
         "closed_early": closed_early,
         "sees_parties": sees_parties,

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from demo.people import DEMO_PASSWORD
+from listings.models import LotAddendum, LotQuestion
 from members.models import (
     AuditEntry,
     JapnasMember,
@@ -24,6 +25,8 @@ def counts():
         OrganisationChangeRequest.objects.count(),
         AuditEntry.objects.count(),
         JapnasMember.objects.count(),
+        LotQuestion.objects.count(),
+        LotAddendum.objects.count(),
     )
 
 
@@ -33,6 +36,9 @@ def test_load_demo_is_idempotent_and_sends_no_mail(mailoutbox):
     call_command("load_demo")
     assert counts() == first
     assert mailoutbox == []
+    # Two questions (one answered, never naming who asked) and an addendum on the steel plant's open lots.
+    assert LotQuestion.objects.count() == 2 and LotQuestion.objects.exclude(answer="").count() == 1
+    assert LotAddendum.objects.get().quantity_after < LotAddendum.objects.get().quantity_before
 
 
 def test_demo_has_every_role_and_kind_of_organisation():

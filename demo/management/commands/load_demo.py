@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core.mail import emails_muted
+from demo.clarifications import load_demo_clarifications
 from demo.history import load_demo_history
 from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
 from demo.people import DEMO_PASSWORD, load_demo_members
@@ -27,11 +28,12 @@ class Command(BaseCommand):
             bids = load_demo_bids()
             deals = load_demo_deals()
             matches = load_demo_matching()
+            clarifications = load_demo_clarifications()
             history = load_demo_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
-                f"{bids} new bids, {deals} new deals, {matches} matches, {history} completed deals of the last 18 "
-                f"months. Password for every demo login: {DEMO_PASSWORD}"
+                f"{bids} new bids, {deals} new deals, {matches} matches, {clarifications} questions and addenda, "
+                f"{history} completed deals of the last 18 months. Password for every demo login: {DEMO_PASSWORD}"
             )
         )
