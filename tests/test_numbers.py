@@ -1,6 +1,7 @@
 """One number-formatting policy (core/numbers.py), as every context writes it: values × languages × contexts
 (page, form input, e-mail, export), each with the text a person must read; and what form inputs accept."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -188,3 +189,18 @@ def test_a_30_digit_slip_is_refused_with_the_limit_not_a_server_error():
     field = LocalizedIntegerField(min_value=-100_000_000_000, max_value=100_000_000_000)
     with translation.override("id"):
         assert _errors(field, "9" * 30) == ["Pastikan nilai ini lebih kecil dari atau sama dengan 100.000.000.000."]
+
+
+def test_templates_write_numbers_only_through_the_policy():
+    """One place for numbers: no template formats a figure with Django's own filters (floatformat, intcomma),
+    which follow neither the grouping nor the precision of core/numbers.py."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}: {match}"
+        for path in (Path(settings.BASE_DIR) / "templates").rglob("*.*")
+        for match in re.findall(r"\|\s*(floatformat|intcomma|intword)\b", path.read_text())
+    ]
+    assert offenders == []
