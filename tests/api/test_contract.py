@@ -166,7 +166,7 @@ REAL_CALLS = [
             "text": "Jumlah dikoreksi setelah penimbangan ulang.",
             "quantity": str((w.lots["open"].quantity * Decimal("1.05")).quantize(Decimal("0.001"))),
             "closes_at": (w.lots["open"].closes_at + timedelta(days=2)).isoformat(),
-        },
+        },  # the world's lot as built (each call is rolled back, and nothing here refreshes it)
         201,
     ),
 ]
