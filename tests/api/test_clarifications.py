@@ -189,3 +189,27 @@ def test_an_addendum_beyond_the_rules_gets_the_webs_messages_and_changes_nothing
         {"text": "Jumlah dikoreksi sedikit.", "quantity": "12.3456"},
     )
     assert floaty.status_code == 400 and "quantity" in floaty.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_bad_input_is_a_4xx_with_a_reason_never_a_5xx(world):
+    open_lot = world.lots["open"].reference
+    plant = api_client(token_for(world.person("plant_admin")))
+    processor = api_client(token_for(world.person("processor")))
+    huge = plant.post(
+        f"/api/v1/lots/{open_lot}/questions/{10**25}/answer/",
+        json.dumps({"answer": "x"}),
+        content_type="application/json",
+    )
+    assert huge.status_code == 404
+    not_an_object = processor.post(f"/api/v1/lots/{open_lot}/questions/", "[1]", content_type="application/json")
+    assert not_an_object.status_code == 400 and not_an_object.json()["errors"] == {"__all__": ["Send a JSON object."]}
+    nonsense = _post(plant, f"/api/v1/lots/{open_lot}/addenda/", {"text": ["a"], "quantity": 1e308, "closes_at": 5})
+    assert nonsense.status_code == 400 and set(nonsense.json()["errors"]) >= {"text"}
+    far = _post(
+        plant,
+        f"/api/v1/lots/{open_lot}/addenda/",
+        {"text": "Kemasan berubah lagi.", "quantity": "1e5", "closes_at": "9999-12-31T23:59:59+14:00"},
+    )
+    assert far.status_code == 400 and "quantity" in far.json()["errors"]
+    assert LotAddendum.objects.filter(lot__reference=open_lot).count() == 1
