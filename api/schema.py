@@ -36,4 +36,6 @@ class ProblemAutoSchema(AutoSchema):
             content = responses[code].get("content", {})
             if "application/json" in content:
                 content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+            for media_type in [name for name in content if name != PROBLEM_CONTENT_TYPE]:
+                del content[media_type]  # a refusal is problem details, whatever the operation's own answer is
         return responses

@@ -2,9 +2,21 @@
 strings ("1250.5"): never a float. Input is validated by the web's own forms (same rules, same messages); the
 request serializers here describe it for the OpenAPI schema."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
-from listings.models import Award, Bid, Route, WasteCategory, WasteLot
+from documents.models import Document
+from listings.models import (
+    MAX_ADDENDUM_CHARS,
+    MAX_ANSWER_CHARS,
+    MAX_QUESTION_CHARS,
+    Award,
+    Bid,
+    Route,
+    WasteCategory,
+    WasteLot,
+)
+from listings.services.questions import MIN_QUESTION_CHARS
 from members.choices import Kecamatan
 
 from .models import Scope
@@ -156,6 +168,53 @@ class NotificationSerializer(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
 
 
+class DocumentSerializer(serializers.Serializer):
+    """A document of a deal, as the lot's documents page lists it (documents hold no price)."""
+
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    status = serializers.ChoiceField(choices=Document.Status.choices)
+    status_reason = serializers.CharField(help_text="Why it was revoked or replaced (empty while valid).")
+    superseded_by = serializers.CharField(source="superseded_by.number", allow_null=True, default=None)
+    issued_at = serializers.DateTimeField(source="created_at")
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    verification_url = serializers.SerializerMethodField(help_text="The public page its QR code leads to.")
+    download_url = serializers.SerializerMethodField(help_text="The PDF, through the API (the same token).")
+
+    def get_verification_url(self, document) -> str:
+        return self.context["request"].build_absolute_uri(document.get_verify_url())
+
+    def get_download_url(self, document) -> str:
+        url = reverse("api:document_pdf", kwargs={"reference": document.lot.reference, "number": document.number})
+        return self.context["request"].build_absolute_uri(url)
+
+
+class QuestionSerializer(serializers.Serializer):
+    """A question on a lot and the plant's answer: never who asked (`mine` only marks your own)."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    answer = serializers.CharField(help_text="Empty until the plant answers.")
+    asked_at = serializers.DateTimeField(source="created_at")
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answer_edited_at = serializers.DateTimeField(allow_null=True)
+    mine = serializers.BooleanField(help_text="Asked by your own organisation (only you see this).")
+
+
+class AddendumSerializer(serializers.Serializer):
+    """A change the plant announced on an open lot: what and why, and the quantity and deadline it changed."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    quantity_before = quantity_field(allow_null=True)
+    quantity_after = quantity_field(allow_null=True)
+    closes_at_before = serializers.DateTimeField(allow_null=True)
+    closes_at_after = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(source="created_at")
+
+
 _PAGES: dict = {}
 
 
@@ -259,6 +318,26 @@ class ProcessingInputSerializer(serializers.Serializer):
     quantity_received = quantity_field()
     route_used = serializers.ChoiceField(choices=Route.choices)
     proof = serializers.FileField(help_text="A certificate (PDF) or a photo (JPEG, PNG, WebP).")
+
+
+class QuestionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        min_length=MIN_QUESTION_CHARS, max_length=MAX_QUESTION_CHARS, help_text="Do not name yourself or your business."
+    )
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=MAX_ANSWER_CHARS)
+
+
+class AddendumInputSerializer(serializers.Serializer):
+    text = serializers.CharField(min_length=MIN_QUESTION_CHARS, max_length=MAX_ADDENDUM_CHARS)
+    quantity = quantity_field(
+        required=False, allow_null=True, help_text="A corrected quantity: at most 10 % from the published one."
+    )
+    closes_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="A later deadline. Asia/Jakarta time when no offset is given."
+    )
 
 
 class MarkReadSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import bids, handover, lots, misc
+from .views import bids, documents, handover, lots, misc, questions
 from .views.base import not_found
 
 app_name = "api"
@@ -28,6 +28,15 @@ urlpatterns = [
     path("lots/<str:reference>/pickup/", handover.PickupView.as_view(), name="pickup"),
     path("lots/<str:reference>/processing/", handover.ProcessingView.as_view(), name="processing"),
     path("lots/<str:reference>/complete/", handover.CompleteView.as_view(), name="complete"),
+    path("lots/<str:reference>/documents/", documents.LotDocumentsView.as_view(), name="lot_documents"),
+    path("lots/<str:reference>/documents/<str:number>/pdf/", documents.DocumentPdfView.as_view(), name="document_pdf"),
+    path("lots/<str:reference>/questions/", questions.LotQuestionsView.as_view(), name="lot_questions"),
+    path(
+        "lots/<str:reference>/questions/<int:pk>/answer/",
+        questions.QuestionAnswerView.as_view(),
+        name="question_answer",
+    ),
+    path("lots/<str:reference>/addenda/", questions.LotAddendaView.as_view(), name="lot_addenda"),
     path("bids/", bids.MyBidsView.as_view(), name="my_bids"),
     path("notifications/", misc.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", misc.NotificationReadView.as_view(), name="notifications_read"),

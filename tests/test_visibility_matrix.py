@@ -325,8 +325,13 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
             "pickup",
             "processing",
             "complete",
+            "lot_documents",
+            "lot_questions",
+            "lot_addenda",
         )
     },
+    "api:document_pdf": [(document("award-letter"), API_ONLY)],
+    "api:question_answer": [(obj_of_lot("open", "question"), API_ONLY)],
     "api:not_found": [(NONE, row(404))],
     # The organisation's API tokens (api/pages.py): its admins only.
     "api_tokens": [(org("plant"), row(404, visitor=LOGIN, plant_admin=200))],

@@ -395,6 +395,8 @@ SPECTACULAR_SETTINGS = {
         "BidStatusEnum": "listings.models.Bid.Status",
         "UnitEnum": "listings.models.WasteCategory.Unit",
         "RouteEnum": "listings.models.Route",
+        "DocumentKindEnum": "documents.models.Document.Kind",
+        "DocumentStatusEnum": "documents.models.Document.Status",
     },
 }
 

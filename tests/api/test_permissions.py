@@ -25,6 +25,9 @@ NO_LOTS_SCOPE = "This token does not have the “lots” scope."
 NO_BID_SCOPE = "This token does not have the “bid” scope."
 NO_HANDOVER_SCOPE = "This token does not have the “handover” scope."
 NO_DASHBOARD_SCOPE = "This token does not have the “dashboard” scope."
+PARTIES_ONLY = "The documents of a deal are only for the plant, the winning processor, platform staff and officials."
+READ_REFUSED = "Questions and answers are for verified processing businesses and the plant that owns the lot."
+NOT_OPEN = "This lot is not open for bids."
 
 # Staff have no tokens (tests/api/test_tokens.py): the matrix is every other role.
 TOKEN_ROLES = tuple(role for role in ROLES if role != "staff")
@@ -211,6 +214,108 @@ OPERATIONS = [
             unverified=(403, NO_HANDOVER_SCOPE),
             official=(403, NO_HANDOVER_SCOPE),
             winner=400,
+        ),
+    ),
+]
+
+
+def award_letter_pdf(w):
+    document = w.lots["deal"].documents.get(kind="award-letter", status="valid")
+    return f"/api/v1/lots/{w.lots['deal'].reference}/documents/{document.number}/pdf/"
+
+
+DEAL_PARTIES = row((403, PARTIES_ONLY), visitor=401, plant_member=200, plant_admin=200, winner=200, official=200)
+QUESTION_READERS = row(
+    (403, READ_REFUSED),
+    visitor=401,
+    plant_member=200,
+    plant_admin=200,
+    processor=200,
+    winner=200,
+    loser=200,
+    official=200,
+)
+QUESTION = {"text": "Berapa kadar air rata-rata per bulan?"}
+
+# Documents, questions and answers, addenda (issue 15): the web's rules through a token.
+OPERATIONS += [
+    ("a deal's documents", "get", lambda w: f"/api/v1/lots/{w.lots['deal'].reference}/documents/", None, DEAL_PARTIES),
+    ("a document's PDF", "get", award_letter_pdf, None, DEAL_PARTIES),
+    (
+        "a draft's documents",
+        "get",
+        lambda w: f"/api/v1/lots/{w.lots['draft'].reference}/documents/",
+        None,
+        row(404, visitor=401, plant_member=200, plant_admin=200),
+    ),
+    ("questions", "get", lambda w: f"/api/v1/lots/{w.lots['open'].reference}/questions/", None, QUESTION_READERS),
+    (
+        "a deal's questions",
+        "get",
+        lambda w: f"/api/v1/lots/{w.lots['deal'].reference}/questions/",
+        None,
+        QUESTION_READERS,
+    ),
+    (
+        "a draft's questions",
+        "get",
+        lambda w: f"/api/v1/lots/{w.lots['draft'].reference}/questions/",
+        None,
+        row(404, visitor=401, plant_member=200, plant_admin=200),
+    ),
+    (
+        "ask on an open lot",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['open'].reference}/questions/",
+        QUESTION,
+        row((403, NO_BID_SCOPE), visitor=401, processor=201, winner=201, loser=201),
+    ),
+    (
+        "ask on a decided lot",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['deal'].reference}/questions/",
+        QUESTION,
+        row((403, NO_BID_SCOPE), visitor=401, processor=(403, NOT_OPEN), winner=(403, NOT_OPEN), loser=(403, NOT_OPEN)),
+    ),
+    (
+        "answer a question",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['open'].reference}/questions/{w.objects['question'].pk}/answer/",
+        {"answer": "Ya, 3 persen; diuji bulan lalu."},
+        row(
+            (403, NO_LOTS_SCOPE),
+            visitor=401,
+            plant_member=200,
+            plant_admin=200,
+            other_plant=(403, READ_REFUSED),
+        ),
+    ),
+    ("addenda", "get", lambda w: f"/api/v1/lots/{w.lots['open'].reference}/addenda/", None, row(200, visitor=401)),
+    (
+        "a draft's addenda",
+        "get",
+        lambda w: f"/api/v1/lots/{w.lots['draft'].reference}/addenda/",
+        None,
+        row(404, visitor=401, plant_member=200, plant_admin=200),
+    ),
+    (
+        "publish an addendum",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['open'].reference}/addenda/",
+        {"text": "Kemasan berubah menjadi jumbo bag."},
+        row((403, NO_LOTS_SCOPE), visitor=401, plant_member=201, plant_admin=201, other_plant=(403, ONLY_PLANT)),
+    ),
+    (
+        "publish an addendum on a decided lot",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['deal'].reference}/addenda/",
+        {"text": "Kemasan berubah menjadi jumbo bag."},
+        row(
+            (403, NO_LOTS_SCOPE),
+            visitor=401,
+            plant_member=(403, "An addendum can be published only while the lot is open for bids."),
+            plant_admin=(403, "An addendum can be published only while the lot is open for bids."),
+            other_plant=(403, ONLY_PLANT),
         ),
     ),
 ]

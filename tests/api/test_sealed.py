@@ -190,3 +190,49 @@ def test_awarding_a_bid_below_the_best_price_needs_a_reason_as_on_the_web(market
     )
     assert awarded.status_code == 200, awarded.content
     assert awarded.json()["award"]["price_per_unit"] == OTHER_PRICE
+
+
+@pytest.mark.django_db
+def test_questions_addenda_and_documents_of_a_sealed_lot_keep_it_sealed(market):
+    """The sealed bidder asks a question and the plant publishes an addendum that moves the deadline: neither the
+    questions, the addenda, the addendum's own answer nor a refused documents request names the sealed bidder
+    or its price, and the bids stay sealed."""
+    lot, people = market["lot"], market["people"]
+    reference = lot.reference
+    plant = api_client(token_for(people["plant"]))
+    bidder = api_client(token_for(people["bidder"]))
+    rival = api_client(token_for(people["rival"]))
+    asked = bidder.post(
+        f"/api/v1/lots/{reference}/questions/",
+        json.dumps({"text": f"Apakah harga {SEALED_PRICE} masuk akal untuk {SEALED_BIDDER}?"}),
+        content_type="application/json",
+    )
+    assert asked.status_code == 201
+    # The question's own words are the asker's choice (the form tells them not to name themselves); what the
+    # API adds to it names nobody.
+    assert set(asked.json()) == {"id", "text", "answer", "asked_at", "answered_at", "answer_edited_at", "mine"}
+    added = plant.post(
+        f"/api/v1/lots/{reference}/addenda/",
+        json.dumps(
+            {"text": "Tenggat diperpanjang dua hari.", "closes_at": (lot.closes_at + timedelta(days=2)).isoformat()}
+        ),
+        content_type="application/json",
+    )
+    assert added.status_code == 201, added.content
+    responses = [
+        added,
+        rival.get(f"/api/v1/lots/{reference}/addenda/"),
+        plant.get(f"/api/v1/lots/{reference}/addenda/"),
+        rival.get(f"/api/v1/lots/{reference}/documents/"),
+        plant.get(f"/api/v1/lots/{reference}/documents/"),
+        plant.get(f"/api/v1/lots/{reference}/bids/"),
+    ]
+    for response in responses:
+        assert not _leaks(response.content), (response.request["PATH_INFO"], response.content[:300])
+    assert responses[3].status_code == 403 and responses[4].json() == []
+    assert responses[5].json()["sealed"] is True
+    questions = rival.get(f"/api/v1/lots/{reference}/questions/").json()["results"]
+    assert [question["mine"] for question in questions] == [False]
+    assert "bidder" not in json.dumps(questions) and "asked_by" not in json.dumps(questions)
+    lot.refresh_from_db()
+    assert lot.bids_opened_at is None
