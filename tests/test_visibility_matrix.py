@@ -23,6 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from documents.models import Document
@@ -115,6 +116,19 @@ def verification(kind: str) -> Target:
 
 UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
 QUESTION_READERS = row(200, visitor=LOGIN, unverified=403, other_plant=403)
+
+
+GATE_LIST_READERS = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)
+VISIT_DAY = Target(
+    "the open lot's visit day",
+    lambda w: {
+        "reference": w.lots["open"].reference,
+        "day": timezone.localtime(w.objects["visit_slot"].starts_at).date().isoformat(),
+    },
+)
+BAD_VISIT_DAY = Target(
+    "a day that is not a date", lambda w: {"reference": w.lots["open"].reference, "day": "2026-13-40"}
+)
 
 
 def obj_of_lot(state: str, name: str) -> Target:
@@ -246,6 +260,31 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("open"), PLANT_PEOPLE),
         (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
         (lot("draft"), row(404, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT, staff=403)),
+    ],
+    # Site visits: the questions' readers see the slots (a processor only the places left and its own booking);
+    # the plant offers and cancels slots; verified processors book; the gate list is the plant's and staff's.
+    "listings:lot_visits": [
+        (lot("open"), QUESTION_READERS),
+        (lot("deal"), QUESTION_READERS),
+        (lot("draft"), DRAFT),
+    ],
+    "listings:visit_slot_new": [
+        (lot("open"), PLANT_PEOPLE),
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
+        (lot("draft"), row(404, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT, staff=403)),
+    ],
+    "listings:visit_slot_cancel": [(obj_of_lot("open", "visit_slot"), POST_ONLY)],
+    "listings:visit_book": [(obj_of_lot("open", "visit_slot"), VERIFIED_PROCESSORS)],
+    "listings:visit_booking_cancel": [(obj_of_lot("open", "visit_booking"), POST_ONLY)],
+    "listings:visit_gate_list": [(obj_of_lot("open", "visit_slot"), GATE_LIST_READERS)],
+    "listings:visit_gate_list_day": [
+        (VISIT_DAY, GATE_LIST_READERS),
+        (
+            BAD_VISIT_DAY,
+            row(
+                404, visitor=LOGIN, unverified=403, other_plant=403, processor=403, winner=403, loser=403, official=403
+            ),
+        ),
     ],
     "listings:lot_watch": [(lot("open"), POST_ONLY)],
     "listings:pickup": [(lot("deal"), POST_ONLY)],
