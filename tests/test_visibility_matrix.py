@@ -406,6 +406,11 @@ ADMIN_EXCEPTIONS = {
     "admin:listings_lotquestion_add": ADMIN_READ_ONLY,
     "admin:listings_lotaddendum_add": ADMIN_READ_ONLY,
     "admin:listings_lotaddendum_delete": ADMIN_READ_ONLY,
+    # site visits: offered, booked and cancelled on the site; staff read them
+    "admin:listings_visitslot_add": ADMIN_READ_ONLY,
+    "admin:listings_visitslot_delete": ADMIN_READ_ONLY,
+    "admin:listings_visitbooking_add": ADMIN_READ_ONLY,
+    "admin:listings_visitbooking_delete": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
     # documents are issued, revoked and replaced by the services only
     "admin:documents_document_add": ADMIN_READ_ONLY,
