@@ -328,3 +328,12 @@ def test_two_people_of_one_organisation_book_at_once_and_one_wins(plant, plant_a
     results = run_together(lambda: book(first, processor_admin), lambda: book(second, colleague))
     assert sum(isinstance(r, VisitBooking) for r in results) == 1, results
     assert VisitBooking.objects.filter(lot=lot).count() == 1
+
+
+def test_the_reminder_runs_on_the_beat(settings, plant, plant_admin, processor_admin):
+    from listings import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["remind-visits"]["task"] == "listings.tasks.remind_visits"
+    book(slot_on(LotFactory(plant=plant), plant_admin, days=1), processor_admin)
+    assert tasks.remind_visits.delay().get() == 1
+    assert tasks.remind_visits.delay().get() == 0
