@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members.models import User
 from members.selectors import organisation_of
@@ -177,7 +178,14 @@ def visit_book(*, slot: VisitSlot, acting_user: User, visitors: list[str], plate
             raise ValidationError(_("This site visit is full: choose another slot."))
         if len(names) > left:
             raise ValidationError(
-                {"visitors": _("Only %(n)d places are left on this site visit: name fewer people.") % {"n": left}}
+                {
+                    "visitors": ngettext(
+                        "Only %(n)d place is left on this site visit: name fewer people.",
+                        "Only %(n)d places are left on this site visit: name fewer people.",
+                        left,
+                    )
+                    % {"n": left}
+                }
             )
         try:
             with transaction.atomic():

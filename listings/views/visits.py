@@ -14,6 +14,7 @@ from core.forms import add_validation_error
 
 from .. import selectors, services, visits
 from ..forms_visits import BookingForm, SlotForm
+from ..models import MAX_SLOTS_PER_LOT
 
 
 def _readable_lot(request, reference):
@@ -71,7 +72,8 @@ def slot_new(request, reference):
                 messages.success(request, _("The site visit is offered: verified processors can book it."))
                 return redirect(_visits_url(lot))
         status = 400
-    return render(request, "listings/visit_slot_form.html", {"lot": lot, "form": form}, status=status)
+    context = {"lot": lot, "form": form, "max_slots": MAX_SLOTS_PER_LOT}
+    return render(request, "listings/visit_slot_form.html", context, status=status)
 
 
 @require_POST

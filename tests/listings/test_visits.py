@@ -141,7 +141,7 @@ def test_one_booking_per_organisation_per_lot(plant, plant_admin, processor_admi
 def test_a_full_slot_refuses_and_names_the_places_left(plant, plant_admin, processor_admin):
     slot = slot_on(LotFactory(plant=plant), plant_admin, capacity=3)
     book(slot, a_processor("CV Satu"), names=["Ani Wijaya", "Bayu Pratama"])
-    with pytest.raises(ValidationError, match="Only 1 places are left"):
+    with pytest.raises(ValidationError, match="Only 1 place is left"):
         book(slot, processor_admin, names=["Citra Dewi", "Dodi Hartono"])
     book(slot, processor_admin, names=["Citra Dewi"])
     with pytest.raises(ValidationError, match="This site visit is full"):
