@@ -245,10 +245,10 @@ def visit_slot_cancelled(lot: WasteLot, slot, booker_organisation_ids) -> None:
 
 
 def remind_visits() -> int:
-    """The day before a site visit (its slot starts tomorrow in Jakarta), the booking organisation and the
-    plant hear of it once: each reminder is marked on the booking in the transaction that records it in the
-    outbox, and its inbox key is per booking. Only live bookings of live slots of open lots. Returns how many
-    bookings were reminded."""
+    """The day before a site visit (its slot starts tomorrow in Jakarta; a visit booked on its own day gets
+    none), the booking organisation and the plant hear of it once: each reminder is marked on the booking in the
+    transaction that records it in the outbox, and its inbox key is per booking and side. Only live bookings of
+    live slots of open lots. Returns how many bookings were reminded."""
     now = timezone.now()
     tomorrow = timezone.localdate(now) + timedelta(days=1)
     due = (
@@ -256,8 +256,7 @@ def remind_visits() -> int:
             reminded_at__isnull=True,
             cancelled_at__isnull=True,
             slot__cancelled_at__isnull=True,
-            slot__starts_at__gt=now,
-            slot__starts_at__date__lte=tomorrow,
+            slot__starts_at__date=tomorrow,
             lot__status=WasteLot.Status.OPEN,
         )
         .select_related("slot", "lot", "organisation")

@@ -264,6 +264,13 @@ def test_no_reminder_for_a_cancelled_booking_or_a_lot_no_longer_open(plant, plan
     other = LotFactory(plant=plant)
     book(slot_on(other, plant_admin, days=1), a_processor("CV Batal"))
     WasteLot.objects.filter(pk=other.pk).update(status=WasteLot.Status.CANCELLED)
+    # a visit later today (booked on the day) is not "tomorrow"
+    today = book(slot_on(LotFactory(plant=plant), plant_admin, days=2), a_processor("CV Hari Ini"))
+    later_today = timezone.now() + timedelta(minutes=30)
+    if timezone.localtime(later_today).date() == timezone.localdate():
+        VisitSlot.objects.filter(pk=today.slot_id).update(
+            starts_at=later_today, ends_at=later_today + timedelta(minutes=10)
+        )
     assert notify.remind_visits() == 0
 
 
