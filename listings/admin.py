@@ -8,6 +8,8 @@ from .models import (
     LotQuestion,
     LotTransition,
     Match,
+    VisitBooking,
+    VisitSlot,
     WantedNotice,
     WasteCategory,
     WasteLot,
@@ -149,3 +151,52 @@ class LotAddendumAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VisitSlot)
+class VisitSlotAdmin(ReadOnlyAdmin):
+    """Read-only: site visit slots are offered and cancelled by the plant through listings.services."""
+
+    list_display = ["lot", "starts_at", "ends_at", "capacity", "cancelled_at"]
+    search_fields = ["lot__reference", "meeting_point"]
+    fields = readonly_fields = [
+        "lot",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "meeting_point",
+        "created_by",
+        "created_at",
+        "cancelled_at",
+    ]
+
+
+@admin.register(VisitBooking)
+class VisitBookingAdmin(ReadOnlyAdmin):
+    """Read-only: staff see every booking (as on the gate list); booking and cancelling go through the services."""
+
+    list_display = ["lot", "slot", "organisation", "people", "plate", "cancelled_at", "reminded_at"]
+    search_fields = ["lot__reference", "organisation__name", "plate"]
+    fields = readonly_fields = [
+        "lot",
+        "slot",
+        "organisation",
+        "booked_by",
+        "visitors",
+        "people",
+        "plate",
+        "created_at",
+        "cancelled_at",
+        "reminded_at",
+    ]

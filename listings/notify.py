@@ -17,7 +17,7 @@ from members import notifications
 from members.models import Event, User
 
 from . import selectors
-from .models import Bid, Match, WasteLot, Watch
+from .models import Bid, Match, VisitBooking, WasteLot, Watch
 
 key_for = notifications.key_for
 
@@ -203,6 +203,86 @@ def remind_watchers() -> int:
                 [person.pk],
                 {**lot_params(lot), "closes_at": lot.closes_at.isoformat()},
                 lot.get_absolute_url(),
+            )
+        reminded += 1
+    return reminded
+
+
+# --- Site visits ------------------------------------------------------------------------------------------
+
+
+def _visit_params(lot: WasteLot, slot) -> dict:
+    return {**lot_params(lot), "starts_at": slot.starts_at.isoformat()}
+
+
+def visit_booking_changed(lot: WasteLot, booking, *, cancelled: bool) -> None:
+    """The plant's people hear that a site visit was booked or cancelled, with the organisation and how many
+    people (the plant reads every booking; no other processor hears of it)."""
+    how = "cancelled" if cancelled else "booked"
+    notifications.notify_later(
+        Event.VISIT_BOOKING,
+        key_for(Event.VISIT_BOOKING, booking.pk, how),
+        people_of([lot.plant_id]),
+        {
+            **_visit_params(lot, booking.slot),
+            "organisation": booking.organisation.name,
+            "people": booking.people,
+            "how": how,
+        },
+        lot.get_absolute_url() + "visits/",
+    )
+
+
+def visit_slot_cancelled(lot: WasteLot, slot, booker_organisation_ids) -> None:
+    """The organisations that had booked a slot the plant cancelled hear of it (each only of its own)."""
+    notifications.notify_later(
+        Event.VISIT_CANCELLED,
+        key_for(Event.VISIT_CANCELLED, slot.pk),
+        people_of(booker_organisation_ids),
+        _visit_params(lot, slot),
+        lot.get_absolute_url() + "visits/",
+    )
+
+
+def remind_visits() -> int:
+    """The day before a site visit (its slot starts tomorrow in Jakarta; a visit booked on its own day gets
+    none), the booking organisation and the plant hear of it once: each reminder is marked on the booking in the
+    transaction that records it in the outbox, and its inbox key is per booking and side. Only live bookings of
+    live slots of open lots. Returns how many bookings were reminded."""
+    now = timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    due = (
+        VisitBooking.objects.filter(
+            reminded_at__isnull=True,
+            cancelled_at__isnull=True,
+            slot__cancelled_at__isnull=True,
+            slot__starts_at__date=tomorrow,
+            lot__status=WasteLot.Status.OPEN,
+        )
+        .select_related("slot", "lot", "organisation")
+        .order_by("slot__starts_at", "pk")
+    )
+    reminded = 0
+    for booking in due:
+        lot = booking.lot
+        with transaction.atomic():
+            if not VisitBooking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue  # another run got there first
+            params = {**_visit_params(lot, booking.slot), "people": booking.people, "plate": booking.plate}
+            url = lot.get_absolute_url() + "visits/"
+            notifications.notify_later(
+                Event.VISIT_REMINDER,
+                key_for(Event.VISIT_REMINDER, booking.pk, "visitor"),
+                people_of([booking.organisation_id]),
+                {**params, "how": "visitor"},
+                url,
+            )
+            notifications.notify_later(
+                Event.VISIT_REMINDER,
+                key_for(Event.VISIT_REMINDER, booking.pk, "plant"),
+                people_of([lot.plant_id]),
+                {**params, "organisation": booking.organisation.name, "how": "plant"},
+                url,
             )
         reminded += 1
     return reminded

@@ -26,6 +26,23 @@ MESSAGES = {
     Event.QUESTION_ANSWERED: _("The plant answered a question on lot %(reference)s (%(title)s)"),
     f"{Event.QUESTION_ANSWERED}:edited": _("The plant changed an answer on lot %(reference)s (%(title)s)"),
     Event.ADDENDUM_PUBLISHED: _("Addendum to lot %(reference)s (%(title)s): %(addendum)s"),
+    f"{Event.VISIT_BOOKING}:booked": _(
+        "%(organisation)s booked a site visit on lot %(reference)s (%(title)s) for %(people)s people on %(starts_at)s"
+    ),
+    f"{Event.VISIT_BOOKING}:cancelled": _(
+        "%(organisation)s cancelled its site visit on lot %(reference)s (%(title)s) of %(starts_at)s"
+    ),
+    Event.VISIT_CANCELLED: _(
+        "The plant cancelled the site visit of %(starts_at)s on lot %(reference)s (%(title)s) that you booked"
+    ),
+    f"{Event.VISIT_REMINDER}:visitor": _(
+        "Tomorrow: your site visit on lot %(reference)s (%(title)s) at %(starts_at)s, %(people)s people, "
+        "vehicle %(plate)s"
+    ),
+    f"{Event.VISIT_REMINDER}:plant": _(
+        "Tomorrow: %(organisation)s visits lot %(reference)s (%(title)s) at %(starts_at)s, %(people)s people, "
+        "vehicle %(plate)s"
+    ),
 }
 
 
@@ -35,8 +52,9 @@ def format_lot_params(values: dict) -> None:
         unit = values.get("unit", "")
         label = WasteCategory.Unit(unit).label if unit in WasteCategory.Unit.values else unit
         values["winning_price"] = price_in_words(values["winning_price"], label)
-    if values.get("closes_at"):
-        values["closes_at"] = format_moment(values["closes_at"])
+    for moment in ("closes_at", "starts_at"):
+        if values.get(moment):
+            values[moment] = format_moment(values[moment])
 
 
 register_wording(MESSAGES, format_lot_params)

@@ -28,3 +28,9 @@ def widen_local_first_matches() -> int:
 def remind_watchers() -> int:
     """Every ten minutes: people who follow a lot hear once, WATCH_REMINDER_HOURS before, that it closes."""
     return notify.remind_watchers()
+
+
+@shared_task
+def remind_visits() -> int:
+    """Every half hour: the day before a site visit, the booking organisation and the plant hear of it once."""
+    return notify.remind_visits()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bids, browse, handover, lots, matching, questions, watch
+from .views import bids, browse, handover, lots, matching, questions, visits, watch
 
 app_name = "listings"
 
@@ -22,6 +22,13 @@ urlpatterns = [
     path("lots/<str:reference>/questions/", questions.lot_questions, name="lot_questions"),
     path("lots/<str:reference>/questions/<int:pk>/answer/", questions.question_answer, name="question_answer"),
     path("lots/<str:reference>/addendum/", questions.lot_addendum, name="lot_addendum"),
+    path("lots/<str:reference>/visits/", visits.lot_visits, name="lot_visits"),
+    path("lots/<str:reference>/visits/new/", visits.slot_new, name="visit_slot_new"),
+    path("lots/<str:reference>/visits/<int:pk>/cancel/", visits.slot_cancel, name="visit_slot_cancel"),
+    path("lots/<str:reference>/visits/<int:pk>/book/", visits.visit_book, name="visit_book"),
+    path("lots/<str:reference>/visits/<int:pk>/gate-list/", visits.gate_list_slot, name="visit_gate_list"),
+    path("lots/<str:reference>/visits/day/<str:day>/gate-list/", visits.gate_list_day, name="visit_gate_list_day"),
+    path("lots/<str:reference>/visits/bookings/<int:pk>/cancel/", visits.booking_cancel, name="visit_booking_cancel"),
     path("lots/<str:reference>/unawarded/", bids.lot_unawarded, name="lot_unawarded"),
     path("lots/<str:reference>/pickup/", handover.pickup, name="pickup"),
     path("lots/<str:reference>/processing/", handover.processing, name="processing"),

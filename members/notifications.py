@@ -62,6 +62,10 @@ DEFAULT_CHANNELS = {
     # Clarifications change what a bid should say: an addendum at once, answers in the daily digest.
     Event.QUESTION_ANSWERED: Channel.DIGEST,
     Event.ADDENDUM_PUBLISHED: Channel.EMAIL,
+    # Site visits: people travel to the gate, so a cancellation and the day-before reminder come at once.
+    Event.VISIT_BOOKING: Channel.IN_APP,
+    Event.VISIT_CANCELLED: Channel.EMAIL,
+    Event.VISIT_REMINDER: Channel.EMAIL,
 }
 
 # One line per event, in the reader's language. Parameters are plain values kept on the notification; the

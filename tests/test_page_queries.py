@@ -13,7 +13,19 @@ from django.utils import timezone
 from api import services as api_services
 from documents.services import document_supersede, documents_generate_missing
 from listings import services
-from listings.models import Award, Bid, Handover, LotAddendum, LotQuestion, LotTransition, Match, WasteLot, Watch
+from listings.models import (
+    Award,
+    Bid,
+    Handover,
+    LotAddendum,
+    LotQuestion,
+    LotTransition,
+    Match,
+    VisitBooking,
+    VisitSlot,
+    WasteLot,
+    Watch,
+)
 from listings.services import BidOffer
 from members import notifications
 from members.models import Event
@@ -109,11 +121,28 @@ def test_lot_page_of_an_open_lot_for_a_bidder(client, processor_admin, plant):
             lot=lot, asked_by_organisation=processor_admin.membership.organisation, text=f"Q {i}"
         )
         LotAddendum.objects.create(lot=lot, text=f"Addendum {i}")
+        slot = VisitSlot.objects.create(
+            lot=lot,
+            starts_at=timezone.now() + timedelta(days=1, hours=i),
+            ends_at=timezone.now() + timedelta(days=1, hours=i + 1),
+            capacity=10,
+            meeting_point="Gerbang",
+        )
+        VisitBooking.objects.create(
+            slot=slot,
+            lot=lot,
+            organisation=OrganisationFactory(processor=True),
+            visitors=["A B"],
+            people=1,
+            plate="A 1",
+        )
     # 9: whether the bidder follows the lot is asked; the bid form loads the bidder's licences only on a
-    # hazardous lot; the addenda (page and timeline) in one query, the questions counted in the lot's own.
+    # hazardous lot; the addenda (page and timeline) in one query, the questions and the site visits' slots and
+    # places left counted in the lot's own.
     assert count(client, lot.get_absolute_url()) == small == 9
     page = client.get(lot.get_absolute_url()).content.decode()
     assert page.count('data-testid="addendum"') == 5 and "(5)" in page
+    assert "5 slots, 45 places left" in page
 
 
 # The award (and, once collected, the handover) is read in a query of its own (listings.selectors.attach_outcome);
@@ -280,3 +309,67 @@ def test_questions_page(client, processor_admin, plant_admin, plant, who):
     # the membership, the lot, its questions
     assert count(client, url) == small == 3
     assert client.get(url).content.decode().count('data-testid="question"') == 11
+
+
+@pytest.mark.parametrize("who", ["processor", "plant"])
+def test_site_visits_page(client, processor_admin, plant_admin, plant, who):
+    """The site visits: the slots with their places in one query; the plant's bookings in one more; a
+    processor's own booking in one."""
+    lot = LotFactory(plant=plant)
+    url = f"/lots/{lot.reference}/visits/"
+
+    def offered(n, start):
+        for i in range(start, start + n):
+            slot = VisitSlot.objects.create(
+                lot=lot,
+                starts_at=timezone.now() + timedelta(days=1, hours=i),
+                ends_at=timezone.now() + timedelta(days=1, hours=i + 1),
+                capacity=10,
+                meeting_point="Gerbang",
+            )
+            VisitBooking.objects.create(
+                slot=slot,
+                lot=lot,
+                organisation=OrganisationFactory(processor=True),
+                visitors=["A B"],
+                people=1,
+                plate="A 1",
+            )
+
+    offered(1, 0)
+    client.force_login(processor_admin if who == "processor" else plant_admin)
+    small = count(client, url)
+    offered(5, 1)
+    # the membership, the lot, its slots, and the processor's own booking or the plant's bookings
+    assert count(client, url) == small == 4
+    assert client.get(url).content.decode().count('data-testid="slot"') == 6
+
+
+def test_gate_list_page(client, plant_admin, plant):
+    lot = LotFactory(plant=plant)
+    slot = VisitSlot.objects.create(
+        lot=lot,
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=1, hours=1),
+        capacity=50,
+        meeting_point="Gerbang",
+    )
+    url = f"/lots/{lot.reference}/visits/{slot.pk}/gate-list/"
+
+    def booked(n):
+        for _ in range(n):
+            VisitBooking.objects.create(
+                slot=slot,
+                lot=lot,
+                organisation=OrganisationFactory(processor=True),
+                visitors=["A B"],
+                people=1,
+                plate="A 1",
+            )
+
+    booked(1)
+    client.force_login(plant_admin)
+    small = count(client, url)
+    booked(5)
+    # the membership, the lot, the slot, its bookings with their organisations
+    assert count(client, url) == small == 4

@@ -23,10 +23,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from documents.models import Document
-from listings.models import Handover, Rating, WasteLot
+from listings.models import Handover, Rating, VisitBooking, VisitSlot, WasteLot
 from tests.factories import log_in
 from tests.visibility_world import OUTSIDERS, ROLES, World, build_world, deal_secrets, leaks
 
@@ -115,6 +116,19 @@ def verification(kind: str) -> Target:
 
 UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
 QUESTION_READERS = row(200, visitor=LOGIN, unverified=403, other_plant=403)
+
+
+GATE_LIST_READERS = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, staff=200)
+VISIT_DAY = Target(
+    "the open lot's visit day",
+    lambda w: {
+        "reference": w.lots["open"].reference,
+        "day": timezone.localtime(w.objects["visit_slot"].starts_at).date().isoformat(),
+    },
+)
+BAD_VISIT_DAY = Target(
+    "a day that is not a date", lambda w: {"reference": w.lots["open"].reference, "day": "2026-13-40"}
+)
 
 
 def obj_of_lot(state: str, name: str) -> Target:
@@ -247,6 +261,31 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
         (lot("draft"), row(404, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT, staff=403)),
     ],
+    # Site visits: the questions' readers see the slots (a processor only the places left and its own booking);
+    # the plant offers and cancels slots; verified processors book; the gate list is the plant's and staff's.
+    "listings:lot_visits": [
+        (lot("open"), QUESTION_READERS),
+        (lot("deal"), QUESTION_READERS),
+        (lot("draft"), DRAFT),
+    ],
+    "listings:visit_slot_new": [
+        (lot("open"), PLANT_PEOPLE),
+        (lot("deal"), row(403, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT)),
+        (lot("draft"), row(404, visitor=LOGIN, plant_member=REDIRECT, plant_admin=REDIRECT, staff=403)),
+    ],
+    "listings:visit_slot_cancel": [(obj_of_lot("open", "visit_slot"), POST_ONLY)],
+    "listings:visit_book": [(obj_of_lot("open", "visit_slot"), VERIFIED_PROCESSORS)],
+    "listings:visit_booking_cancel": [(obj_of_lot("open", "visit_booking"), POST_ONLY)],
+    "listings:visit_gate_list": [(obj_of_lot("open", "visit_slot"), GATE_LIST_READERS)],
+    "listings:visit_gate_list_day": [
+        (VISIT_DAY, GATE_LIST_READERS),
+        (
+            BAD_VISIT_DAY,
+            row(
+                404, visitor=LOGIN, unverified=403, other_plant=403, processor=403, winner=403, loser=403, official=403
+            ),
+        ),
+    ],
     "listings:lot_watch": [(lot("open"), POST_ONLY)],
     "listings:pickup": [(lot("deal"), POST_ONLY)],
     "listings:processing": [(lot("deal"), POST_ONLY)],
@@ -372,6 +411,11 @@ ADMIN_EXCEPTIONS = {
     "admin:listings_lotquestion_add": ADMIN_READ_ONLY,
     "admin:listings_lotaddendum_add": ADMIN_READ_ONLY,
     "admin:listings_lotaddendum_delete": ADMIN_READ_ONLY,
+    # site visits: offered, booked and cancelled on the site; staff read them
+    "admin:listings_visitslot_add": ADMIN_READ_ONLY,
+    "admin:listings_visitslot_delete": ADMIN_READ_ONLY,
+    "admin:listings_visitbooking_add": ADMIN_READ_ONLY,
+    "admin:listings_visitbooking_delete": ADMIN_READ_ONLY,
     "admin:dashboard_deal_add": ADMIN_READ_ONLY,
     # documents are issued, revoked and replaced by the services only
     "admin:documents_document_add": ADMIN_READ_ONLY,
@@ -556,6 +600,9 @@ ONLY_STAFF_DOCUMENTS = "Only platform staff revoke or replace documents."
 ONLY_QUESTION_READERS = "Questions and answers are for verified processing businesses and the plant that owns the lot."
 ONLY_ASKERS = "Only people of verified processing businesses can ask questions."
 ONLY_ANSWERERS = "Only people of the verified plant that owns this lot answer its questions."
+ONLY_VISIT_READERS = "Site visits are for verified processing businesses and the plant that owns the lot."
+ONLY_BOOKERS = "Only people of verified processing businesses can book a site visit."
+ONLY_GATE_LIST = "Only the plant that owns this lot and platform staff print its gate list."
 PROOF_PARTIES = "The handover's documents are only for the plant, the winning processor, platform staff and officials."
 
 PICKUP = {
@@ -622,6 +669,13 @@ REFUSED_POSTS = [
         ("winner", "loser", "processor", "official", "staff", "other_plant", "unverified"),
         ONLY_PLANT,
     ),
+    (
+        "listings:visit_slot_new",
+        "open",
+        {"day": "2030-01-01", "start": "09:00", "end": "10:00", "capacity": "5", "meeting_point": "Gerbang"},
+        ("winner", "loser", "processor", "official", "staff", "other_plant", "unverified"),
+        ONLY_PLANT,
+    ),
     *[
         (
             name,
@@ -643,6 +697,8 @@ def deal_state(lot: WasteLot) -> tuple:
         list(lot.addenda.values_list("text", flat=True)),
         lot.quantity,
         lot.closes_at,
+        list(VisitSlot.objects.filter(lot=lot).values_list("pk", "cancelled_at")),
+        list(VisitBooking.objects.filter(lot=lot).values_list("pk", "people", "plate", "cancelled_at")),
     )
     return lot.status, handover, Rating.objects.filter(lot=lot).count(), lot.transitions.count(), clarifications
 
@@ -678,6 +734,50 @@ def test_only_the_plant_answers_questions(world, role, reason):
     )
     assert response.status_code == 403 and escape(reason) in response.content.decode()
     assert deal_state(the_lot) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "reason"),
+    [
+        *[(role, ONLY_BOOKERS) for role in ("plant_admin", "plant_member", "official", "staff")],
+        *[(role, ONLY_VISIT_READERS) for role in ("unverified", "other_plant")],
+    ],
+)
+def test_only_verified_processors_book_a_site_visit(world, role, reason):
+    the_lot, slot = world.lots["open"], world.objects["visit_slot"]
+    before = deal_state(the_lot)
+    response = client_for(world, role).post(
+        reverse("listings:visit_book", kwargs={"reference": the_lot.reference, "pk": slot.pk}),
+        {"visitors": "Penyusup Satu", "plate": "X 1 X"},
+    )
+    assert response.status_code == 403 and escape(reason) in response.content.decode()
+    assert deal_state(the_lot) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["winner", "loser", "processor", "official", "other_plant", "unverified"])
+def test_only_the_plant_and_staff_print_the_gate_list_and_cancel_slots(world, role):
+    the_lot, slot = world.lots["open"], world.objects["visit_slot"]
+    before = deal_state(the_lot)
+    client = client_for(world, role)
+    kwargs = {"reference": the_lot.reference, "pk": slot.pk}
+    response = client.get(reverse("listings:visit_gate_list", kwargs=kwargs))
+    assert response.status_code == 403 and escape(ONLY_GATE_LIST) in response.content.decode()
+    response = client.post(reverse("listings:visit_slot_cancel", kwargs=kwargs))
+    assert response.status_code == 403 and escape(ONLY_PLANT) in response.content.decode()
+    # nobody but the winner's organisation, which booked it, cancels the winner's booking: a 404, as if none
+    response = client.post(
+        reverse(
+            "listings:visit_booking_cancel",
+            kwargs={"reference": the_lot.reference, "pk": world.objects["visit_booking"].pk},
+        )
+    )
+    # (another plant and an unverified business may not read the lot's visits at all: 403 with the reason)
+    expected = {"winner": 302, "unverified": 403, "other_plant": 403}.get(role, 404)
+    assert response.status_code == expected
+    if role != "winner":
+        assert deal_state(the_lot) == before
 
 
 @pytest.mark.django_db

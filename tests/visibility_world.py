@@ -6,7 +6,7 @@ Every name and handover detail of the deal is distinctive, so a sweep can look f
 
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
@@ -250,6 +250,23 @@ def _build(world: World, stage: str) -> None:
         lot=lots["open"],
         acting_user=people["plant_admin"],
         change=services.AddendumChange(text="Kadar air diperbarui menurut uji lab terbaru."),
+    )
+    # A site visit on the open lot, booked by the winner's organisation with the winner's name and vehicle: every
+    # outsider's sweep of the visits page looks for both (a processor reads only the places left); the gate list
+    # is the plant's and staff's.
+    objects["visit_slot"] = services.slot_offer(
+        lot=lots["open"],
+        acting_user=people["plant_admin"],
+        offer=services.SlotOffer(
+            day=timezone.localdate() + timedelta(days=2),
+            start=time(9, 0),
+            end=time(11, 0),
+            capacity=10,
+            meeting_point="Pos satpam gerbang 2",
+        ),
+    )
+    objects["visit_booking"] = services.visit_book(
+        slot=objects["visit_slot"], acting_user=people["winner"], visitors=[NAMES["winner"]], plate=VEHICLE
     )
     objects["group"] = Group.objects.create(name="Verifiers")
     # staff's second factor: an authenticator and recovery codes (the admin lists both)

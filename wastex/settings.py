@@ -299,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     "warn-lots-closing-soon": {"task": "listings.tasks.warn_lots_closing_soon", "schedule": 60 * 10},
     "widen-local-first-matches": {"task": "listings.tasks.widen_local_first_matches", "schedule": 60 * 5},
     "remind-watchers": {"task": "listings.tasks.remind_watchers", "schedule": 60 * 10},
+    # Site visits: the day before, both sides hear once (a flag on each booking).
+    "remind-visits": {"task": "listings.tasks.remind_visits", "schedule": 60 * 30},
 }
 # Webhooks (api.webhook_sending): each attempt waits at most this long for an answer; a failure is retried after
 # WEBHOOK_RETRY_SECONDS, doubling each time, for WEBHOOK_GIVE_UP_HOURS. Production sends only to https:// URLs

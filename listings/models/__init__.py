@@ -14,12 +14,22 @@ from .lots import (
 )
 from .matching import Capability, Match, SavedSearch, WantedNotice, WantedNoticeQuerySet
 from .questions import MAX_ADDENDUM_CHARS, MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, LotAddendum, LotQuestion
+from .visits import (
+    MAX_SLOT_CAPACITY,
+    MAX_SLOTS_PER_LOT,
+    MAX_VISITORS_PER_BOOKING,
+    VisitBooking,
+    VisitSlot,
+)
 from .watch import Watch
 
 __all__ = [
     "MAX_ADDENDUM_CHARS",
     "MAX_ANSWER_CHARS",
     "MAX_QUESTION_CHARS",
+    "MAX_SLOT_CAPACITY",
+    "MAX_SLOTS_PER_LOT",
+    "MAX_VISITORS_PER_BOOKING",
     "LotAddendum",
     "LotQuestion",
     "LOT_TRANSITIONS",
@@ -43,6 +53,8 @@ __all__ = [
     "WasteCategory",
     "WasteLot",
     "WasteLotQuerySet",
+    "VisitBooking",
+    "VisitSlot",
     "Watch",
     "attachment_path",
     "handover_path",

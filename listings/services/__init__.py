@@ -34,4 +34,13 @@ from .questions import (  # noqa: F401
     question_answer,
     question_ask,
 )
+from .visits import (  # noqa: F401
+    SlotOffer,
+    normalise_plate,
+    slot_cancel,
+    slot_errors,
+    slot_offer,
+    visit_book,
+    visit_cancel,
+)
 from .watch import lot_follow, lot_unfollow  # noqa: F401

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.pagination import offset_page
 from members.selectors import organisation_of, user_membership
 
-from .. import clarifications, selectors, services
+from .. import clarifications, selectors, services, visits
 from ..cards import with_cards
 from ..filters import LotFilter
 from ..forms import BidForm, CancelForm, PickupForm, ProcessingForm, RatingForm
@@ -54,7 +54,10 @@ def lot_detail(request, reference):
             return redirect_to_login(request.get_full_path())
         return render_lot(request, lot)
     lot = selectors.lot_for_viewer_or_404(
-        request.user, reference, with_outcome=True, lots=clarifications.with_question_count(WasteLot.objects)
+        request.user,
+        reference,
+        with_outcome=True,
+        lots=visits.with_visit_summary(clarifications.with_question_count(WasteLot.objects)),
     )
     if lot.is_past_deadline:
         # The beat task closes overdue lots every minute; a page never shows "open" past the deadline meanwhile.
@@ -102,6 +105,8 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         if not reads_questions or hasattr(lot, "question_count")
         else lot.questions.count(),
         "can_publish_addendum": can_manage and lot.is_open_now,
+        # Upcoming site visits and their places left: read in the lot's own query (with_visit_summary).
+        "visit_summary": visits.visit_summary(lot) if reads_questions else None,
         "bidding_ended_at": ended_at,
         "closed_early": closed_early,
         "sees_parties": sees_parties,

@@ -26,6 +26,9 @@ class Event(models.TextChoices):
     PROCESSING_RECORDED = "processing_recorded", _("Processing recorded")
     QUESTION_ANSWERED = "question_answered", _("A question on a lot I bid on or was matched to was answered")
     ADDENDUM_PUBLISHED = "addendum_published", _("A lot I bid on or was matched to was changed by an addendum")
+    VISIT_BOOKING = "visit_booking", _("A site visit on my lot was booked or cancelled")
+    VISIT_CANCELLED = "visit_cancelled", _("A site visit my organisation booked was cancelled by the plant")
+    VISIT_REMINDER = "visit_reminder", _("A site visit is tomorrow")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from demo.people import DEMO_PASSWORD
-from listings.models import LotAddendum, LotQuestion
+from listings.models import LotAddendum, LotQuestion, VisitBooking, VisitSlot
 from members.models import (
     AuditEntry,
     JapnasMember,
@@ -27,6 +27,8 @@ def counts():
         JapnasMember.objects.count(),
         LotQuestion.objects.count(),
         LotAddendum.objects.count(),
+        VisitSlot.objects.count(),
+        VisitBooking.objects.count(),
     )
 
 
@@ -39,6 +41,8 @@ def test_load_demo_is_idempotent_and_sends_no_mail(mailoutbox):
     # Two questions (one answered, never naming who asked) and an addendum on the steel plant's open lots.
     assert LotQuestion.objects.count() == 2 and LotQuestion.objects.exclude(answer="").count() == 1
     assert LotAddendum.objects.get().quantity_after < LotAddendum.objects.get().quantity_before
+    # Two site visit slots on an open lot, the first booked by the demo processor with its plate normalised.
+    assert VisitSlot.objects.count() == 2 and VisitBooking.objects.get().plate == "A 1234 BC"
 
 
 def test_demo_has_every_role_and_kind_of_organisation():

@@ -6,6 +6,7 @@ from demo.clarifications import load_demo_clarifications
 from demo.history import load_demo_history
 from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
 from demo.people import DEMO_PASSWORD, load_demo_members
+from demo.visits import load_demo_visits
 from members.models import Organisation
 
 
@@ -29,11 +30,13 @@ class Command(BaseCommand):
             deals = load_demo_deals()
             matches = load_demo_matching()
             clarifications = load_demo_clarifications()
+            visits = load_demo_visits()
             history = load_demo_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
                 f"{bids} new bids, {deals} new deals, {matches} matches, {clarifications} questions and addenda, "
+                f"{visits} site visit slots and bookings, "
                 f"{history} completed deals of the last 18 months. Password for every demo login: {DEMO_PASSWORD}"
             )
         )
