@@ -15,6 +15,7 @@ from ..models import LOT_TRANSITIONS, LotAttachment, LotReferenceCounter, LotTra
 from ..models.lots import QUESTIONS_CLOSE_BEFORE
 from ..selectors import can_manage_lot, can_post_lots
 from .matching import match_published_lot
+from .visits import slots_end_with_bidding
 
 MAX_ATTACHMENTS_PER_LOT = 12
 MAX_BYTES_PER_LOT = 60 * 1024 * 1024
@@ -77,6 +78,8 @@ def lot_transition(*, lot: WasteLot, to_status: str, acting_user: User | None, n
             match_published_lot(locked)
         elif to_status == WasteLot.Status.CLOSED and acting_user is None:
             notify.lot_closed_by_deadline(locked)
+        if from_status == WasteLot.Status.OPEN and to_status in (WasteLot.Status.CLOSED, WasteLot.Status.CANCELLED):
+            slots_end_with_bidding(locked)  # site visits still to come end with the bidding
     lot.refresh_from_db()
     return lot
 

@@ -152,6 +152,24 @@ def slot_cancel(*, slot: VisitSlot, acting_user: User) -> VisitSlot:
     return locked
 
 
+def slots_end_with_bidding(lot: WasteLot) -> int:
+    """When bidding on a lot ends before its visits (closed early, closed by an award, or cancelled), the slots
+    still to come end with it: each is cancelled with its bookings, and the organisations that had booked hear
+    of it. Called by lot_transition, under the lot's lock and in its transaction. Returns how many slots
+    ended (slots that have started, or were cancelled before, are left as they are)."""
+    now = timezone.now()
+    slots = list(VisitSlot.objects.select_for_update().filter(lot=lot, cancelled_at__isnull=True, starts_at__gt=now))
+    for slot in slots:
+        live = VisitBooking.objects.filter(slot=slot, cancelled_at__isnull=True)
+        bookers = list(live.values_list("organisation_id", flat=True))
+        live.update(cancelled_at=now)
+        slot.cancelled_at = now
+        slot.save(update_fields=["cancelled_at"])
+        if bookers:
+            notify.visit_slot_cancelled(lot, slot, bookers)
+    return len(slots)
+
+
 def places_taken(slot: VisitSlot) -> int:
     return VisitBooking.objects.filter(slot=slot, cancelled_at__isnull=True).aggregate(n=Sum("people"))["n"] or 0
 

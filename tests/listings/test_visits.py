@@ -344,3 +344,43 @@ def test_the_reminder_runs_on_the_beat(settings, plant, plant_admin, processor_a
     book(slot_on(LotFactory(plant=plant), plant_admin, days=1), processor_admin)
     assert tasks.remind_visits.delay().get() == 1
     assert tasks.remind_visits.delay().get() == 0
+
+
+# --- Visits end with the bidding ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["close_early", "cancel"])
+def test_visits_still_to_come_end_when_bidding_ends_and_bookers_hear(
+    plant, plant_admin, processor_admin, django_capture_on_commit_callbacks, how
+):
+    """A lot closed early or cancelled takes its coming site visits with it: the slots and their bookings are
+    cancelled, and each booking organisation is told (nobody is left to drive to a gate for nothing)."""
+    lot = LotFactory(plant=plant)
+    booked, empty = slot_on(lot, plant_admin), slot_on(lot, plant_admin, days=3)
+    booking = book(booked, processor_admin)
+    other_lot = LotFactory(plant=plant)
+    elsewhere = book(slot_on(other_lot, plant_admin), a_processor("CV Lot Lain"))
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "close_early":
+            services.lot_close_early(lot=lot, acting_user=plant_admin)
+        else:
+            services.lot_cancel(lot=lot, acting_user=plant_admin, reason="Limbah sudah diambil")
+    booked.refresh_from_db()
+    empty.refresh_from_db()
+    booking.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert booked.is_cancelled and empty.is_cancelled and booking.is_cancelled
+    assert not elsewhere.is_cancelled and not elsewhere.slot.is_cancelled  # another lot's visits stay
+    note = Notification.objects.get(recipient=processor_admin, event=Event.VISIT_CANCELLED)
+    assert lot.reference in notifications.message(note)
+
+
+def test_a_visit_that_has_started_stays_on_record_when_bidding_ends(plant, plant_admin, processor_admin):
+    lot = LotFactory(plant=plant)
+    slot = slot_on(lot, plant_admin)
+    booking = book(slot, processor_admin)
+    started = timezone.now() - timedelta(minutes=5)
+    VisitSlot.objects.filter(pk=slot.pk).update(starts_at=started, ends_at=started + timedelta(hours=1))
+    services.lot_close_early(lot=lot, acting_user=plant_admin)
+    booking.refresh_from_db()
+    assert not booking.is_cancelled and not VisitSlot.objects.get(pk=slot.pk).is_cancelled
