@@ -1,10 +1,12 @@
 """The lot the benchmark places bids on: emptied before each run, a valid bid's fields, the processors who
 place them at once, and what the database holds on it afterwards (compared with the answers)."""
 
+from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from bench.data.common import DAY, PINNED_PEOPLE, SLUG_PREFIX
+from core import numbers
 from listings.models import Bid, BidRevision, Route, WasteLot
 from members.models import Organisation, User
 
@@ -25,7 +27,9 @@ def place_fields(lot: WasteLot) -> dict:
         pickup = lot.available_until
     return {
         "price_per_unit": max(lot.reserve_price or 0, 1_000),
-        "quantity": f"{lot.quantity.normalize():f}",
+        # As the bid form pre-fills it for the bench's people (Indonesian, the default language): "2,588" for
+        # 2.588 t. A plain "2.588" reads as 2,588 t in Indonesian, over the lot's quantity (core.numbers.parse).
+        "quantity": numbers.input_value(lot.quantity, language=settings.LANGUAGE_CODE),
         "pickup_date": pickup.isoformat(),
         "route": Route.RECYCLING.value,
         "note": "Penawaran dari benchmark.",
