@@ -2,13 +2,11 @@
 per lot for the people it names and its vehicle, either side cancels, and both hear the day before. Capacity is
 counted in people under the slot's lock; a processor never reads another processor's booking."""
 
-import threading
 from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from listings import notify, services, visits
 from listings.models import MAX_SLOTS_PER_LOT, VisitBooking, VisitSlot, WasteLot
@@ -16,6 +14,7 @@ from listings.services import SlotOffer
 from members import notifications
 from members.models import Event, Notification
 from tests.factories import LotFactory, OrganisationFactory, member_of
+from tests.listings.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -291,28 +290,6 @@ def test_a_processor_reads_places_left_and_its_own_booking_only(plant, plant_adm
 
 
 # --- Races -------------------------------------------------------------------------------------------------
-
-
-def run_together(*actions):
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def worker(index, action):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[index] = action()
-        except Exception as exc:  # the outcome under test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.usefixtures("transactional_db")
