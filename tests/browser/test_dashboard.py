@@ -45,9 +45,14 @@ def test_official_changes_the_period_and_downloads_the_csv(page: Page, live_serv
         url(live_server, "/dashboard/?period=year&start=2025-06-15&end=&group=&category=&kecamatan=")
     )
     # The charts are drawn again after the swap (Chart.js holds an instance per canvas), each when it comes
-    # near the screen.
-    page.locator("#chart-trend").scroll_into_view_if_needed()
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-trend'))")
+    # near the screen. Scrolled to inside the polled function: the swap may still replace the canvas.
+    page.wait_for_function(
+        """() => {
+          const canvas = document.getElementById('chart-trend');
+          canvas.scrollIntoView({block: 'center'});
+          return window.Chart && Chart.getChart(canvas);
+        }"""
+    )
     expect(page.locator("[data-testid=table-trend] tbody tr")).to_have_count(12)
 
     page.locator("#dashboard-filters [name=period]").select_option("quarter")
@@ -71,7 +76,11 @@ def test_official_changes_the_period_and_downloads_the_csv(page: Page, live_serv
     page.wait_for_timeout(300)
     drawn = "(id) => Boolean(Chart.getChart(document.getElementById(id)))"
     assert page.evaluate(drawn, "chart-categories") is False
-    page.locator("#chart-categories").scroll_into_view_if_needed()
-    page.wait_for_function(f"() => ({drawn})('chart-categories')")
+    page.wait_for_function(
+        f"""() => {{
+          document.getElementById('chart-categories').scrollIntoView({{block: 'center'}});
+          return ({drawn})('chart-categories');
+        }}"""
+    )
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard-official-phone.png"), full_page=True)
