@@ -68,20 +68,27 @@ def bid_arrived(lot: WasteLot, bid: Bid, *, previous_best: int | None, placed: b
     )
 
 
-def award_made(lot: WasteLot, award, *, loser_organisation_ids) -> None:
-    bid = award.bid
+def award_made(lot: WasteLot, award) -> None:
     notifications.notify_later(
         Event.BID_ACCEPTED,
         key_for(Event.BID_ACCEPTED, award.pk),
-        people_of([bid.bidder_id]),
+        people_of([award.bid.bidder_id]),
         lot_params(lot),
         lot.get_absolute_url(),
     )
+
+
+def bids_not_chosen(lot: WasteLot, *, loser_organisation_ids, winning_prices: list[int]) -> None:
+    """The bids still live when awarding ended: their bidders learn the winning prices, never the winners."""
+    prices = sorted(set(winning_prices), reverse=True)
+    params = {**lot_params(lot), "winning_price": prices[0], "unit": lot.unit}
+    if len(prices) > 1:
+        params.update(how="shared", winning_prices=prices)
     notifications.notify_later(
         Event.BID_REJECTED,
-        key_for(Event.BID_REJECTED, award.pk),
-        people_of(set(loser_organisation_ids) - {bid.bidder_id}),
-        {**lot_params(lot), "winning_price": bid.price_per_unit, "unit": lot.unit},
+        key_for(Event.BID_REJECTED, lot.pk),
+        people_of(loser_organisation_ids),
+        params,
         lot.get_absolute_url(),
     )
 
@@ -97,10 +104,47 @@ def lot_ended(lot: WasteLot, *, bidder_organisation_ids, reason: str, cancelled:
     )
 
 
-def handover_recorded(lot: WasteLot, event: str, *, winner_organisation_id: int, acting_user: User) -> None:
+def handover_recorded(lot: WasteLot, event: str, *, handover, winner_organisation_id: int, acting_user: User) -> None:
     """Pickup or processing recorded: both sides hear of it, except the person who recorded it."""
     people = people_of([lot.plant_id, winner_organisation_id]).exclude(pk=acting_user.pk)
-    notifications.notify_later(event, key_for(event, lot.pk), people, lot_params(lot), lot.get_absolute_url())
+    params = lot_params(lot)
+    if lot.is_recurring:
+        params.update(how="period", period=handover.period.number)
+    notifications.notify_later(event, key_for(event, handover.pk), people, params, lot.get_absolute_url())
+
+
+def staff_ids():
+    return User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
+
+
+def contract_ended(lot: WasteLot, award, *, by_plant: bool, acting_user: User) -> None:
+    """A contract ended early: the other side and staff hear of it, with the reason."""
+    other = award.bid.bidder_id if by_plant else lot.plant_id
+    people = set(people_of([other])) | set(staff_ids())
+    params = {**lot_params(lot), "reason": award.end_reason, "how": "plant" if by_plant else "processor"}
+    notifications.notify_later(
+        Event.CONTRACT_ENDED,
+        key_for(Event.CONTRACT_ENDED, award.pk),
+        people - {acting_user.pk},
+        params,
+        lot.get_absolute_url(),
+    )
+
+
+def period_missed(period) -> None:
+    """A contract period ended without a pickup: both sides and staff hear of it, once."""
+    award = period.award
+    lot = award.lot
+    people = set(people_of([lot.plant_id, award.bid.bidder_id])) | set(staff_ids())
+    params = {
+        **lot_params(lot),
+        "period": period.number,
+        "starts_on": period.starts_on.isoformat(),
+        "ends_on": period.ends_on.isoformat(),
+    }
+    notifications.notify_later(
+        Event.PERIOD_MISSED, key_for(Event.PERIOD_MISSED, period.pk), people, params, lot.get_absolute_url()
+    )
 
 
 def _clarification_audience(lot: WasteLot, *also) -> set[int]:

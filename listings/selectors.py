@@ -63,17 +63,18 @@ def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False, l
 
 
 def attach_outcome(lot: WasteLot) -> None:
-    """Read the lot's award (with its bid and bidder) and handover into `lot.award` and `lot.handover`: a query
-    each, and only for lots that can have them (decided; collected or completed). Joined into the lot's own query
-    the nine tables made PostgreSQL spend about ten times longer choosing a join order than running the query,
-    on every lot page, open lots included (measured on the bench data: 11-17 ms of planning against 1.6 ms)."""
-    award = handover = None
+    """Read the lot's awards (with their bids and bidders) and, for a one-off lot, its handover into the lot
+    (`lot.awards_list`, `lot.award`, `lot.handover`): a query each, and only for lots that can have them
+    (decided; collected or completed). Joined into the lot's own query the nine tables made PostgreSQL spend
+    about ten times longer choosing a join order than running the query, on every lot page, open lots included
+    (measured on the bench data: 11-17 ms of planning against 1.6 ms)."""
+    awards, handover = [], None
     if lot.status in WasteLot.DECIDED_STATUSES:
-        award = Award.objects.select_related("bid__bidder").filter(lot=lot).first()
-        if lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED):
+        awards = list(Award.objects.select_related("bid__bidder").filter(lot=lot))
+        if not lot.is_recurring and lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED):
             handover = Handover.objects.filter(lot=lot).first()
-    WasteLot.award.related.set_cached_value(lot, award)
-    WasteLot.handover.related.set_cached_value(lot, handover)
+    lot._awards_list = awards
+    lot._handover = handover
 
 
 def lot_for_visitor(reference: str) -> WasteLot:
@@ -102,10 +103,16 @@ def shows_plant_name(user, lot: WasteLot) -> bool:
 
 
 def lot_award(lot: WasteLot):
-    """The lot's award with its bid, once the lot is decided (None before, or when it ended otherwise)."""
+    """The lot's only award with its bid, once the lot is decided (None before, when it ended otherwise, or when
+    a stream is shared among processors: `lot.awards_list` has them)."""
     if lot.status not in WasteLot.DECIDED_STATUSES:
         return None
-    return getattr(lot, "award", None)
+    return lot.award
+
+
+def lot_awards(lot: WasteLot) -> list:
+    """The lot's awards (contracts), in the order they were made; none before it is decided."""
+    return lot.awards_list if lot.status in WasteLot.DECIDED_STATUSES else []
 
 
 def can_see_deal_parties(user, lot: WasteLot) -> bool:
@@ -121,8 +128,7 @@ def can_see_deal_parties(user, lot: WasteLot) -> bool:
         return False
     if membership.organisation_id == lot.plant_id:
         return True
-    award = lot_award(lot)
-    return award is not None and award.bid.bidder_id == membership.organisation_id
+    return any(award.bid.bidder_id == membership.organisation_id for award in lot_awards(lot))
 
 
 # --- Who may do what -----------------------------------------------------------------------------------------
@@ -201,11 +207,17 @@ def can_bid(user: User, lot: WasteLot) -> bool:
     return why_cannot_bid(user, lot) is None
 
 
-def is_winner(user: User, lot: WasteLot) -> bool:
-    """This person acts for the (still verified) processor whose bid won the lot."""
+def winner_award(user: User, lot: WasteLot):
+    """The award (contract) of this lot won by this person's (still verified) processor, else None."""
     organisation = organisation_of(user)
-    award = getattr(lot, "award", None) if lot.status in WasteLot.DECIDED_STATUSES else None
-    return bool(organisation and award and award.bid.bidder_id == organisation.pk and organisation.is_verified)
+    if organisation is None or not organisation.is_verified:
+        return None
+    return next((award for award in lot_awards(lot) if award.bid.bidder_id == organisation.pk), None)
+
+
+def is_winner(user: User, lot: WasteLot) -> bool:
+    """This person acts for a (still verified) processor whose bid won the lot, or a share of it."""
+    return winner_award(user, lot) is not None
 
 
 def best_live_price(lot: WasteLot) -> int | None:

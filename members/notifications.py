@@ -59,6 +59,9 @@ DEFAULT_CHANNELS = {
     Event.ORGANISATION_CHANGE: Channel.EMAIL,
     Event.PICKUP_RECORDED: Channel.IN_APP,
     Event.PROCESSING_RECORDED: Channel.IN_APP,
+    # A contract going wrong: at once, to both sides (and staff).
+    Event.PERIOD_MISSED: Channel.EMAIL,
+    Event.CONTRACT_ENDED: Channel.EMAIL,
     # Clarifications change what a bid should say: an addendum at once, answers in the daily digest.
     Event.QUESTION_ANSWERED: Channel.DIGEST,
     Event.ADDENDUM_PUBLISHED: Channel.EMAIL,

@@ -2,6 +2,7 @@
 
 from .bids import Award, Bid, BidQuerySet, BidRevision
 from .catalogue import ROUTE_RANK, CatalogueSource, Route, WasteCategory
+from .contracts import MAX_PERIODS, ContractPeriod, add_months, period_count, schedule
 from .handover import Handover, Rating, handover_path
 from .lots import (
     LOT_TRANSITIONS,
@@ -40,6 +41,11 @@ __all__ = [
     "BidRevision",
     "Capability",
     "CatalogueSource",
+    "ContractPeriod",
+    "MAX_PERIODS",
+    "add_months",
+    "period_count",
+    "schedule",
     "Handover",
     "LotAttachment",
     "LotReferenceCounter",

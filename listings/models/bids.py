@@ -78,8 +78,6 @@ class Bid(ChoiceLabels, models.Model):
             models.UniqueConstraint(
                 fields=["lot", "bidder"], condition=Q(status="live"), name="bid_one_live_per_bidder_per_lot"
             ),
-            # The rule that must never break: one accepted bid per lot, whoever clicks at the same time.
-            models.UniqueConstraint(fields=["lot"], condition=Q(status="accepted"), name="bid_one_accepted_per_lot"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="bid_quantity_positive"),
             models.CheckConstraint(condition=Q(quantity__lte=MAX_QUANTITY), name="bid_quantity_at_most_max"),
             models.CheckConstraint(
@@ -143,7 +141,13 @@ class BidRevision(ChoiceLabels, models.Model):
 
 
 class Award(ChoiceLabels, models.Model):
-    """The plant's choice of a bid, with its reason when it is not the best price (the audit trail)."""
+    """The plant's choice of a bid, with its reason when it is not the best price (the audit trail).
+
+    On a one-off lot there is one award and it takes the whole lot. On a recurring stream each award is a
+    contract for a share of the quantity per period (several processors may share a stream), with a schedule of
+    periods (listings.models.contracts.ContractPeriod), each with its own pickup and processing. What can never
+    break — the shares adding up to more than the lot offers — is a check on the lot's `awarded_quantity`,
+    written under the lot's row lock in the award's transaction; a bid is awarded at most once (one-to-one)."""
 
     class Reason(models.TextChoices):
         BEST_PRICE = "best-price", _("Best price")
@@ -153,8 +157,18 @@ class Award(ChoiceLabels, models.Model):
         LICENCE = "licence", _("Licence")
         OTHER = "other", _("Other")
 
-    lot = models.OneToOneField(WasteLot, on_delete=models.PROTECT, related_name="award", verbose_name=_("lot"))
+    lot = models.ForeignKey(
+        WasteLot, on_delete=models.PROTECT, related_name="awards", related_query_name="award", verbose_name=_("lot")
+    )
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="award", verbose_name=_("bid"))
+    # What the winner takes: the whole lot's quantity on a one-off lot; a share of the quantity per period on a
+    # recurring stream (at most what the bid offered).
+    quantity = models.DecimalField(
+        _("quantity awarded (per period for a recurring stream)"),
+        max_digits=12,
+        decimal_places=3,
+        validators=quantity_validators(),
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     note = models.TextField(_("note"), blank=True)
     best_price = models.BigIntegerField(_("best price offered (Rp per unit)"))
@@ -168,10 +182,30 @@ class Award(ChoiceLabels, models.Model):
     # organisation's current values).
     processor_banten = models.BooleanField(_("winner was a Banten business"))
     processor_japnas = models.BooleanField(_("winner was a Japnas member"))
+    # A contract ended before its term: by which side, who, when and why (kept; periods after it are not due).
+    ended_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended early by"),
+    )
+    end_reason = models.TextField(_("reason for ending early"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("award")
         verbose_name_plural = _("awards")
+        ordering = ["awarded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, quantity__lte=MAX_QUANTITY), name="award_quantity_bounds"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | ~Q(end_reason=""), name="award_ended_has_reason"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.lot.reference} → {self.bid.bidder}"

@@ -23,11 +23,21 @@ def handover_path(instance, filename):
 
 
 class Handover(ChoiceLabels, models.Model):
-    """Pickup (manifest, carrier, weight out) and processing (weight in, route, proof) of an awarded lot."""
+    """Pickup (manifest, carrier, weight out) and processing (weight in, route, proof) of one contract period: the
+    only period of a one-off lot's award, or one week, month or quarter of a recurring stream's contract."""
 
     MISMATCH_TOLERANCE = Decimal("0.02")
 
-    lot = models.OneToOneField(WasteLot, on_delete=models.PROTECT, related_name="handover", verbose_name=_("lot"))
+    lot = models.ForeignKey(
+        WasteLot,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        related_query_name="handover",
+        verbose_name=_("lot"),
+    )
+    period = models.OneToOneField(
+        "ContractPeriod", on_delete=models.PROTECT, related_name="handover", verbose_name=_("period")
+    )
     pickup_date = models.DateField(_("pickup date"))
     carrier = models.CharField(_("carrier"), max_length=200)
     vehicle = models.CharField(_("vehicle registration"), max_length=40)
@@ -95,7 +105,7 @@ class Handover(ChoiceLabels, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.lot.reference} handover"
+        return f"{self.lot.reference} handover #{self.period.number}"
 
     @property
     def difference(self) -> Decimal | None:
@@ -135,7 +145,8 @@ class Rating(ChoiceLabels, models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         constraints = [
-            models.UniqueConstraint(fields=["lot", "rater"], name="rating_once_per_side"),
+            # A plant rates each processor it shared a stream with; a processor rates the plant once.
+            models.UniqueConstraint(fields=["lot", "rater", "rated"], name="rating_once_per_pair"),
             models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_range"),
         ]
         indexes = [models.Index(fields=["rated"], name="rating_rated_idx")]

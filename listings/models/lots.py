@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -179,6 +180,12 @@ class WasteLot(ChoiceLabels, models.Model):
         verbose_name=_("answers the wanted notice"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # What the awards took of the lot: all of its quantity for a one-off lot's award; the sum of the shares of the
+    # quantity per period on a recurring stream. Written under the lot's row lock with each award; the check
+    # below is what makes over-awarding impossible, whoever awards at the same moment.
+    awarded_quantity = models.DecimalField(
+        _("quantity awarded"), max_digits=12, decimal_places=3, default=0, editable=False
+    )
     # Sealed bids are opened when bidding closes (deadline or early close); the moment is recorded.
     bids_opened_at = models.DateTimeField(_("bids opened at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
@@ -224,6 +231,11 @@ class WasteLot(ChoiceLabels, models.Model):
                 name="lot_availability_order",
             ),
             both_or_neither("lot_coordinates_both_or_neither"),
+            models.CheckConstraint(
+                condition=Q(awarded_quantity__gte=0)
+                & Q(awarded_quantity__lte=Coalesce(models.F("quantity_per_period"), models.F("quantity"))),
+                name="lot_awarded_at_most_offered",
+            ),
         ]
 
     def __str__(self):
@@ -274,6 +286,34 @@ class WasteLot(ChoiceLabels, models.Model):
         return self.category.hazardous == WasteCategory.Hazard.YES
 
     @property
+    def offered_per_award(self):
+        """What the awards share: the quantity per period of a recurring stream, else the lot's quantity."""
+        return self.quantity_per_period if self.is_recurring else self.quantity
+
+    @property
+    def awards_list(self) -> list:
+        """The lot's awards in the order they were made (read once per instance; `attach_outcome` fills it)."""
+        if not hasattr(self, "_awards_list"):
+            self._awards_list = list(self.awards.select_related("bid__bidder")) if self.pk else []
+        return self._awards_list
+
+    @property
+    def award(self):
+        """The award of a lot that has exactly one (every awarded one-off lot; a stream awarded whole), else None:
+        a stream shared among processors has `awards_list`."""
+        awards = self.awards_list
+        return awards[0] if len(awards) == 1 else None
+
+    @property
+    def handover(self):
+        """The one-off lot's handover (its award's only period), else None."""
+        if self.is_recurring:
+            return None
+        if not hasattr(self, "_handover"):
+            self._handover = self.handovers.first() if self.pk else None
+        return self._handover
+
+    @property
     def is_local_first_now(self) -> bool:
         return bool(self.local_first_until and self.local_first_until > timezone.now())
 
@@ -283,7 +323,8 @@ LOT_TRANSITIONS = {
     WasteLot.Status.DRAFT: {WasteLot.Status.OPEN, WasteLot.Status.CANCELLED},
     WasteLot.Status.OPEN: {WasteLot.Status.CLOSED, WasteLot.Status.CANCELLED},
     WasteLot.Status.CLOSED: {WasteLot.Status.AWARDED, WasteLot.Status.UNAWARDED, WasteLot.Status.CANCELLED},
-    WasteLot.Status.AWARDED: {WasteLot.Status.COLLECTED},
+    # A recurring stream's contracts can all end (early, by either side) before any pickup.
+    WasteLot.Status.AWARDED: {WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED},
     WasteLot.Status.COLLECTED: {WasteLot.Status.COMPLETED},
 }
 

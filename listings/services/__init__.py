@@ -8,9 +8,11 @@ from .bids import (  # noqa: F401
     bid_revise,
     bid_withdraw,
     lot_award,
+    lot_awarding_finish,
     lot_close_unawarded,
     offer_errors,
 )
+from .contracts import complete_if_finished, contract_end, contract_finished, periods_flag_missed  # noqa: F401
 from .handover import lot_confirm_completion, pickup_record, processing_record, rating_give  # noqa: F401
 from .lots import (  # noqa: F401
     MAX_ATTACHMENTS_PER_LOT,

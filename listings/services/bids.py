@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from members.models import Licence, Organisation, User
 from members.selectors import organisation_of
 
 from .. import notify
-from ..models import Award, Bid, BidRevision, LotTransition, Route, WasteLot
+from ..models import Award, Bid, BidRevision, ContractPeriod, LotTransition, Route, WasteLot, schedule
 from ..scoring import monthly_tonnes
 from ..selectors import best_live_price, why_cannot_bid
 from .lots import _require_manager, lot_transition
@@ -220,9 +221,14 @@ def bid_withdraw(*, bid: Bid, acting_user: User) -> Bid:
     return locked
 
 
-def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", note: str = "") -> Award:
-    """The plant picks exactly one bid. A database constraint and the lot's row lock make a second award
-    impossible, also when two people click at once or the bid is withdrawn at the same moment."""
+def lot_award(
+    *, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", note: str = "", quantity: Decimal | None = None
+) -> Award:
+    """The plant picks a bid. On a one-off lot the award takes the whole lot and ends the bidding. On a recurring
+    stream it is a contract for `quantity` per period (default: what the bid offered, within what is left), and
+    the plant may award further bids until the shares take all of the quantity per period (or it stops,
+    `lot_awarding_finish`). The lot's row lock orders awards one after the other; the check on the lot's
+    `awarded_quantity` makes over-awarding impossible even so, and a bid is awarded at most once."""
     _require_manager(acting_user, lot)
     with transaction.atomic():
         locked = WasteLot.objects.select_for_update().select_related("category").get(pk=lot.pk)
@@ -236,11 +242,13 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
                 note=_("Closed early so that a bid could be awarded."),
             )
             locked.refresh_from_db()
-        if locked.status != WasteLot.Status.CLOSED:
+        sharing = locked.is_recurring and locked.status == WasteLot.Status.AWARDED and _share_left(locked) > 0
+        if locked.status != WasteLot.Status.CLOSED and not sharing:
             raise ValidationError(_("This lot has been decided already."))
         chosen = Bid.objects.select_for_update().filter(pk=bid.pk, lot=locked).first()
         if chosen is None or chosen.status != Bid.Status.LIVE:
             raise ValidationError(_("This bid is no longer live: it was withdrawn or decided."))
+        share = _share(locked, chosen, quantity)
         best = best_live_price(locked)
         if chosen.price_per_unit < best:
             if reason not in Award.Reason.values or reason == Award.Reason.BEST_PRICE:
@@ -249,17 +257,23 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
                 raise ValidationError({"note": _("Explain the reason in the note.")})
         else:
             reason = reason if reason in Award.Reason.values else Award.Reason.BEST_PRICE
+        try:
+            with transaction.atomic():
+                # A one-off award takes the whole lot, whatever the bid's quantity: no second award fits.
+                taken = share if locked.is_recurring else locked.quantity
+                WasteLot.objects.filter(pk=locked.pk).update(awarded_quantity=F("awarded_quantity") + taken)
+        except IntegrityError as exc:  # only if the lock were bypassed: the database refuses over-awarding
+            raise ValidationError(_("The shares would add up to more than the lot offers.")) from exc
+        locked.refresh_from_db(fields=["awarded_quantity"])
         chosen.status = Bid.Status.ACCEPTED
         chosen.updated_at = timezone.now()
         chosen.save(update_fields=["status", "updated_at"])
-        others = locked.bids.live().exclude(pk=chosen.pk)
-        losers = set(others.values_list("bidder_id", flat=True))
-        others.update(status=Bid.Status.REJECTED, updated_at=timezone.now())
         # The winner's verified values now, kept on the award: what the deal counts as in the city's figures.
         winner = Organisation.objects.only("province", "japnas_number").get(pk=chosen.bidder_id)
         award = Award.objects.create(
             lot=locked,
             bid=chosen,
+            quantity=share if locked.is_recurring else chosen.quantity,
             reason=reason,
             note=note.strip(),
             best_price=best,
@@ -267,17 +281,87 @@ def lot_award(*, lot: WasteLot, bid: Bid, acting_user: User, reason: str = "", n
             processor_banten=winner.is_banten,
             processor_japnas=winner.is_japnas_member,
         )
-        lot_transition(
-            lot=locked,
-            to_status=WasteLot.Status.AWARDED,
-            acting_user=acting_user,
-            note=Award.Reason(reason).label + (f": {note.strip()}" if note.strip() else ""),
+        first_day = max(chosen.pickup_date, timezone.localdate())
+        ContractPeriod.objects.bulk_create(
+            ContractPeriod(award=award, number=number, starts_on=start, ends_on=end)
+            for number, (start, end) in enumerate(schedule(locked, first_day), start=1)
         )
-        notify.award_made(locked, award, loser_organisation_ids=losers)
+        label = Award.Reason(reason).label + (f": {note.strip()}" if note.strip() else "")
+        if locked.is_recurring:
+            label = _("Share of %(quantity)s per period awarded (%(reason)s).") % {
+                "quantity": numbers.quantity(share, locked.get_unit_display()),
+                "reason": label,
+            }
+        if locked.status == WasteLot.Status.CLOSED:
+            lot_transition(lot=locked, to_status=WasteLot.Status.AWARDED, acting_user=acting_user, note=label)
+        else:
+            LotTransition.objects.create(
+                lot=locked, from_status=locked.status, to_status=locked.status, actor=acting_user, note=label
+            )
+        notify.award_made(locked, award)
+        if not locked.is_recurring or _share_left(locked) == 0:
+            _reject_the_rest(locked)
         award.notified_at = timezone.now()
         award.save(update_fields=["notified_at"])
     lot.refresh_from_db()
     return award
+
+
+def _share_left(lot: WasteLot) -> Decimal:
+    return lot.offered_per_award - lot.awarded_quantity
+
+
+def _share(lot: WasteLot, bid: Bid, quantity: Decimal | None) -> Decimal:
+    """The share of a recurring stream's quantity per period this award takes (one-off lots: the bid's)."""
+    if not lot.is_recurring:
+        return bid.quantity
+    left = _share_left(lot)
+    share = min(bid.quantity, left) if quantity is None else quantity
+    unit = lot.get_unit_display()
+    if share <= 0:
+        raise ValidationError({"quantity": _("A share must be more than zero.")})
+    if share > bid.quantity:
+        raise ValidationError(
+            {
+                "quantity": _("This bid offered %(q)s per period: a share cannot be more.")
+                % {"q": numbers.quantity(bid.quantity, unit)}
+            }
+        )
+    if share > left:
+        raise ValidationError(
+            {"quantity": _("Only %(q)s per period is left to award.") % {"q": numbers.quantity(left, unit)}}
+        )
+    return share
+
+
+def _reject_the_rest(lot: WasteLot) -> None:
+    """Bidding is decided: the bids still live are not chosen, and their bidders learn the winning prices."""
+    others = lot.bids.live()
+    losers = set(others.values_list("bidder_id", flat=True))
+    others.update(status=Bid.Status.REJECTED, updated_at=timezone.now())
+    prices = list(Award.objects.filter(lot=lot).values_list("bid__price_per_unit", flat=True))
+    notify.bids_not_chosen(lot, loser_organisation_ids=losers, winning_prices=prices)
+
+
+def lot_awarding_finish(*, lot: WasteLot, acting_user: User) -> WasteLot:
+    """A recurring stream's plant awards no more shares: the bids still live are not chosen."""
+    _require_manager(acting_user, lot)
+    with transaction.atomic():
+        locked = WasteLot.objects.select_for_update().get(pk=lot.pk)
+        if not locked.is_recurring or locked.status != WasteLot.Status.AWARDED:
+            raise ValidationError(_("Only a recurring stream that has been awarded can stop awarding shares."))
+        if not locked.bids.live().exists():
+            raise ValidationError(_("No bid is waiting: awarding is already finished."))
+        _reject_the_rest(locked)
+        LotTransition.objects.create(
+            lot=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=acting_user,
+            note=_("No further shares: the other bids were not chosen."),
+        )
+    lot.refresh_from_db()
+    return lot
 
 
 def lot_close_unawarded(*, lot: WasteLot, acting_user: User, reason: str) -> WasteLot:

@@ -24,6 +24,8 @@ class Event(models.TextChoices):
     ORGANISATION_CHANGE = "organisation_change", _("A change to my organisation's details was decided")
     PICKUP_RECORDED = "pickup_recorded", _("Pickup recorded")
     PROCESSING_RECORDED = "processing_recorded", _("Processing recorded")
+    PERIOD_MISSED = "period_missed", _("A contract period passed without a pickup")
+    CONTRACT_ENDED = "contract_ended", _("A contract was ended early")
     QUESTION_ANSWERED = "question_answered", _("A question on a lot I bid on or was matched to was answered")
     ADDENDUM_PUBLISHED = "addendum_published", _("A lot I bid on or was matched to was changed by an addendum")
     VISIT_BOOKING = "visit_booking", _("A site visit on my lot was booked or cancelled")
