@@ -87,7 +87,7 @@ def _locked_lot(lot_id: int) -> WasteLot | None:
     if lot is None:
         return None
     # The lock is on the lot's row; its award, bid, parties and handover are read after it (they hang off it).
-    return WasteLot.objects.select_related("category", "plant", "award__bid__bidder", "handover").get(pk=lot.pk)
+    return WasteLot.objects.select_related("category", "plant").get(pk=lot.pk)
 
 
 def document_generate(*, lot_id: int, kind: str) -> Document | None:
