@@ -224,7 +224,7 @@ def test_share_awards_at_once_never_exceed_the_quantity_per_period(plant, plant_
         services.lot_close_early(lot=lot, acting_user=plant_admin)
         results = run_together(
             *[
-                lambda bid=bid, person=person: services.lot_award(
+                lambda bid=bid, person=person, lot=lot: services.lot_award(
                     lot=lot, bid=bid, acting_user=person, quantity=Decimal("40"), reason="capacity"
                 )
                 for bid, person in zip(bids, colleagues, strict=True)

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
-                f"{bids} new bids, {deals} new deals, {contracts} contracts sharing a monthly stream, {matches} matches, "
-                f"{clarifications} questions and addenda, "
+                f"{bids} new bids, {deals} new deals, {contracts} contracts sharing a monthly stream, "
+                f"{matches} matches, {clarifications} questions and addenda, "
                 f"{visits} site visit slots and bookings, "
                 f"{history} completed deals of the last 18 months. Password for every demo login: {DEMO_PASSWORD}"
             )
