@@ -12,3 +12,11 @@ urlpatterns = [
     path("verify/", views.verify_lookup, name="verify_lookup"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]
+
+from . import evidence_views  # noqa: E402 - the yearly evidence pack (documents.evidence)
+
+urlpatterns += [
+    path("my/evidence/<int:year>/", evidence_views.evidence_page, name="evidence"),
+    path("my/evidence/<int:year>/status/", evidence_views.evidence_status, name="evidence_status"),
+    path("my/evidence/<int:year>/download/", evidence_views.evidence_download, name="evidence_download"),
+]
