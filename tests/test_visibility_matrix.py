@@ -115,6 +115,26 @@ def verification(kind: str) -> Target:
 
 
 UNKNOWN_CODE = Target("an unknown code", lambda w: {"code": "no-such-code-" + "x" * 20})
+
+
+# The plant's yearly evidence pack: /my/… names no organisation, so each plant gets its own (another plant its
+# own, empty one); the download is of the plant's pack built for the target (another plant has none: 404).
+def evidence_year(year: int | None = None) -> Target:
+    return Target(f"the evidence pack of {year or 'this year'}", lambda w: {"year": year or timezone.localdate().year})
+
+
+def _built_evidence_pack(world: World) -> dict:
+    from documents import evidence, evidence_build
+
+    year = timezone.localdate().year
+    pack = evidence.evidence_request(organisation=world.organisations["plant"], year=year)
+    evidence_build.build(pack.pk)
+    return {"year": year}
+
+
+BUILT_EVIDENCE = Target("the plant's evidence pack, built", _built_evidence_pack)
+PLANT_OWN = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, other_plant=200)
+PLANT_OWN_BAD_YEAR = row(403, visitor=LOGIN, plant_member=404, plant_admin=404, other_plant=404)
 QUESTION_READERS = row(200, visitor=LOGIN, unverified=403, other_plant=403)
 
 
@@ -327,6 +347,13 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "documents:supersede": [(lot("deal"), POST_ONLY)],
     "documents:verify_lookup": [(NONE, PUBLIC)],
     "documents:verify": [(verification("processing-certificate"), PUBLIC), (UNKNOWN_CODE, row(404))],
+    # The yearly evidence pack: a verified plant's people, for their own plant only.
+    "documents:evidence": [(evidence_year(), PLANT_OWN), (evidence_year(2019), PLANT_OWN_BAD_YEAR)],
+    "documents:evidence_status": [(evidence_year(), PLANT_OWN), (evidence_year(2019), PLANT_OWN_BAD_YEAR)],
+    "documents:evidence_download": [
+        (BUILT_EVIDENCE, row(403, visitor=LOGIN, plant_member=200, plant_admin=200, other_plant=404)),
+        (evidence_year(2019), PLANT_OWN_BAD_YEAR),
+    ],
     # dashboard/urls.py: officials and staff see the city, a verified organisation its own figures.
     "dashboard:dashboard": [(NONE, row(200, visitor=LOGIN, unverified=403))],
     "dashboard:export": [
