@@ -15,7 +15,9 @@ from django.db.models import (
     Max,
     OuterRef,
     Prefetch,
+    Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -115,6 +117,28 @@ def lot_awards(lot: WasteLot) -> list:
     return lot.awards_list if lot.status in WasteLot.DECIDED_STATUSES else []
 
 
+def contracts_with_progress(lot: WasteLot):
+    """The lot's awards (contracts) with their bids and bidders and, in the same query, how far each has come:
+    `period_count`, `pickup_count`, `processed_count` and `delivered` (the quantity weighed out to date, None
+    before the first pickup). None before the lot is decided. A period has at most one handover, so the counts
+    do not multiply."""
+    if lot.status not in WasteLot.DECIDED_STATUSES:
+        return Award.objects.none()
+    return (
+        Award.objects.filter(lot=lot)
+        .select_related("bid__bidder")
+        .annotate(
+            period_count=Count("periods", distinct=True),
+            pickup_count=Count("periods__handover"),
+            processed_count=Count(
+                "periods__handover", filter=Q(periods__handover__processing_recorded_at__isnull=False)
+            ),
+            delivered=Sum("periods__handover__quantity_sent"),
+        )
+        .order_by("awarded_at", "id")
+    )
+
+
 def can_see_deal_parties(user, lot: WasteLot) -> bool:
     """Who may see who won a lot and how it was handed over: the plant's people, the winner's people, staff and
     officials. Everyone else (losing bidders included) sees the status only: the winning price reaches the
@@ -129,6 +153,25 @@ def can_see_deal_parties(user, lot: WasteLot) -> bool:
     if membership.organisation_id == lot.plant_id:
         return True
     return any(award.bid.bidder_id == membership.organisation_id for award in lot_awards(lot))
+
+
+def sees_every_contract(user, lot: WasteLot) -> bool:
+    """The plant's people, staff and officials see each contract of a lot with its processor. A processor that
+    shares a stream sees its own contract only: never who the other winners are."""
+    if not user.is_authenticated:
+        return False
+    if is_official_or_staff(user):
+        return True
+    membership = user_membership(user)
+    return membership is not None and membership.organisation_id == lot.plant_id
+
+
+def can_see_contract(user, lot: WasteLot, award: Award) -> bool:
+    """This contract's parties: those who see every contract of the lot, and the contract's own processor."""
+    if sees_every_contract(user, lot):
+        return True
+    membership = user_membership(user)
+    return membership is not None and membership.organisation_id == award.bid.bidder_id
 
 
 # --- Who may do what -----------------------------------------------------------------------------------------

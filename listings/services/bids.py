@@ -281,7 +281,8 @@ def lot_award(
             processor_banten=winner.is_banten,
             processor_japnas=winner.is_japnas_member,
         )
-        first_day = max(chosen.pickup_date, timezone.localdate())
+        # A stream's schedule starts with the first pickup the bid proposed; a one-off lot is due from the award.
+        first_day = max(chosen.pickup_date, timezone.localdate()) if locked.is_recurring else timezone.localdate()
         ContractPeriod.objects.bulk_create(
             ContractPeriod(award=award, number=number, starts_on=start, ends_on=end)
             for number, (start, end) in enumerate(schedule(locked, first_day), start=1)
