@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import outbox
-from listings.models import Award, WasteLot
+from listings.models import Award, Handover, WasteLot
 from members.models import Event, Membership, Organisation, User
 from members.selectors import is_organisation_admin
 
@@ -134,17 +135,37 @@ def payload_for(event: str, result: str | None, params: dict) -> dict:
     if result == "not_chosen" and params.get("winning_price") is not None:  # the price, never the winner
         data["winning_price_per_unit"] = params["winning_price"]
         data["unit"] = params.get("unit", "")
+        if params.get("winning_prices"):  # a stream shared among processors: each winning price, highest first
+            data["winning_prices_per_unit"] = list(params["winning_prices"])
     if event == WebhookEvent.LOT_CLOSING and params.get("closes_at"):
         data["lot"]["closes_at"] = params["closes_at"]
     return data
 
 
-def _deal_organisations(reference: str) -> set[int]:
+def _handover_of(key: str) -> dict | None:
+    """The handover a pickup or processing event is about (its key ends with the handover's id), with its lot's
+    plant, its contract and its period."""
+    tail = key.rpartition(":")[2]
+    if not tail.isdigit():
+        return None
+    return (
+        Handover.objects.filter(pk=int(tail))
+        .values("lot__reference", "lot__plant_id", "lot__is_recurring", "period__award_id", "period__number")
+        .annotate(processor_id=F("period__award__bid__bidder_id"))
+        .first()
+    )
+
+
+def _deal_organisations(reference: str, handover: dict | None) -> set[int]:
+    """Both sides of the contract the handover is for: the plant and that contract's processor (never another
+    processor that shares the stream)."""
+    if handover is not None and handover["lot__reference"] == reference:
+        return {handover["lot__plant_id"], handover["processor_id"]}
     lot = WasteLot.objects.filter(reference=reference).values("pk", "plant_id").first()
     if lot is None:
         return set()
-    winners = Award.objects.filter(bid__lot_id=lot["pk"]).values_list("bid__bidder_id", flat=True)
-    return {lot["plant_id"], *winners}
+    winners = list(Award.objects.filter(lot_id=lot["pk"]).values_list("bid__bidder_id", flat=True))
+    return {lot["plant_id"], *winners} if len(winners) == 1 else {lot["plant_id"]}
 
 
 def on_notification(event: str, key: str, recipient_ids: list[int], params: dict, url: str = "") -> int:
@@ -161,15 +182,19 @@ def on_notification(event: str, key: str, recipient_ids: list[int], params: dict
     ]
     if not subscriptions:
         return 0
+    data = payload_for(webhook_event, result, params)
     if webhook_event in (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED):
-        told = _deal_organisations(params.get("reference", ""))
+        handover = _handover_of(key)
+        told = _deal_organisations(params.get("reference", ""), handover)
+        if handover is not None and handover["lot__is_recurring"]:
+            # A recurring stream's period: which contract and period (the API's contracts/<id>/periods/).
+            data["contract"] = {"id": handover["period__award_id"], "period": handover["period__number"]}
     else:  # the subscribing organisations with a person among the recipients (a fan-out may reach thousands)
         recipients = set(recipient_ids)
         people = Membership.objects.filter(
             organisation_id__in={subscription.organisation_id for subscription in subscriptions}, user__is_active=True
         ).values_list("organisation_id", "user_id")
         told = {organisation_id for organisation_id, user_id in people if user_id in recipients}
-    data = payload_for(webhook_event, result, params)
     recorded = 0
     for subscription in subscriptions:
         if subscription.organisation_id in told:
