@@ -230,11 +230,19 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    """A document of a deal, as the lot's documents page lists it (documents hold no price)."""
+    """A document of a deal, as the lot's documents page lists it (documents hold no price): an award letter per
+    contract, a handover record and a processing certificate per period."""
 
     number = serializers.CharField()
     kind = serializers.ChoiceField(choices=Document.Kind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
+    contract = serializers.IntegerField(source="award_id", help_text="The contract (award) it belongs to.")
+    period = serializers.IntegerField(
+        source="period.number",
+        allow_null=True,
+        default=None,
+        help_text="The contract period whose handover it records (null for an award letter).",
+    )
     status = serializers.ChoiceField(choices=Document.Status.choices)
     status_reason = serializers.CharField(help_text="Why it was revoked or replaced (empty while valid).")
     superseded_by = serializers.CharField(source="superseded_by.number", allow_null=True, default=None)

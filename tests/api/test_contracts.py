@@ -480,3 +480,26 @@ def test_contract_writes_keep_the_schema(stream, in_process_requests, path, side
     )
     assert response.status_code == status, response.content[:400]
     case.validate_response(response, checks=CHECKS)
+
+
+# --- Documents: each processor its own contract's -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("side", "other"), [("a", "b"), ("b", "a")])
+def test_a_processor_lists_and_downloads_only_its_own_contracts_documents(stream, side, other):
+    api = client(stream, side)
+    response = api.get(f"{lot_url(stream)}documents/")
+    assert response.status_code == 200
+    listed = response.json()
+    own = stream.awards[side]
+    assert listed and {item["contract"] for item in listed} == {own.pk}
+    assert sorted((item["kind"], item["period"]) for item in listed if item["kind"] != "processing-certificate") == (
+        [("award-letter", None), ("handover-record", 1), ("handover-record", 2)]
+        if side == "a"
+        else [("award-letter", None), ("handover-record", 1)]
+    )
+    for document in stream.awards[other].documents.all():
+        assert document.number not in response.content.decode()
+        problem(api.get(f"{lot_url(stream)}documents/{document.number}/pdf/"), 404)
+    plant = client(stream, "plant").get(f"{lot_url(stream)}documents/").json()
+    assert {item["contract"] for item in plant} == {stream.awards["a"].pk, stream.awards["b"].pk}
