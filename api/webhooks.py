@@ -3,11 +3,13 @@ subscription, in the transaction that tells the organisation's people (members.n
 after the commit through the outbox (api.webhook_sending).
 
 Who is told follows the notifications, which already obey every visibility rule: an event reaches the
-organisations whose people it is addressed to (plus both sides of a deal for its pickup and processing, even
-when the person who recorded it was the organisation's only one). The body carries only the few values listed
-in `payload_for` — the lot's reference, title and links, a deadline, the winning price told to bidders not
-chosen — never a bid's price or bidder: a receiver asks the API for more, where the same rules apply (a
-sealed bid stays sealed, a winner is never named to the others).
+organisations whose people it is addressed to; an event about one contract (a pickup, a processing, a missed
+period, a contract ended early) reaches both of its sides, the plant and that contract's processor, even when
+the person who caused it was the organisation's only one, and never another processor sharing the stream. The
+body carries only the few values listed in `payload_for` (and, for a contract's event, the contract's id and
+period number) — the lot's reference, title and links, a deadline, the winning price told to bidders not chosen
+— never a bid's price or bidder: a receiver asks the API for more, where the same rules apply (a sealed bid
+stays sealed, a winner is never named to the others).
 """
 
 import secrets
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import outbox
-from listings.models import Award, Handover, WasteLot
+from listings.models import Award, ContractPeriod, Handover, WasteLot
 from members.models import Event, Membership, Organisation, User
 from members.selectors import is_organisation_admin
 
@@ -45,6 +47,18 @@ FROM_NOTIFICATION = {
     Event.CLOSING_SOON: (WebhookEvent.LOT_CLOSING, None),
     Event.PICKUP_RECORDED: (WebhookEvent.PICKUP_RECORDED, None),
     Event.PROCESSING_RECORDED: (WebhookEvent.PROCESSING_RECORDED, None),
+    Event.PERIOD_MISSED: (WebhookEvent.PERIOD_MISSED, None),
+    Event.CONTRACT_ENDED: (WebhookEvent.CONTRACT_ENDED, None),
+}
+# Events about one contract (the key ends with the id of its handover, period or award): both of its sides are
+# told, the plant and that contract's processor, also when the one who caused it is their only person; never
+# another processor that shares the stream.
+FROM_HANDOVER = (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED)
+CONTRACT_EVENTS = {
+    WebhookEvent.PICKUP_RECORDED: "handover",
+    WebhookEvent.PROCESSING_RECORDED: "handover",
+    WebhookEvent.PERIOD_MISSED: "period",
+    WebhookEvent.CONTRACT_ENDED: "award",
 }
 
 
@@ -142,25 +156,33 @@ def payload_for(event: str, result: str | None, params: dict) -> dict:
     return data
 
 
-def _handover_of(key: str) -> dict | None:
-    """The handover a pickup or processing event is about (its key ends with the handover's id), with its lot's
-    plant, its contract and its period."""
+def _contract_of(kind: str, key: str) -> dict | None:
+    """The contract an event is about, from its key's last part (the id of its handover, period or award): its
+    lot's reference and plant, its processor, its id and the period's number (none for an award's event)."""
     tail = key.rpartition(":")[2]
     if not tail.isdigit():
         return None
-    return (
-        Handover.objects.filter(pk=int(tail))
-        .values("lot__reference", "lot__plant_id", "lot__is_recurring", "period__award_id", "period__number")
-        .annotate(processor_id=F("period__award__bid__bidder_id"))
-        .first()
-    )
+    if kind == "award":
+        rows, prefix, number = Award.objects.filter(pk=int(tail)), "", None
+    elif kind == "period":
+        rows, prefix, number = ContractPeriod.objects.filter(pk=int(tail)), "award__", F("number")
+    else:
+        rows, prefix, number = Handover.objects.filter(pk=int(tail)), "period__award__", F("period__number")
+    return rows.values(
+        reference=F(f"{prefix}lot__reference"),
+        plant_id=F(f"{prefix}lot__plant_id"),
+        recurring=F(f"{prefix}lot__is_recurring"),
+        processor_id=F(f"{prefix}bid__bidder_id"),
+        contract_id=F(f"{prefix}id"),
+        **({"period_number": number} if number is not None else {}),
+    ).first()
 
 
-def _deal_organisations(reference: str, handover: dict | None) -> set[int]:
-    """Both sides of the contract the handover is for: the plant and that contract's processor (never another
-    processor that shares the stream)."""
-    if handover is not None and handover["lot__reference"] == reference:
-        return {handover["lot__plant_id"], handover["processor_id"]}
+def _deal_organisations(reference: str, contract: dict | None) -> set[int]:
+    """Both sides of the contract: the plant and that contract's processor (never another processor that shares
+    the stream). Without a contract, the lot's plant and its winner when it has one."""
+    if contract is not None and contract["reference"] == reference:
+        return {contract["plant_id"], contract["processor_id"]}
     lot = WasteLot.objects.filter(reference=reference).values("pk", "plant_id").first()
     if lot is None:
         return set()
@@ -183,12 +205,14 @@ def on_notification(event: str, key: str, recipient_ids: list[int], params: dict
     if not subscriptions:
         return 0
     data = payload_for(webhook_event, result, params)
-    if webhook_event in (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED):
-        handover = _handover_of(key)
-        told = _deal_organisations(params.get("reference", ""), handover)
-        if handover is not None and handover["lot__is_recurring"]:
-            # A recurring stream's period: which contract and period (the API's contracts/<id>/periods/).
-            data["contract"] = {"id": handover["period__award_id"], "period": handover["period__number"]}
+    if webhook_event in CONTRACT_EVENTS:
+        contract = _contract_of(CONTRACT_EVENTS[webhook_event], key)
+        told = _deal_organisations(params.get("reference", ""), contract)
+        if contract is not None and (contract["recurring"] or webhook_event not in FROM_HANDOVER):
+            # Which contract (the API's contracts/<id>/periods/) and, for a period's event, which period.
+            data["contract"] = {"id": contract["contract_id"]}
+            if "period_number" in contract:
+                data["contract"]["period"] = contract["period_number"]
     else:  # the subscribing organisations with a person among the recipients (a fan-out may reach thousands)
         recipients = set(recipient_ids)
         people = Membership.objects.filter(

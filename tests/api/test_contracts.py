@@ -402,29 +402,70 @@ def test_awarding_finish_stops_the_shares_and_only_the_plant_may(stream):
 # --- Webhooks: a period's pickup reaches the plant and that contract's processor only ---------------------------
 
 
-def test_a_periods_pickup_is_told_to_the_plant_and_that_contracts_processor_only(stream):
+@pytest.mark.parametrize(
+    ("event", "key_of", "expected"),
+    [
+        (
+            Event.PICKUP_RECORDED,
+            lambda s: s.period("b", 1).handover.pk,
+            lambda s: {"id": s.awards["b"].pk, "period": 1},
+        ),
+        (
+            Event.PROCESSING_RECORDED,
+            lambda s: s.period("b", 1).handover.pk,
+            lambda s: {"id": s.awards["b"].pk, "period": 1},
+        ),
+        (Event.PERIOD_MISSED, lambda s: s.period("b", 3).pk, lambda s: {"id": s.awards["b"].pk, "period": 3}),
+        (Event.CONTRACT_ENDED, lambda s: s.awards["b"].pk, lambda s: {"id": s.awards["b"].pk}),
+    ],
+)
+def test_a_contracts_event_is_told_to_the_plant_and_that_contracts_processor_only(stream, event, key_of, expected):
     subscriptions = {
         side: webhooks.subscription_create(
             organisation=stream.organisations[side],
             acting_user=stream.people[side],
             url="http://127.0.0.1:9/hook",
-            events=["pickup_recorded"],
+            events=[event],
         ).subscription
         for side in ("plant", "a", "b")
     }
-    handover = stream.period("b", 1).handover
-    told = webhooks.on_notification(
-        Event.PICKUP_RECORDED,
-        f"pickup_recorded:{handover.pk}",
-        [],
-        {"reference": stream.lot.reference, "title": stream.lot.title, "how": "period", "period": 1},
-    )
-    assert told == 2
-    deliveries = WebhookDelivery.objects.filter(key=f"pickup_recorded:{handover.pk}")
+    key = f"{event}:{key_of(stream)}"
+    params = {"reference": stream.lot.reference, "title": stream.lot.title, "reason": "Armada Beta rusak"}
+    # Told to no one's people (e.g. the one who recorded it was their only person): both sides still hear of it.
+    assert webhooks.on_notification(event, key, [], params) == 2
+    deliveries = WebhookDelivery.objects.filter(key=key)
     assert {d.subscription_id for d in deliveries} == {subscriptions["plant"].pk, subscriptions["b"].pk}
     for delivery in deliveries:
-        assert delivery.payload["data"]["contract"] == {"id": stream.awards["b"].pk, "period": 1}
-        assert B_NAME not in json.dumps(delivery.payload) and str(PRICE_A) not in json.dumps(delivery.payload)
+        assert delivery.payload["type"] == event
+        assert delivery.payload["data"]["contract"] == expected(stream)
+        body = json.dumps(delivery.payload)
+        assert B_NAME not in body and str(PRICE_A) not in body and "Armada" not in body
+
+
+def test_a_one_off_lots_pickup_event_is_as_before(stream):
+    lot, bids = new_stream_with_bids(stream, recurring=False)
+    award = services.lot_award(lot=lot, bid=bids["a"], acting_user=stream.people["plant"])
+    lot.refresh_from_db()
+    handover = services.pickup_record(
+        lot=lot,
+        acting_user=stream.people["plant"],
+        pickup_date=timezone.localdate(),
+        carrier="X",
+        vehicle="Y",
+        manifest_number="",
+        quantity_sent=Decimal("5"),
+    )
+    subscription = webhooks.subscription_create(
+        organisation=stream.organisations["a"],
+        acting_user=stream.people["a"],
+        url="http://127.0.0.1:9/hook",
+        events=["pickup_recorded"],
+    ).subscription
+    key = f"pickup_recorded:{handover.pk}"
+    assert webhooks.on_notification(Event.PICKUP_RECORDED, key, [], {"reference": lot.reference}) == 1
+    delivery = WebhookDelivery.objects.get(key=key)
+    assert delivery.subscription == subscription and award.bid.bidder == stream.organisations["a"]
+    assert set(delivery.payload["data"]) == {"lot"}
 
 
 # --- Every answer as the schema says, with real data -------------------------------------------------------------
