@@ -3,12 +3,35 @@ plant, staff and officials; a processor's own contract in full and, on a stream 
 without who holds them (a processor never learns the other winners)."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from listings import selectors
 from listings.models import Award, ContractPeriod, WasteLot
 from members.selectors import organisation_of
+
+
+def contracts_with_progress(lot: WasteLot):
+    """The lot's awards (contracts) with their bids and bidders and, in the same query, how far each has come:
+    `period_count`, `pickup_count`, `processed_count` and `delivered` (the quantity weighed out to date, None
+    before the first pickup). None before the lot is decided. A period has at most one handover, so the counts
+    do not multiply."""
+    if lot.status not in WasteLot.DECIDED_STATUSES:
+        return Award.objects.none()
+    return (
+        Award.objects.filter(lot=lot)
+        .select_related("bid__bidder")
+        .annotate(
+            period_count=Count("periods", distinct=True),
+            pickup_count=Count("periods__handover"),
+            processed_count=Count(
+                "periods__handover", filter=Q(periods__handover__processing_recorded_at__isnull=False)
+            ),
+            delivered=Sum("periods__handover__quantity_sent"),
+        )
+        .order_by("awarded_at", "id")
+    )
 
 
 def contract_row(user, lot: WasteLot, award: Award, *, sees_all: bool | None = None) -> dict:
@@ -40,11 +63,11 @@ def contract_row(user, lot: WasteLot, award: Award, *, sees_all: bool | None = N
 def contract_rows(user, lot: WasteLot) -> list[dict]:
     """The lot's contracts for one of the deal's parties (the caller checks `can_see_deal_parties`)."""
     sees_all = selectors.sees_every_contract(user, lot)
-    return [contract_row(user, lot, award, sees_all=sees_all) for award in selectors.contracts_with_progress(lot)]
+    return [contract_row(user, lot, award, sees_all=sees_all) for award in contracts_with_progress(lot)]
 
 
 def contract_with_progress(lot: WasteLot, pk) -> Award | None:
-    return selectors.contracts_with_progress(lot).filter(pk=pk).first()
+    return contracts_with_progress(lot).filter(pk=pk).first()
 
 
 def period_handover(period: ContractPeriod):

@@ -15,9 +15,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Prefetch,
-    Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -115,28 +113,6 @@ def lot_award(lot: WasteLot):
 def lot_awards(lot: WasteLot) -> list:
     """The lot's awards (contracts), in the order they were made; none before it is decided."""
     return lot.awards_list if lot.status in WasteLot.DECIDED_STATUSES else []
-
-
-def contracts_with_progress(lot: WasteLot):
-    """The lot's awards (contracts) with their bids and bidders and, in the same query, how far each has come:
-    `period_count`, `pickup_count`, `processed_count` and `delivered` (the quantity weighed out to date, None
-    before the first pickup). None before the lot is decided. A period has at most one handover, so the counts
-    do not multiply."""
-    if lot.status not in WasteLot.DECIDED_STATUSES:
-        return Award.objects.none()
-    return (
-        Award.objects.filter(lot=lot)
-        .select_related("bid__bidder")
-        .annotate(
-            period_count=Count("periods", distinct=True),
-            pickup_count=Count("periods__handover"),
-            processed_count=Count(
-                "periods__handover", filter=Q(periods__handover__processing_recorded_at__isnull=False)
-            ),
-            delivered=Sum("periods__handover__quantity_sent"),
-        )
-        .order_by("awarded_at", "id")
-    )
 
 
 def can_see_deal_parties(user, lot: WasteLot) -> bool:
