@@ -80,8 +80,8 @@ def decided(lot, processor, *, completed=False):
     lot.save(update_fields=["status"])
     if completed:
         Handover.objects.create(
-            lot=lot, period=period, pickup_date=now.date(), carrier="PT Angkut", vehicle="A 1 B", quantity_sent=lot.quantity,
-            quantity_received=lot.quantity, processing_recorded_at=now,
+            lot=lot, period=period, pickup_date=now.date(), carrier="PT Angkut", vehicle="A 1 B",
+            quantity_sent=lot.quantity, quantity_received=lot.quantity, processing_recorded_at=now,
         )  # fmt: skip
     return lot
 

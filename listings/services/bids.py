@@ -54,6 +54,11 @@ def offer_errors(
     if "quantity" in checked:
         if quantity is None or quantity <= 0:
             errors["quantity"] = _("The quantity must be more than zero.")
+        elif lot.is_recurring and quantity > lot.offered_per_award:
+            errors["quantity"] = _("You cannot bid for more than the stream's %(q)s %(unit)s per period.") % {
+                "q": numbers.quantity(lot.offered_per_award),
+                "unit": lot.get_unit_display(),
+            }
         elif quantity > lot.quantity:
             errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
                 "q": numbers.quantity(lot.quantity),
