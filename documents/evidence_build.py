@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.files import File
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.exports import SafeCsvWriter
@@ -201,16 +201,16 @@ def evidence_figures(organisation, year: int) -> dict:
 
 
 def plant_documents(organisation, deliveries):
-    """The plant's valid documents of the lots delivered in the year (one query: the lots by a subquery)."""
-    documents = Document.objects.filter(
-        plant=organisation, lot__in=deliveries.values("lot"), status=Document.Status.VALID
-    ).select_related("lot")
-    # Documents per contract period (when documents carry their period): only the periods delivered that year.
-    if any(f.name == "period" for f in Document._meta.get_fields()):
-        from django.db.models import Q
-
-        documents = documents.filter(Q(period__isnull=True) | Q(period__in=deliveries.values("period")))
-    return documents.order_by("lot__reference", "created_at", "pk")
+    """The plant's valid documents of the year's deliveries, in one query (the deliveries by subqueries): the
+    handover record and processing certificate of each period delivered, and the award letter of each contract
+    (award) with a delivery in the year."""
+    of_periods = Q(period__in=deliveries.values("period"))
+    of_contracts = Q(period__isnull=True, award__in=deliveries.values("award"))
+    return (
+        Document.objects.filter(of_periods | of_contracts, plant=organisation, status=Document.Status.VALID)
+        .select_related("lot")
+        .order_by("lot__reference", "created_at", "pk")
+    )
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------

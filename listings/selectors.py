@@ -131,6 +131,25 @@ def can_see_deal_parties(user, lot: WasteLot) -> bool:
     return any(award.bid.bidder_id == membership.organisation_id for award in lot_awards(lot))
 
 
+def sees_every_contract(user, lot: WasteLot) -> bool:
+    """The plant's people, staff and officials see each contract of a lot with its processor. A processor that
+    shares a stream sees its own contract only: never who the other winners are."""
+    if not user.is_authenticated:
+        return False
+    if is_official_or_staff(user):
+        return True
+    membership = user_membership(user)
+    return membership is not None and membership.organisation_id == lot.plant_id
+
+
+def can_see_contract(user, lot: WasteLot, award: Award) -> bool:
+    """This contract's parties: those who see every contract of the lot, and the contract's own processor."""
+    if sees_every_contract(user, lot):
+        return True
+    membership = user_membership(user)
+    return membership is not None and membership.organisation_id == award.bid.bidder_id
+
+
 # --- Who may do what -----------------------------------------------------------------------------------------
 
 

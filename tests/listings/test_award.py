@@ -119,9 +119,9 @@ def test_the_database_refuses_a_second_award_of_a_one_off_lot(auction, plant_adm
     from django.db import IntegrityError, transaction
     from django.db.models import F
 
-    lot, (alfa, _bravo, _charlie) = auction
+    lot, (_alfa, bravo, _charlie) = auction
     close(lot)
-    services.lot_award(lot=lot, bid=alfa, acting_user=plant_admin)
+    services.lot_award(lot=lot, bid=bravo, acting_user=plant_admin)
     with pytest.raises(IntegrityError), transaction.atomic():
         WasteLot.objects.filter(pk=lot.pk).update(awarded_quantity=F("awarded_quantity") + Decimal("0.001"))
 

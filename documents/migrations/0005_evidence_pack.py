@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0001_initial'),
+        ('documents', '0004_document_per_contract_constraints'),
         ('members', '0010_deal_rows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
