@@ -199,6 +199,39 @@ def test_the_zip_holds_the_pdf_the_csv_and_the_documents_with_the_dashboards_fig
 
 
 @pytest.mark.django_db
+def test_a_stream_delivered_over_two_years_brings_only_the_years_periods(plant, banten):
+    """The handover record and certificate of each period delivered in the year, and its contract's award letter;
+    a period delivered the year before stays in that year's pack."""
+    stream = make_contract(
+        plant=plant, shares=[(banten, "10", 50_000)], awarded=at(YEAR - 1, 11, 5),
+        deliveries=[(0, 1, at(YEAR - 1, 12, 20), "10"), (0, 2, at(YEAR, 1, 20), "9.5")],
+    )  # fmt: skip
+    documents_generate_missing(lots=WasteLot.objects.filter(pk=stream.pk))
+    by_period = {
+        (document.kind, document.period.number if document.period else None): document.number
+        for document in Document.objects.filter(lot=stream).select_related("period")
+    }
+    assert len(by_period) == 5
+    expected = {
+        YEAR: {by_period[("award-letter", None)], by_period[("handover-record", 2)], by_period[("processing-certificate", 2)]},
+        YEAR - 1: {by_period[("award-letter", None)], by_period[("handover-record", 1)], by_period[("processing-certificate", 1)]},
+    }  # fmt: skip
+    for year, numbers_expected in expected.items():
+        pack = EvidencePack.objects.create(organisation=plant, year=year)
+        assert evidence_build.build(pack.pk) == "ready"
+        pack.refresh_from_db()
+        with pack.file.open("rb") as handle:
+            archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+        included = {
+            name.rsplit("/", 1)[-1].removesuffix(".pdf") for name in archive.namelist() if "/documents/" in name
+        }
+        assert included == numbers_expected, year
+        completed = dashboard_figures(selection(year), Scope("plant", plant))["completed"]
+        summary = {row["figure"]: row["value"] for row in csv_rows(archive, "summary")}
+        assert summary["tonnes_delivered"] == numbers.plain(completed["tonnes"])
+
+
+@pytest.mark.django_db
 def test_text_from_people_is_safe_in_the_csv(
     client, plant, person, banten, outside, django_capture_on_commit_callbacks
 ):
