@@ -90,5 +90,11 @@ class EvidencePack(models.Model):
         return (self.started_at or self.created_at) < timezone.now() - STALLED_AFTER
 
     @property
+    def is_waiting_long(self) -> bool:
+        """Still waiting for a worker a while after it was asked for (the broker was down?): asking again hands
+        it over again (documents.evidence.evidence_request)."""
+        return self.status == self.Status.PENDING and self.created_at < timezone.now() - REDISPATCH_AFTER
+
+    @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY and bool(self.file)
