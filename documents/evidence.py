@@ -35,17 +35,14 @@ def years() -> list[int]:
 
 def plant_of_or_403(user) -> Organisation:
     """The verified plant this person acts for; anyone else is refused, saying why."""
-    if user.is_staff:
+    membership = user_membership(user)
+    organisation = membership.organisation if membership else None
+    overseers = (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR)
+    if user.is_staff or (organisation is not None and organisation.kind in overseers):
         raise PermissionDenied(
             _("The yearly evidence pack is the plant's own: platform staff and officials read the dashboard.")
         )
-    membership = user_membership(user)
-    organisation = membership.organisation if membership else None
     if organisation is None or organisation.kind != Organisation.Kind.PLANT:
-        if organisation is not None and organisation.kind in (Organisation.Kind.AUTHORITY, Organisation.Kind.OPERATOR):
-            raise PermissionDenied(
-                _("The yearly evidence pack is the plant's own: platform staff and officials read the dashboard.")
-            )
         raise PermissionDenied(_("The yearly evidence pack is for people of industrial plants."))
     if not organisation.is_verified:
         raise PermissionDenied(_("The evidence pack opens once platform staff have verified your organisation."))

@@ -24,6 +24,7 @@ from django.core.files import File
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from core import numbers
 from core.exports import SafeCsvWriter
 from dashboard.expressions import tonnes
 from dashboard.filters import Selection
@@ -87,7 +88,7 @@ class LotEntry:
         return [document.number for document in self.documents]
 
 
-def _route_label(value: str) -> str:
+def _known_route(value: str) -> str:
     return value if value in Route.values else ""
 
 
@@ -178,7 +179,7 @@ def evidence_figures(organisation, year: int) -> dict:
                 quantity=deal.quantity_completed,
                 unit=deal.unit,
                 tonnes=tonnes(deal.kg_completed) if deal.kg_completed is not None else None,
-                route_used=_route_label(deal.route_used),
+                route_used=_known_route(deal.route_used),
                 manifest_number=handover.manifest_number if handover else "",
             )
         )
@@ -218,8 +219,6 @@ def plant_documents(organisation, deliveries):
 
 def _plain(value):
     """A CSV cell: Decimal without exponent, dates ISO, booleans true/false, None empty (as dashboard.exports)."""
-    from core import numbers
-
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -263,7 +262,7 @@ def csv_tables(figures: dict) -> dict[str, tuple[list[str], list[list]]]:
     provinces = [[row["label"], row["deliveries"], row["tonnes"], row["share"]] for row in figures["provinces"]]
     deliveries = []
     for entry in figures["lots"]:
-        numbers = " ".join(entry.document_numbers)
+        document_numbers = " ".join(entry.document_numbers)
         for delivery in entry.deliveries:
             deliveries.append(
                 [
@@ -282,7 +281,7 @@ def csv_tables(figures: dict) -> dict[str, tuple[list[str], list[list]]]:
                     delivery.unit,
                     delivery.tonnes,
                     delivery.manifest_number,
-                    numbers,
+                    document_numbers,
                 ]
             )
     documents = [
