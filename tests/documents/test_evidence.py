@@ -468,3 +468,16 @@ def test_the_plant_dashboard_links_to_the_pack(client, person):
     log_in(client, person)
     body = client.get(reverse("dashboard:dashboard")).content.decode()
     assert reverse("documents:evidence", kwargs={"year": YEAR}) in body
+
+
+@pytest.mark.django_db
+def test_the_page_and_its_refusals_speak_indonesian(client, plant, person):
+    client.cookies["django_language"] = "id"
+    log_in(client, person)
+    body = client.get(reverse("documents:evidence", kwargs={"year": YEAR})).content.decode()
+    assert f"Paket bukti tahunan {YEAR}" in body and "Buat paket bukti" in body
+    client.logout()  # which forgets the language cookie too
+    client.cookies["django_language"] = "id"
+    log_in(client, member_of(OrganisationFactory(processor=True), email="olah@x.test"))
+    body = client.get(reverse("documents:evidence", kwargs={"year": YEAR})).content.decode()
+    assert "Paket bukti tahunan khusus untuk anggota pabrik industri." in body
