@@ -86,10 +86,16 @@ def render_contract(request, lot, award, *, pickup_form=None, processing_form=No
         for errors in form.errors.values()
         for error in errors
     ]
+    # The periods that have started (or have a pickup) and the next one in the table; the later ones, a long
+    # list on a weekly stream, folded away.
+    upcoming = [period for period in periods if not period.started and period.handover_record is None]
+    later = upcoming[1:]
+    folded = {period.number for period in later}
     context = {
         "lot": lot,
         "award": award,
-        "periods": periods,
+        "periods": [period for period in periods if period.number not in folded],
+        "later_periods": later,
         "progress": progress,
         "unit": lot.get_unit_display(),
         "is_plant": is_plant,

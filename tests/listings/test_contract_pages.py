@@ -127,6 +127,10 @@ def test_award_two_shares_through_the_pages(client, market, plant_admin):
     html = page.content.decode()
     assert 'data-testid="shares-left"' in html and 'data-testid="finish-awarding"' in html
     assert html.count('data-testid="award-bid"') == 2  # Bravo and Charlie, still live
+    assert "listings/lot_unawarded" not in html and f"/lots/{lot.reference}/unawarded/" not in html
+    # The lot page sends the plant back to the bids while a share is left.
+    html = client.get(lot.get_absolute_url()).content.decode()
+    assert 'data-testid="more-shares"' in html and "40\u00a0t per period is left to award" in html
 
     # Bravo offered 80 t: the form offers what is left, 40 t.
     page = client.get(bids_url(lot), {"award": bids["bravo"].pk})
@@ -219,6 +223,7 @@ def test_the_lot_page_shows_each_party_its_contracts(client, market, plant_admin
     log_in(client, people["charlie"])
     html = client.get(lot.get_absolute_url()).content.decode()
     assert "/contracts/" not in html and 'data-testid="contracts"' not in html
+    assert 'data-testid="parties-hidden"' in html
 
 
 def test_who_may_not_see_a_contract(client, market, plant_admin, official):
@@ -256,6 +261,11 @@ def test_per_period_pickup_and_processing_through_the_pages(client, market, plan
     page = client.get(contract_url(alfa))
     assert [p.number for p in page.context["actionable"]] == [1, 2, 3][: len(page.context["actionable"])]
     assert page.context["progress"].contracted >= Decimal("120")
+    # The started periods and the next one in the table; the later ones folded away.
+    shown, later = page.context["periods"], page.context["later_periods"]
+    assert len(shown) + len(later) == 12 and [p.started for p in shown].count(False) == 1
+    assert later and not any(p.started for p in later)
+    assert 'data-testid="later-periods"' in page.content.decode()
 
     pickup = {
         "pickup_date": (first.starts_on + timedelta(days=2)).isoformat(),
