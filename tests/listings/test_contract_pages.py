@@ -368,3 +368,72 @@ def test_ending_a_contract_early_needs_a_reason(client, market, plant_admin):
     log_in(client, staff)
     assert not client.get(contract_url(bravo)).context["can_end"]
     assert client.post(contract_url(bravo, "listings:contract_end"), {"reason": "x"}).status_code == 403
+
+
+def test_the_pages_are_well_formed_html_with_every_form(client, market, plant_admin):
+    """The contract page with a form for each period (one sent back with errors), the bids page while shares are
+    left and the award's confirmation: well-formed, no id twice, every label names its field."""
+    from tests.test_html_valid import problems
+
+    lot, people, bids = market
+    log_in(client, plant_admin)
+    award_via_pages(client, lot, bids["alfa"], "60")
+    pages = [client.get(bids_url(lot)), client.get(bids_url(lot), {"award": bids["bravo"].pk})]
+    award_via_pages(client, lot, bids["bravo"], "40")
+    alfa = Award.objects.get(bid=bids["alfa"])
+    backdate(alfa, 62)
+    log_in(client, people["alfa"])
+    client.post(
+        contract_url(alfa, "listings:period_pickup", number=1),
+        {
+            "pickup_date": alfa.periods.get(number=1).starts_on.isoformat(),
+            "carrier": "PT A",
+            "vehicle": "A 1",
+            "quantity_sent": "60",
+        },
+    )
+    pages.append(client.get(contract_url(alfa)))
+    pages.append(client.post(contract_url(alfa, "listings:period_pickup", number=2), {"carrier": ""}))
+    pages.append(client.post(contract_url(alfa, "listings:contract_end"), {"reason": ""}))
+    for language in ("en", "id"):
+        client.cookies["django_language"] = language
+        pages.append(client.get(contract_url(alfa)))
+        pages.append(client.get(lot.get_absolute_url()))
+    for response in pages:
+        assert response.status_code in (200, 400)
+        assert problems(response.content.decode()) == [], response.request["PATH_INFO"]
+
+
+def test_the_contract_page_reads_a_constant_number_of_queries(client, market, plant_admin):
+    """However many periods have a pickup: the periods are read with their handovers in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lot, people, alfa, _bravo = shared(market, plant_admin)
+    backdate(alfa, 100)
+    log_in(client, plant_admin)
+
+    def count():
+        client.get(contract_url(alfa))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(contract_url(alfa)).status_code == 200
+        return len([q for q in captured.captured_queries if "django_session" not in q["sql"]])
+
+    def pickup(number):
+        period = alfa.periods.get(number=number)
+        services.pickup_record(
+            lot=lot,
+            acting_user=plant_admin,
+            period=period,
+            pickup_date=period.starts_on,
+            carrier="PT A",
+            vehicle="A 1",
+            manifest_number="",
+            quantity_sent=Decimal("60"),
+        )
+
+    pickup(1)
+    small = count()
+    pickup(2)
+    pickup(3)
+    assert count() == small
