@@ -535,7 +535,9 @@ def bids_of_organisation(organisation):
 
 def flagged_handovers():
     return (
-        Handover.objects.filter(mismatch=True).select_related("lot", "lot__plant").order_by("-processing_recorded_at")
+        Handover.objects.filter(mismatch=True)
+        .select_related("lot", "lot__plant", "period")
+        .order_by("-processing_recorded_at")
     )
 
 

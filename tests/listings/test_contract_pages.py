@@ -323,6 +323,10 @@ def test_per_period_pickup_and_processing_through_the_pages(client, market, plan
     log_in(client, people["alfa"])
     assert client.get(contract_url(alfa, "listings:period_proof", number=2)).status_code == 404  # no proof yet
     assert client.get(contract_url(alfa, "listings:period_proof", number=999)).status_code == 404
+    # Staff follow the mismatch up from their list, to the contract's period.
+    log_in(client, staff_user(email="staff@mismatch.test"))
+    html = client.get(reverse("listings:staff_handovers")).content.decode()
+    assert 'data-testid="mismatch-period"' in html and contract_url(alfa) in html
 
 
 def test_a_pickup_form_with_errors_comes_back_on_its_period(client, market, plant_admin):
