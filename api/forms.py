@@ -48,3 +48,15 @@ def bind(form_class, data, *, base: dict | None = None, files=None, **kwargs):
         if name in data:
             values[name] = _value(name, data.get(name), fields[name])
     return form_class(values, files, **kwargs)
+
+
+class ReasonForm(forms.Form):
+    """A reason the service checks (its own message when it is missing); at most 2,000 characters."""
+
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class ShareForm(forms.Form):
+    """An award's share of a recurring stream's quantity per period (optional; the service checks its bounds)."""
+
+    quantity = forms.DecimalField(required=False, max_digits=12, decimal_places=3)

@@ -106,6 +106,8 @@ class WebhookEvent(models.TextChoices):
     LOT_CLOSING = "lot_closing", _("A lot we bid on or match closes within 24 hours")
     PICKUP_RECORDED = "pickup_recorded", _("Pickup recorded")
     PROCESSING_RECORDED = "processing_recorded", _("Processing recorded")
+    PERIOD_MISSED = "period_missed", _("A contract period passed without a pickup")
+    CONTRACT_ENDED = "contract_ended", _("A contract was ended early")
 
 
 # Which events each kind of organisation can be told of (a subscription offers only these).
@@ -114,6 +116,8 @@ WEBHOOK_EVENTS_BY_KIND = {
         WebhookEvent.NEW_BID,
         WebhookEvent.PICKUP_RECORDED,
         WebhookEvent.PROCESSING_RECORDED,
+        WebhookEvent.PERIOD_MISSED,
+        WebhookEvent.CONTRACT_ENDED,
     ),
     Organisation.Kind.PROCESSOR: (
         WebhookEvent.NEW_MATCH,
@@ -122,6 +126,8 @@ WEBHOOK_EVENTS_BY_KIND = {
         WebhookEvent.LOT_CLOSING,
         WebhookEvent.PICKUP_RECORDED,
         WebhookEvent.PROCESSING_RECORDED,
+        WebhookEvent.PERIOD_MISSED,
+        WebhookEvent.CONTRACT_ENDED,
     ),
 }
 

@@ -81,13 +81,38 @@ class MyBidSerializer(serializers.Serializer):
 
 
 class AwardSerializer(serializers.Serializer):
-    """Who won and at what price: only for the deal's parties (the plant, the winner, officials)."""
+    """Who won and at what price, for a lot with one award (every awarded one-off lot; null on a recurring stream
+    shared among processors: see `awards`). Only for the deal's parties (the plant, the winner, officials).
+    `quantity` is what the winning bid offered (on a recurring stream: per period)."""
 
     winner = OrganisationRefSerializer(source="bid.bidder")
     price_per_unit = serializers.IntegerField(source="bid.price_per_unit")
     quantity = quantity_field(source="bid.quantity")
     reason = serializers.ChoiceField(choices=Award.Reason.choices)
     awarded_at = serializers.DateTimeField()
+
+
+class ContractSerializer(serializers.Serializer):
+    """An award as a contract: the whole of a one-off lot, or a share of a recurring stream's quantity per period
+    with its schedule of periods. The plant, staff and officials see every contract with its processor; a
+    processor sees its own contract in full and, on a stream it shares, the others without their processor,
+    reason or end reason (`bidder`, `reason`, `end_reason` and `periods_url` are null)."""
+
+    id = serializers.IntegerField()
+    mine = serializers.BooleanField(help_text="The contract of your own organisation.")
+    bidder = OrganisationRefSerializer(allow_null=True, help_text="The processor (null: not yours to know).")
+    price_per_unit = serializers.IntegerField(help_text="Rupiah per unit; negative: the plant pays the processor.")
+    quantity = quantity_field(help_text="A recurring stream: the share of the quantity per period; else the lot's.")
+    per_period = serializers.BooleanField(help_text="`quantity` is per period (a recurring stream's contract).")
+    reason = serializers.ChoiceField(choices=Award.Reason.choices, allow_null=True)
+    awarded_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="Ended early (by the plant or the processor).")
+    end_reason = serializers.CharField(allow_null=True, help_text="Why it was ended early (empty while it runs).")
+    periods = serializers.IntegerField(help_text="How many periods the contract has (a one-off lot: 1).")
+    pickups = serializers.IntegerField(help_text="Periods whose pickup is recorded.")
+    processed = serializers.IntegerField(help_text="Periods whose processing is recorded.")
+    delivered = quantity_field(help_text="The quantity weighed out to date, over every pickup of the contract.")
+    periods_url = serializers.CharField(allow_null=True, help_text="The contract's periods and their handovers.")
 
 
 class HandoverSerializer(serializers.Serializer):
@@ -124,8 +149,44 @@ class LotDetailSerializer(LotSummarySerializer):
     why_cannot_bid = serializers.CharField(allow_null=True)
     best_price = serializers.IntegerField(allow_null=True, help_text="Open bidding only: the best live price.")
     my_bid = MyBidSerializer(allow_null=True)
-    award = AwardSerializer(source="api_award", allow_null=True)
-    handover = HandoverSerializer(source="api_handover", allow_null=True)
+    award = AwardSerializer(
+        source="api_award",
+        allow_null=True,
+        help_text="A lot with one award (every awarded one-off lot): its winner. For the deal's parties only.",
+    )
+    handover = HandoverSerializer(
+        source="api_handover",
+        allow_null=True,
+        help_text="A one-off lot's pickup and processing (null on a recurring stream: see each contract's periods).",
+    )
+    awards = ContractSerializer(
+        source="api_awards",
+        many=True,
+        help_text="The lot's contracts, for the deal's parties (empty for everyone else and before the award).",
+    )
+
+
+class PeriodSerializer(serializers.Serializer):
+    """One period of a contract, due for one pickup and its processing between its first and last day."""
+
+    number = serializers.IntegerField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True, help_text="Null: a one-off lot's only period (no end).")
+    state = serializers.ChoiceField(
+        choices=["upcoming", "due", "missed", "not_due", "picked_up", "processed"],
+        help_text=(
+            "upcoming: starts later; due: its pickup can be recorded; missed: it ended without a pickup (one can "
+            "still be recorded); not_due: after the contract was ended early; picked_up: waiting for its "
+            "processing; processed."
+        ),
+    )
+    missed_at = serializers.DateTimeField(allow_null=True, help_text="When it was flagged as missed.")
+    handover = HandoverSerializer(allow_null=True, source="api_handover")
+
+
+class ContractPeriodsSerializer(serializers.Serializer):
+    contract = ContractSerializer()
+    periods = PeriodSerializer(many=True)
 
 
 class PlantBidSerializer(MyBidSerializer):
@@ -169,11 +230,19 @@ class NotificationSerializer(serializers.Serializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    """A document of a deal, as the lot's documents page lists it (documents hold no price)."""
+    """A document of a deal, as the lot's documents page lists it (documents hold no price): an award letter per
+    contract, a handover record and a processing certificate per period."""
 
     number = serializers.CharField()
     kind = serializers.ChoiceField(choices=Document.Kind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
+    contract = serializers.IntegerField(source="award_id", help_text="The contract (award) it belongs to.")
+    period = serializers.IntegerField(
+        source="period.number",
+        allow_null=True,
+        default=None,
+        help_text="The contract period whose handover it records (null for an award letter).",
+    )
     status = serializers.ChoiceField(choices=Document.Status.choices)
     status_reason = serializers.CharField(help_text="Why it was revoked or replaced (empty while valid).")
     superseded_by = serializers.CharField(source="superseded_by.number", allow_null=True, default=None)
@@ -301,6 +370,15 @@ class BidInputSerializer(serializers.Serializer):
 
 class AwardInputSerializer(serializers.Serializer):
     bid = serializers.IntegerField()
+    quantity = quantity_field(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "A recurring stream: the share of the quantity per period this contract takes (default: what the bid "
+            "offered, within what is left). The plant may award further bids until the shares take it all. "
+            "Not for a one-off lot."
+        ),
+    )
     reason = serializers.ChoiceField(choices=Award.Reason.choices, required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import bids, documents, handover, lots, misc, questions
+from .views import bids, contracts, documents, handover, lots, misc, questions
 from .views.base import not_found
 
 app_name = "api"
@@ -23,11 +23,28 @@ urlpatterns = [
     path("lots/<str:reference>/cancel/", lots.LotCancelView.as_view(), name="lot_cancel"),
     path("lots/<str:reference>/bids/", bids.LotBidsView.as_view(), name="lot_bids"),
     path("lots/<str:reference>/award/", bids.AwardView.as_view(), name="lot_award"),
+    path("lots/<str:reference>/awarding-finish/", bids.AwardingFinishView.as_view(), name="lot_awarding_finish"),
     path("lots/<str:reference>/close-unawarded/", bids.UnawardedView.as_view(), name="lot_unawarded"),
     path("lots/<str:reference>/my-bid/", bids.MyBidView.as_view(), name="my_bid"),
     path("lots/<str:reference>/pickup/", handover.PickupView.as_view(), name="pickup"),
     path("lots/<str:reference>/processing/", handover.ProcessingView.as_view(), name="processing"),
     path("lots/<str:reference>/complete/", handover.CompleteView.as_view(), name="complete"),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/",
+        contracts.ContractPeriodsView.as_view(),
+        name="contract_periods",
+    ),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/pickup/",
+        contracts.PeriodPickupView.as_view(),
+        name="contract_period_pickup",
+    ),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/processing/",
+        contracts.PeriodProcessingView.as_view(),
+        name="contract_period_processing",
+    ),
+    path("lots/<str:reference>/contracts/<int:pk>/end/", contracts.ContractEndView.as_view(), name="contract_end"),
     path("lots/<str:reference>/documents/", documents.LotDocumentsView.as_view(), name="lot_documents"),
     path("lots/<str:reference>/documents/<str:number>/pdf/", documents.DocumentPdfView.as_view(), name="document_pdf"),
     path("lots/<str:reference>/questions/", questions.LotQuestionsView.as_view(), name="lot_questions"),

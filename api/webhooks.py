@@ -3,11 +3,13 @@ subscription, in the transaction that tells the organisation's people (members.n
 after the commit through the outbox (api.webhook_sending).
 
 Who is told follows the notifications, which already obey every visibility rule: an event reaches the
-organisations whose people it is addressed to (plus both sides of a deal for its pickup and processing, even
-when the person who recorded it was the organisation's only one). The body carries only the few values listed
-in `payload_for` — the lot's reference, title and links, a deadline, the winning price told to bidders not
-chosen — never a bid's price or bidder: a receiver asks the API for more, where the same rules apply (a
-sealed bid stays sealed, a winner is never named to the others).
+organisations whose people it is addressed to; an event about one contract (a pickup, a processing, a missed
+period, a contract ended early) reaches both of its sides, the plant and that contract's processor, even when
+the person who caused it was the organisation's only one, and never another processor sharing the stream. The
+body carries only the few values listed in `payload_for` (and, for a contract's event, the contract's id and
+period number) — the lot's reference, title and links, a deadline, the winning price told to bidders not chosen
+— never a bid's price or bidder: a receiver asks the API for more, where the same rules apply (a sealed bid
+stays sealed, a winner is never named to the others).
 """
 
 import secrets
@@ -18,12 +20,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import outbox
-from listings.models import Award, WasteLot
+from listings.models import Award, ContractPeriod, Handover, WasteLot
 from members.models import Event, Membership, Organisation, User
 from members.selectors import is_organisation_admin
 
@@ -44,6 +47,18 @@ FROM_NOTIFICATION = {
     Event.CLOSING_SOON: (WebhookEvent.LOT_CLOSING, None),
     Event.PICKUP_RECORDED: (WebhookEvent.PICKUP_RECORDED, None),
     Event.PROCESSING_RECORDED: (WebhookEvent.PROCESSING_RECORDED, None),
+    Event.PERIOD_MISSED: (WebhookEvent.PERIOD_MISSED, None),
+    Event.CONTRACT_ENDED: (WebhookEvent.CONTRACT_ENDED, None),
+}
+# Events about one contract (the key ends with the id of its handover, period or award): both of its sides are
+# told, the plant and that contract's processor, also when the one who caused it is their only person; never
+# another processor that shares the stream.
+FROM_HANDOVER = (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED)
+CONTRACT_EVENTS = {
+    WebhookEvent.PICKUP_RECORDED: "handover",
+    WebhookEvent.PROCESSING_RECORDED: "handover",
+    WebhookEvent.PERIOD_MISSED: "period",
+    WebhookEvent.CONTRACT_ENDED: "award",
 }
 
 
@@ -134,17 +149,45 @@ def payload_for(event: str, result: str | None, params: dict) -> dict:
     if result == "not_chosen" and params.get("winning_price") is not None:  # the price, never the winner
         data["winning_price_per_unit"] = params["winning_price"]
         data["unit"] = params.get("unit", "")
+        if params.get("winning_prices"):  # a stream shared among processors: each winning price, highest first
+            data["winning_prices_per_unit"] = list(params["winning_prices"])
     if event == WebhookEvent.LOT_CLOSING and params.get("closes_at"):
         data["lot"]["closes_at"] = params["closes_at"]
     return data
 
 
-def _deal_organisations(reference: str) -> set[int]:
+def _contract_of(kind: str, key: str) -> dict | None:
+    """The contract an event is about, from its key's last part (the id of its handover, period or award): its
+    lot's reference and plant, its processor, its id and the period's number (none for an award's event)."""
+    tail = key.rpartition(":")[2]
+    if not tail.isdigit():
+        return None
+    if kind == "award":
+        rows, prefix, number = Award.objects.filter(pk=int(tail)), "", None
+    elif kind == "period":
+        rows, prefix, number = ContractPeriod.objects.filter(pk=int(tail)), "award__", F("number")
+    else:
+        rows, prefix, number = Handover.objects.filter(pk=int(tail)), "period__award__", F("period__number")
+    return rows.values(
+        reference=F(f"{prefix}lot__reference"),
+        plant_id=F(f"{prefix}lot__plant_id"),
+        recurring=F(f"{prefix}lot__is_recurring"),
+        processor_id=F(f"{prefix}bid__bidder_id"),
+        contract_id=F(f"{prefix}id"),
+        **({"period_number": number} if number is not None else {}),
+    ).first()
+
+
+def _deal_organisations(reference: str, contract: dict | None) -> set[int]:
+    """Both sides of the contract: the plant and that contract's processor (never another processor that shares
+    the stream). Without a contract, the lot's plant and its winner when it has one."""
+    if contract is not None and contract["reference"] == reference:
+        return {contract["plant_id"], contract["processor_id"]}
     lot = WasteLot.objects.filter(reference=reference).values("pk", "plant_id").first()
     if lot is None:
         return set()
-    winners = Award.objects.filter(bid__lot_id=lot["pk"]).values_list("bid__bidder_id", flat=True)
-    return {lot["plant_id"], *winners}
+    winners = list(Award.objects.filter(lot_id=lot["pk"]).values_list("bid__bidder_id", flat=True))
+    return {lot["plant_id"], *winners} if len(winners) == 1 else {lot["plant_id"]}
 
 
 def on_notification(event: str, key: str, recipient_ids: list[int], params: dict, url: str = "") -> int:
@@ -161,15 +204,21 @@ def on_notification(event: str, key: str, recipient_ids: list[int], params: dict
     ]
     if not subscriptions:
         return 0
-    if webhook_event in (WebhookEvent.PICKUP_RECORDED, WebhookEvent.PROCESSING_RECORDED):
-        told = _deal_organisations(params.get("reference", ""))
+    data = payload_for(webhook_event, result, params)
+    if webhook_event in CONTRACT_EVENTS:
+        contract = _contract_of(CONTRACT_EVENTS[webhook_event], key)
+        told = _deal_organisations(params.get("reference", ""), contract)
+        if contract is not None and (contract["recurring"] or webhook_event not in FROM_HANDOVER):
+            # Which contract (the API's contracts/<id>/periods/) and, for a period's event, which period.
+            data["contract"] = {"id": contract["contract_id"]}
+            if "period_number" in contract:
+                data["contract"]["period"] = contract["period_number"]
     else:  # the subscribing organisations with a person among the recipients (a fan-out may reach thousands)
         recipients = set(recipient_ids)
         people = Membership.objects.filter(
             organisation_id__in={subscription.organisation_id for subscription in subscriptions}, user__is_active=True
         ).values_list("organisation_id", "user_id")
         told = {organisation_id for organisation_id, user_id in people if user_id in recipients}
-    data = payload_for(webhook_event, result, params)
     recorded = 0
     for subscription in subscriptions:
         if subscription.organisation_id in told:

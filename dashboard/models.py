@@ -6,7 +6,14 @@ from members.models import Organisation
 
 
 class Deal(models.Model):
-    """One row per awarded lot, denormalised for the dashboard: the rollup its figures are summed from.
+    """The dashboard's rollup of deals, denormalised: its figures are summed from these rows. Two kinds of row,
+    told apart by which moment they carry:
+
+    - an award row per award (a one-off lot's, or each contract share of a recurring stream): `awarded_at`, and
+      the quantity contracted (a recurring share × its periods);
+    - a delivery row per completed delivery: a one-off lot's when the plant confirmed it, a recurring contract's
+      for each period whose processing was recorded, in the month it was delivered (`completed_at`), with the
+      quantity processed.
 
     Written by dashboard.services.deal_refresh in the same transaction as the award, the handover and the
     completion (signals), and rebuilt whole by a beat task (deals_refresh_all) so that any drift (a lot
@@ -17,8 +24,16 @@ class Deal(models.Model):
     (10^18 rupiah, core.bounds) is more than a 64-bit integer holds in thousandths, and sums of the two columns
     stay exact and far from overflowing on PostgreSQL and SQLite alike (dashboard.expressions.rupiah)."""
 
-    lot = models.OneToOneField(
-        WasteLot, on_delete=models.CASCADE, primary_key=True, related_name="deal", verbose_name=_("lot")
+    # "award-<award id>" or "period-<contract period id>": what the upsert of dashboard.services matches on.
+    key = models.CharField(max_length=30, primary_key=True)
+    lot = models.ForeignKey(WasteLot, on_delete=models.CASCADE, related_name="deals", verbose_name=_("lot"))
+    award = models.ForeignKey("listings.Award", on_delete=models.CASCADE, related_name="+", verbose_name=_("award"))
+    period = models.ForeignKey(
+        "listings.ContractPeriod",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        verbose_name=_("period delivered"),
     )
     plant = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("plant"))
     processor = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("processor"))
@@ -29,11 +44,13 @@ class Deal(models.Model):
     kecamatan = models.CharField(_("kecamatan"), max_length=20)
     unit = models.CharField(_("unit"), max_length=5)
     published_at = models.DateTimeField(_("published at"), null=True)
-    awarded_at = models.DateTimeField(_("awarded at"))
+    awarded_at = models.DateTimeField(_("awarded at"), null=True)
     completed_at = models.DateTimeField(_("completed at"), null=True)
     route = models.CharField(_("route offered"), max_length=20, choices=Route.choices)
     route_used = models.CharField(_("route used"), max_length=20, choices=Route.choices)
     price_per_unit = models.BigIntegerField(_("price per unit (Rp)"))
+    # Award rows: the quantity contracted; delivery rows: the quantity awarded for what was delivered (the one-off
+    # bid's quantity, a recurring share's quantity per period). The value is price × this quantity.
     quantity = models.DecimalField(_("quantity awarded"), max_digits=12, decimal_places=3)
     quantity_completed = models.DecimalField(_("quantity processed"), max_digits=12, decimal_places=3, null=True)
     kg_awarded = models.BigIntegerField(_("kg awarded"), null=True)

@@ -365,7 +365,8 @@ def deal_buckets(deals) -> set[tuple]:
     """The buckets these deal rows count in: {(on, month, category id, kecamatan)}."""
     found = set()
     for row in deals.values_list("awarded_at", "completed_at", "category_id", "kecamatan"):
-        found.add(("awarded", month_of(row[0]), row[2], row[3]))
+        if row[0] is not None:
+            found.add(("awarded", month_of(row[0]), row[2], row[3]))
         if row[1] is not None:
             found.add(("completed", month_of(row[1]), row[2], row[3]))
     return found

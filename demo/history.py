@@ -17,6 +17,7 @@ from listings.models import (
     Award,
     Bid,
     BidRevision,
+    ContractPeriod,
     Handover,
     LotReferenceCounter,
     LotTransition,
@@ -158,9 +159,10 @@ def load_demo_history() -> int:
                     created_at=bid.created_at,
                 )
                 winning = winning or bid
-            Award.objects.create(
+            award = Award.objects.create(
                 lot=lot,
                 bid=winning,
+                quantity=quantity,
                 reason=Award.Reason.BEST_PRICE,
                 best_price=price,
                 awarded_by=plant_person,
@@ -169,10 +171,13 @@ def load_demo_history() -> int:
                 processor_banten=winning.bidder.is_banten,
                 processor_japnas=winning.bidder.is_japnas_member,
             )
+            WasteLot.objects.filter(pk=lot.pk).update(awarded_quantity=lot.quantity)
+            period = ContractPeriod.objects.create(award=award, number=1, starts_on=awarded.date())
             # Every ninth deal lost weight on the way: a mismatch for staff and officials to follow up.
             received = quantity * (Decimal("0.95") if n % 9 == 4 else Decimal("0.995"))
             handover = Handover(
                 lot=lot,
+                period=period,
                 pickup_date=(awarded + timedelta(days=3)).date(),
                 carrier="PT Angkut Banten (demo)",
                 vehicle="A 9000 XX",

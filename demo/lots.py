@@ -352,7 +352,8 @@ def load_demo_bids() -> int:
             acting_user=user,
             offer=services.BidOffer(
                 price_per_unit=price,
-                quantity=(lot.quantity * Decimal(share)).quantize(Decimal("0.001")),
+                # a stream's bids are per period
+                quantity=(lot.offered_per_award * Decimal(share)).quantize(Decimal("0.001")),
                 pickup_date=max(lot.available_from, timezone.localdate()) + timedelta(days=2),
                 route=route,
                 licence=_licence_for(user, lot),

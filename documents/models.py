@@ -1,5 +1,9 @@
 """Documents of a deal: the award letter, the handover record and the processing certificate, each a numbered,
-immutable PDF with a public verification code (README "Documents")."""
+immutable PDF with a public verification code (README "Documents").
+
+A document belongs to one contract (listings.Award): each winner of a stream shared among processors gets its own
+award letter. The handover record and the processing certificate also belong to one period of that contract
+(listings.ContractPeriod): a one-off lot's only period, or each week, month or quarter of a recurring stream."""
 
 import secrets
 
@@ -10,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.models import WasteLot
+from listings.models import Award, ContractPeriod, WasteLot
 from members.models import Organisation
 
 
@@ -60,6 +64,17 @@ class Document(models.Model):
         _("verification code"), max_length=64, unique=True, editable=False, default=new_verification_code
     )
     lot = models.ForeignKey(WasteLot, on_delete=models.PROTECT, related_name="documents", verbose_name=_("lot"))
+    # The contract it records (its processor is the award's bidder) and, for a handover record or a processing
+    # certificate, the period whose handover it records (none for an award letter).
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="documents", verbose_name=_("contract"))
+    period = models.ForeignKey(
+        ContractPeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("period"),
+    )
     plant = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("plant"))
     processor = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("processor"))
     # What the document states, as it stated it the day it was issued (names, quantities, dates; never a
@@ -90,9 +105,20 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["created_at", "id"]
         constraints = [
-            # Generation is idempotent: one document of a kind per lot, unless the earlier one was superseded.
+            # Generation is idempotent: one award letter per contract, one handover record and one processing
+            # certificate per period, unless the earlier one was superseded.
             models.UniqueConstraint(
-                fields=["lot", "kind"], condition=~Q(status="superseded"), name="document_one_per_kind_per_lot"
+                fields=["award", "kind"],
+                condition=~Q(status="superseded") & Q(period__isnull=True),
+                name="document_one_per_kind_per_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "kind"], condition=~Q(status="superseded"), name="document_one_per_kind_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="award-letter", period__isnull=True)
+                | (~Q(kind="award-letter") & Q(period__isnull=False)),
+                name="document_period_by_kind",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["valid", "revoked", "superseded"]), name="document_status_known"

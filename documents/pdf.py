@@ -21,7 +21,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 
 from core import numbers
 
-from .facts import TITLES, label_both, unit_label
+from .facts import FREQUENCIES, PERIOD_STATEMENTS, TITLES, label_both, unit_label
 
 PDF_LANGUAGE = "id"  # figures and dates on the paper; labels carry English beside the Indonesian
 
@@ -115,11 +115,50 @@ def _lot_rows(facts: dict) -> list[tuple[str, str]]:
     ]
 
 
+def period_span(period: dict) -> str:
+    """ "Periode 3: 1 Maret 2027 – 31 Maret 2027"."""
+    span = day(period["starts_on"]) + (f" – {day(period['ends_on'])}" if period.get("ends_on") else "")
+    return f"{period['number']}: {span}"
+
+
+def _contract_rows(facts: dict) -> list[tuple[str, str]]:
+    """A recurring stream's contract: the stream's quantity per period, this contract's share of it, and the
+    schedule (the award letter) or the period the document is about."""
+    lot, award, unit = facts["lot"], facts["award"], facts["lot"]["unit"]
+    indonesian, english = FREQUENCIES.get(lot.get("frequency"), ("", ""))
+    frequency = f" ({indonesian} / {english})" if indonesian else ""
+    rows = (
+        []
+        if facts["kind"] == "handover-record"
+        else [  # the handover record keeps to one page
+            (label_both("Quantity per period of the stream"), amount(lot["quantity_per_period"], unit) + frequency)
+        ]
+    )
+    rows.append((label_both("Awarded quantity per period"), f"<b>{amount(award['quantity'], unit)}</b>"))
+    if facts.get("period"):
+        rows.append((label_both("Contract period"), period_span(facts["period"])))
+    elif award.get("first_period"):
+        first, last = award["first_period"], award["last_period"]
+        rows.append(
+            (
+                label_both("Contract periods"),
+                f"{award['periods']} ({day(first['starts_on'])} – {day(last['ends_on'] or last['starts_on'])})",
+            )
+        )
+    return rows
+
+
 def _kind_rows(facts: dict) -> list[tuple[str, str]]:
     unit = facts["lot"]["unit"]
-    rows = [(label_both("Awarded on"), moment(facts["award"]["awarded_at"]))]
+    rows = []
+    if not (facts["award"].get("per_period") and facts["kind"] == "handover-record"):  # one page: its period says
+        rows.append((label_both("Awarded on"), moment(facts["award"]["awarded_at"])))
     handover = facts.get("handover")
-    if facts["kind"] != "handover-record":  # the handover record keeps to the handover (and fits one page)
+    if facts["award"].get("per_period"):
+        rows += _contract_rows(facts)
+        if facts["kind"] == "award-letter":
+            rows.append((label_both("Processing route offered"), facts["award"]["route_label"]))
+    elif facts["kind"] != "handover-record":  # the handover record keeps to the handover (and fits one page)
         rows.append((label_both("Awarded quantity"), amount(facts["award"]["quantity"], unit)))
         rows.append((label_both("Processing route offered"), facts["award"]["route_label"]))
     if handover:
@@ -136,8 +175,13 @@ def _kind_rows(facts: dict) -> list[tuple[str, str]]:
             (label_both("Quantity received"), amount(processing["quantity_received"], unit)),
             (label_both("Processing route used"), processing["route_label"]),
             (label_both("Processing date"), day(processing["processing_date"])),
-            (label_both("Completion confirmed"), moment(processing["completed_at"])),
         ]
+        if processing.get("completed_at"):
+            rows.append((label_both("Completion confirmed"), moment(processing["completed_at"])))
+        elif processing.get("recorded_at"):
+            rows.append((label_both("Processing recorded"), moment(processing["recorded_at"])))
+        else:
+            rows.append((label_both("Completion confirmed"), "-"))
     return rows
 
 
@@ -167,6 +211,8 @@ def render(*, kind: str, number: str, facts: dict, verify_url: str) -> bytes:
     """The PDF's bytes. Deterministic for given facts (invariant=1), so the SHA-256 kept with it describes it."""
     styles = _styles()
     title_id, title_en, statement_id, statement_en = TITLES[kind]
+    if facts["award"].get("per_period") and kind in PERIOD_STATEMENTS:
+        statement_id, statement_en = PERIOD_STATEMENTS[kind]
     story = [
         Paragraph("WasteX · Bursa Limbah Industri Cilegon / Cilegon Industrial Waste Exchange", styles["head"]),
         Spacer(1, 4 * mm),

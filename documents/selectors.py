@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from core import numbers
 from listings.models import Route, WasteCategory, WasteLot
-from listings.selectors import can_see_deal_parties, lot_for_viewer_or_404
+from listings.selectors import can_see_deal_parties, lot_for_viewer_or_404, sees_every_contract
+from members.selectors import organisation_of
 
 from .models import Document
 
@@ -38,12 +39,19 @@ def lot_for_documents_or_403(user, reference: str) -> WasteLot:
     return lot
 
 
-def lot_documents(lot: WasteLot):
-    return lot.documents.select_related("superseded_by").order_by("created_at", "id")
+def lot_documents(lot: WasteLot, user):
+    """The lot's documents this person may see: all of them for the plant, staff and officials; a processor's
+    own contract's only (a processor that shares a stream never sees another winner's)."""
+    documents = lot.documents.select_related("superseded_by", "period", "processor").order_by("created_at", "id")
+    if sees_every_contract(user, lot):
+        return documents
+    organisation = organisation_of(user)
+    return documents.filter(processor_id=organisation.pk) if organisation is not None else documents.none()
 
 
-def lot_document_or_404(lot: WasteLot, number: str) -> Document:
-    document = lot.documents.filter(number=number).first()
+def lot_document_or_404(lot: WasteLot, number: str, user) -> Document:
+    """One of the documents `lot_documents` lists for this person, else 404."""
+    document = lot_documents(lot, user).filter(number=number).first()
     if document is None:
         raise Http404
     return document
@@ -73,6 +81,12 @@ def _amount(value: str | None, unit: str) -> str:
     return numbers.quantity(value, WasteCategory.Unit(unit).label) if value not in (None, "") else "-"
 
 
+def _period(period: dict) -> str:
+    """ "3 (1 March 2027 – 31 March 2027)": the period's number and its days."""
+    days = _day(period["starts_on"]) + (f" – {_day(period['ends_on'])}" if period.get("ends_on") else "")
+    return f"{period['number']} ({days})"
+
+
 def _route(value: str) -> str:
     return str(Route(value).label) if value in Route.values else "-"
 
@@ -84,10 +98,17 @@ def verification_facts(document: Document) -> dict[str, list[Fact]]:
     category = f"{lot['category_name_id']} / {lot['category_name_en']} ({lot['category_code']})"
     if lot.get("indonesian_code"):
         category += f" · {lot['indonesian_code']}"
-    details = [
-        Fact(_("Awarded on"), _moment(award["awarded_at"])),
-        Fact(_("Awarded quantity"), _amount(award["quantity"], unit)),
-    ]
+    details = [Fact(_("Awarded on"), _moment(award["awarded_at"]))]
+    if award.get("per_period"):
+        details.append(Fact(_("Quantity per period of the stream"), _amount(lot.get("quantity_per_period"), unit)))
+        details.append(Fact(_("Awarded quantity per period"), _amount(award["quantity"], unit)))
+        period = facts.get("period")
+        if period:
+            details.append(Fact(_("Contract period"), _period(period)))
+        elif award.get("periods"):
+            details.append(Fact(_("Contract periods"), str(award["periods"])))
+    else:
+        details.append(Fact(_("Awarded quantity"), _amount(award["quantity"], unit)))
     handover = facts.get("handover")
     if handover:
         details += [
@@ -103,8 +124,11 @@ def verification_facts(document: Document) -> dict[str, list[Fact]]:
             Fact(_("Quantity received"), _amount(processing["quantity_received"], unit)),
             Fact(_("Processing route used"), _route(processing["route"])),
             Fact(_("Processing date"), _day(processing["processing_date"])),
-            Fact(_("Completion confirmed"), _moment(processing["completed_at"])),
         ]
+        if processing.get("recorded_at"):
+            details.append(Fact(_("Processing recorded"), _moment(processing["recorded_at"])))
+        else:
+            details.append(Fact(_("Completion confirmed"), _moment(processing["completed_at"])))
     return {
         "document": [
             Fact(_("Document"), document.get_kind_display()),

@@ -26,7 +26,7 @@ def lot_documents(request, reference):
         "documents/lot_documents.html",
         {
             "lot": lot,
-            "documents": selectors.lot_documents(lot),
+            "documents": selectors.lot_documents(lot, request.user),
             "can_manage": selectors.can_manage_documents(request.user),
         },
     )
@@ -34,7 +34,7 @@ def lot_documents(request, reference):
 
 def download(request, reference, number):
     lot = selectors.lot_for_documents_or_403(request.user, reference)
-    document = selectors.lot_document_or_404(lot, number)
+    document = selectors.lot_document_or_404(lot, number, request.user)
     return private_file_response(document.file, content_type="application/pdf", filename=f"{document.number}.pdf")
 
 
@@ -46,7 +46,7 @@ def _staff_action(request, reference, service, done: str):
     if not form.is_valid():
         messages.error(request, _("Say which document and why: the reason is shown on the verification page."))
         return redirect("documents:lot_documents", reference=lot.reference)
-    document = selectors.lot_document_or_404(lot, form.cleaned_data["document"])
+    document = selectors.lot_document_or_404(lot, form.cleaned_data["document"], request.user)
     try:
         result = service(document=document, acting_user=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:

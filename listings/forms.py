@@ -233,11 +233,18 @@ class BidForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lot = lot
         self.organisation = organisation
-        self.fields["quantity"].initial = lot.quantity
+        self.fields["quantity"].initial = lot.offered_per_award
         self.fields["quantity"].help_text = _("Up to %(q)s %(unit)s.") % {
-            "q": format_quantity(lot.quantity),
+            "q": format_quantity(lot.offered_per_award),
             "unit": lot.get_unit_display(),
         }
+        if lot.is_recurring:
+            # A stream is shared per period: the plant may award part of it to each of several bidders.
+            self.fields["quantity"].label = _("Quantity per period")
+            self.fields["quantity"].help_text = _(
+                "Up to %(q)s %(unit)s per period: the most your organisation would take. The plant may award you "
+                "a share of it."
+            ) % {"q": format_quantity(lot.offered_per_award), "unit": lot.get_unit_display()}
         self.fields["pickup_date"].initial = max(lot.available_from, timezone.localdate())
         if lot.is_hazardous:
             self.fields["licence"].queryset = (

@@ -46,7 +46,9 @@ def monthly_tonnes(lot: WasteLot, quantity: Decimal | None = None) -> Decimal | 
     if factor is None:
         return None
     if lot.is_recurring and lot.quantity_per_period:
-        return lot.quantity_per_period * MONTHLY_FACTOR.get(lot.frequency, Decimal(1)) * factor
+        # A bid on a stream offers a quantity per period (at most the stream's).
+        per_period = quantity if quantity is not None else lot.quantity_per_period
+        return per_period * MONTHLY_FACTOR.get(lot.frequency, Decimal(1)) * factor
     return (quantity if quantity is not None else lot.quantity) * factor
 
 

@@ -34,3 +34,10 @@ def remind_watchers() -> int:
 def remind_visits() -> int:
     """Every half hour: the day before a site visit, the booking organisation and the plant hear of it once."""
     return notify.remind_visits()
+
+
+@shared_task
+def flag_missed_periods() -> int:
+    """Contract periods that ended without a pickup: flagged once, both sides and staff told; streams whose
+    contracts are all finished completed."""
+    return services.periods_flag_missed()

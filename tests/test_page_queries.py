@@ -16,6 +16,7 @@ from listings import services
 from listings.models import (
     Award,
     Bid,
+    ContractPeriod,
     Handover,
     LotAddendum,
     LotQuestion,
@@ -63,22 +64,24 @@ def decided(lot, processor, *, completed=False):
         lot=lot, bidder=processor, price_per_unit=1000, quantity=lot.quantity, pickup_date=now.date(),
         route="recycling", status=Bid.Status.ACCEPTED,
     )  # fmt: skip
-    Award.objects.create(
+    award = Award.objects.create(
         lot=lot,
         bid=won,
+        quantity=won.quantity,
         reason="best-price",
         best_price=1000,
         awarded_at=now,
         processor_banten=True,
         processor_japnas=True,
     )
+    period = ContractPeriod.objects.create(award=award, number=1, starts_on=now.date())
     LotTransition.objects.create(lot=lot, from_status="closed", to_status="awarded")
     lot.status = WasteLot.Status.COMPLETED if completed else WasteLot.Status.AWARDED
     lot.save(update_fields=["status"])
     if completed:
         Handover.objects.create(
-            lot=lot, pickup_date=now.date(), carrier="PT Angkut", vehicle="A 1 B", quantity_sent=lot.quantity,
-            quantity_received=lot.quantity, processing_recorded_at=now,
+            lot=lot, period=period, pickup_date=now.date(), carrier="PT Angkut", vehicle="A 1 B",
+            quantity_sent=lot.quantity, quantity_received=lot.quantity, processing_recorded_at=now,
         )  # fmt: skip
     return lot
 
@@ -252,7 +255,9 @@ def test_documents_of_a_lot(client, processor_admin, plant, staff):
         for document in lot.documents.filter(status="valid"):
             document_supersede(document=document, acting_user=staff, reason="again")
     assert lot.documents.count() == 12
-    assert count(client, url) == small == 5
+    # the person, the lot, its awards (who may see the documents, and which: a processor its own contract's),
+    # the documents with their successors, periods and processors
+    assert count(client, url) == small == 4
 
 
 def test_api_tokens_page(client, plant_admin, plant):

@@ -155,6 +155,14 @@ TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant
 WEBHOOK = Target(
     "a webhook of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["webhook"].pk}
 )
+# The deal's contract (its only award) and its period (tests/api/test_contracts.py has the API's own matrix).
+DEAL_CONTRACT = Target(
+    "the deal's contract", lambda w: {"reference": w.lots["deal"].reference, "pk": w.lots["deal"].awards.get().pk}
+)
+DEAL_PERIOD = Target(
+    "the deal's contract's period",
+    lambda w: {"reference": w.lots["deal"].reference, "pk": w.lots["deal"].awards.get().pk, "number": 1},
+)
 # The API answers every session with 401: it takes organisation tokens only.
 API_ONLY = row(401)
 
@@ -378,6 +386,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
             "lot_cancel",
             "lot_bids",
             "lot_award",
+            "lot_awarding_finish",
             "lot_unawarded",
             "my_bid",
             "pickup",
@@ -389,6 +398,15 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         )
     },
     "api:document_pdf": [(document("award-letter"), API_ONLY)],
+    **{
+        f"api:{name}": [(target, API_ONLY)]
+        for name, target in (
+            ("contract_periods", DEAL_CONTRACT),
+            ("contract_end", DEAL_CONTRACT),
+            ("contract_period_pickup", DEAL_PERIOD),
+            ("contract_period_processing", DEAL_PERIOD),
+        )
+    },
     "api:question_answer": [(obj_of_lot("open", "question"), API_ONLY)],
     "api:not_found": [(NONE, row(404))],
     # The organisation's API tokens (api/pages.py): its admins only.

@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "remind-watchers": {"task": "listings.tasks.remind_watchers", "schedule": 60 * 10},
     # Site visits: the day before, both sides hear once (a flag on each booking).
     "remind-visits": {"task": "listings.tasks.remind_visits", "schedule": 60 * 30},
+    # Idempotent: hourly, so that a day the beat was down is caught up within the hour.
+    "flag-missed-periods": {"task": "listings.tasks.flag_missed_periods", "schedule": 60 * 60},
 }
 # Webhooks (api.webhook_sending): each attempt waits at most this long for an answer; a failure is retried after
 # WEBHOOK_RETRY_SECONDS, doubling each time, for WEBHOOK_GIVE_UP_HOURS. Production sends only to https:// URLs

@@ -11,10 +11,10 @@ from listings import selectors, services
 from listings.forms import AwardForm, BidForm, UnawardedForm
 from members.selectors import organisation_of
 
-from ..forms import bind
+from ..forms import ShareForm, bind
 from ..models import Scope
 from ..pagination import cursor_page
-from ..problems import raise_for_form
+from ..problems import InvalidInput, raise_for_form
 from ..serializers import (
     AwardInputSerializer,
     BidInputSerializer,
@@ -140,7 +140,15 @@ class AwardView(ApiView):
     scopes = {"POST": Scope.LOTS}
 
     @extend_schema(
-        operation_id="lots_award", parameters=[REFERENCE], request=AwardInputSerializer, responses=LotDetailSerializer
+        operation_id="lots_award",
+        parameters=[REFERENCE],
+        request=AwardInputSerializer,
+        responses=LotDetailSerializer,
+        description=(
+            "Award a bid. A one-off lot: the whole lot, and the other bids are not chosen. A recurring stream: a "
+            "contract for a share of the quantity per period (`quantity`); further bids can be awarded until the "
+            "shares take it all, or the plant stops (`awarding-finish`)."
+        ),
     )
     def post(self, request, reference):
         lot = selectors.lot_for_manager_or_403(request.user, reference)
@@ -152,6 +160,11 @@ class AwardView(ApiView):
         form = bind(AwardForm, request.data, best=False)
         form.fields["reason"].required = False
         raise_for_form(form)
+        share = bind(ShareForm, request.data)
+        raise_for_form(share)
+        quantity = share.cleaned_data["quantity"]
+        if quantity is not None and not lot.is_recurring:
+            raise InvalidInput({"quantity": [_("A share per period is for a recurring stream: leave it out.")]})
         bid = lot.bids.filter(pk=form.cleaned_data["bid"]).first()
         if bid is None:
             raise ValidationError({"bid": _("Choose one of this lot's bids.")})
@@ -161,7 +174,28 @@ class AwardView(ApiView):
             acting_user=request.user,
             reason=form.cleaned_data.get("reason") or "",
             note=form.cleaned_data["note"],
+            quantity=quantity,
         )
+        return Response(
+            lot_detail_payload(
+                request.user, selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)
+            )
+        )
+
+
+class AwardingFinishView(ApiView):
+    scopes = {"POST": Scope.LOTS}
+
+    @extend_schema(
+        operation_id="lots_awarding_finish",
+        parameters=[REFERENCE],
+        request=None,
+        responses=LotDetailSerializer,
+        description="A recurring stream awarded in shares: no further shares, the bids still live are not chosen.",
+    )
+    def post(self, request, reference):
+        lot = selectors.lot_for_manager_or_403(request.user, reference)
+        services.lot_awarding_finish(lot=lot, acting_user=request.user)
         return Response(
             lot_detail_payload(
                 request.user, selectors.lot_for_viewer_or_404(request.user, reference, with_outcome=True)

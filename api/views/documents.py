@@ -36,11 +36,14 @@ class LotDocumentsView(ApiView):
         operation_id="lot_documents",
         parameters=[REFERENCE],
         responses=DocumentSerializer(many=True),
-        description="The deal's documents: for the plant, the winning processor and officials (as on the web).",
+        description=(
+            "The deal's documents: for the plant, the winning processors and officials (as on the web). A processor "
+            "that shares a recurring stream gets its own contract's documents only."
+        ),
     )
     def get(self, request, reference):
         lot = selectors.lot_for_documents_or_403(request.user, reference)
-        documents = selectors.lot_documents(lot).select_related("lot")
+        documents = selectors.lot_documents(lot, request.user).select_related("lot")
         return Response(DocumentSerializer(documents, many=True, context={"request": request}).data)
 
 
@@ -55,5 +58,5 @@ class DocumentPdfView(ApiView):
     )
     def get(self, request, reference, number):
         lot = selectors.lot_for_documents_or_403(request.user, reference)
-        document = selectors.lot_document_or_404(lot, number)
+        document = selectors.lot_document_or_404(lot, number, request.user)
         return private_file_response(document.file, content_type="application/pdf", filename=f"{document.number}.pdf")

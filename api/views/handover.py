@@ -26,7 +26,14 @@ class PickupView(ApiView):
     scopes = {"POST": Scope.HANDOVER}
 
     @extend_schema(
-        operation_id="lots_pickup", parameters=[REFERENCE], request=PickupInputSerializer, responses=LotDetailSerializer
+        operation_id="lots_pickup",
+        parameters=[REFERENCE],
+        request=PickupInputSerializer,
+        responses=LotDetailSerializer,
+        description=(
+            "A one-off lot's pickup. A recurring stream's are per contract period: "
+            "`contracts/{id}/periods/{number}/pickup/`."
+        ),
     )
     def post(self, request, reference):
         lot = selectors.lot_for_viewer_or_404(request.user, reference)
@@ -47,6 +54,10 @@ class ProcessingView(ApiView):
         parameters=[REFERENCE],
         request={"multipart/form-data": ProcessingInputSerializer},
         responses=LotDetailSerializer,
+        description=(
+            "A one-off lot's processing. A recurring stream's are per contract period: "
+            "`contracts/{id}/periods/{number}/processing/`."
+        ),
     )
     def post(self, request, reference):
         lot = selectors.lot_for_viewer_or_404(request.user, reference)
@@ -68,7 +79,13 @@ class ProcessingView(ApiView):
 class CompleteView(ApiView):
     scopes = {"POST": Scope.LOTS}
 
-    @extend_schema(operation_id="lots_complete", parameters=[REFERENCE], request=None, responses=LotDetailSerializer)
+    @extend_schema(
+        operation_id="lots_complete",
+        parameters=[REFERENCE],
+        request=None,
+        responses=LotDetailSerializer,
+        description="The plant confirms a one-off lot's processing (a recurring stream completes with its contracts).",
+    )
     def post(self, request, reference):
         lot = selectors.lot_for_manager_or_403(request.user, reference)
         services.lot_confirm_completion(lot=lot, acting_user=request.user)

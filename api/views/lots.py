@@ -16,6 +16,7 @@ from listings.models import WasteCategory, WasteLot
 from members.choices import Kecamatan
 from members.selectors import organisation_of
 
+from ..contracts import contract_rows
 from ..forms import bind
 from ..models import Scope
 from ..pagination import cursor_page
@@ -79,13 +80,13 @@ def lot_detail_payload(user, lot: WasteLot) -> dict:
     lot.why_cannot_bid = selectors.why_cannot_bid(user, lot)
     lot.best_price = selectors.best_live_price(lot) if lot.bidding_mode == WasteLot.BiddingMode.OPEN else None
     sees_parties = selectors.can_see_deal_parties(user, lot)
-    # Not `lot.award`/`lot.handover`: those are the model's own relations.
+    # Not `lot.award`/`lot.handover`: those are the model's own (a lot with one award; a one-off lot's handover).
     lot.api_award = selectors.lot_award(lot) if sees_parties else None
     lot.api_handover = (
-        getattr(lot, "handover", None)
-        if sees_parties and lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED)
-        else None
+        lot.handover if sees_parties and lot.status in (WasteLot.Status.COLLECTED, WasteLot.Status.COMPLETED) else None
     )
+    # Each contract; a processor sharing a stream sees the others without who holds them (api.contracts).
+    lot.api_awards = contract_rows(user, lot) if sees_parties else []
     return LotDetailSerializer(lot).data
 
 

@@ -214,8 +214,8 @@ def _load_bids(rng, now, target, log) -> dict:
     award_copy = Copier(
         Award,
         [
-            "lot_id", "bid_id", "reason", "note", "best_price", "awarded_by_id", "awarded_at", "notified_at",
-            "processor_banten", "processor_japnas",
+            "lot_id", "bid_id", "quantity", "reason", "note", "best_price", "awarded_by_id", "awarded_at",
+            "notified_at", "processor_banten", "processor_japnas",
         ],
     )  # fmt: skip
     rating_copy = Copier(Rating, ["lot_id", "rater_id", "rated_id", "stars", "comment", "by_id", "created_at"])
@@ -284,7 +284,18 @@ def _load_bids(rng, now, target, log) -> dict:
                     award_note = "Jadwal pengambilan lebih cocok (data benchmark)." if reason == "other" else ""
                 told = decided + timedelta(minutes=2)
                 award_copy.add(
-                    (lot_id, bid_id, reason, award_note, best, user_of[plant_id], decided, told, *status_of[bidder])
+                    (
+                        lot_id,
+                        bid_id,
+                        share,
+                        reason,
+                        award_note,
+                        best,
+                        user_of[plant_id],
+                        decided,
+                        told,
+                        *status_of[bidder],
+                    )  # fmt: skip
                 )
                 if lot_id in completed_at:
                     for rater, rated in ((plant_id, bidder), (bidder, plant_id)):
@@ -301,9 +312,27 @@ def _load_bids(rng, now, target, log) -> dict:
     )
 
     t0 = time.monotonic()
+    periods = _insert_first_periods()
+    log(f"{periods} contract periods (one per award, from the award's day) inserted in {time.monotonic() - t0:.1f}s")
+
+    t0 = time.monotonic()
     revisions = _copy_first_revisions(first_id)
     log(f"{revisions} bid revisions (number 1 of each bid) inserted in {time.monotonic() - t0:.1f}s")
     return {"bids": bid_copy.count, "revisions": revisions, "awards": award_copy.count}
+
+
+def _insert_first_periods() -> int:
+    """Each award's schedule as the award makes it for a one-off lot: one period from the award's day (Jakarta)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO listings_contractperiod (award_id, number, starts_on, ends_on, missed_at)
+            SELECT a.id, 1, (a.awarded_at AT TIME ZONE 'Asia/Jakarta')::date, NULL, NULL
+            FROM listings_award a
+            WHERE NOT EXISTS (SELECT 1 FROM listings_contractperiod p WHERE p.award_id = a.id)
+            """
+        )
+        return cursor.rowcount
 
 
 def _copy_first_revisions(first_bid_id: int) -> int:

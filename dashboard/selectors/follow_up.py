@@ -51,7 +51,7 @@ def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None
     total = matching.order_by().values("mismatch").annotate(n=Count("pk")).values("n")[:1]
     handovers = (
         matching.annotate(total=Subquery(total))
-        .select_related("lot__plant", "lot__award__bid__bidder")
+        .select_related("lot__plant", "period__award__bid__bidder")
         .order_by("-pickup_date", "-pk")
     )
     return handovers[:limit] if limit else handovers

@@ -50,7 +50,7 @@ class Scope:
         if self.is_plant:
             return Q(lot__plant=self.organisation)
         if self.is_processor:
-            return Q(lot__award__bid__bidder=self.organisation)
+            return Q(period__award__bid__bidder=self.organisation)
         return Q()
 
 

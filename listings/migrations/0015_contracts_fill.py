@@ -23,10 +23,11 @@ def fill(apps, schema_editor):
             award.quantity = min(award.bid.quantity, lot.quantity_per_period)
             first_day = max(award.bid.pickup_date, timezone.localdate(award.awarded_at))
         else:
-            award.quantity = lot.quantity
+            award.quantity = award.bid.quantity  # what the winner takes; the award takes the whole lot
             first_day = timezone.localdate(award.awarded_at)
         award.save(update_fields=["quantity"])
-        WasteLot.objects.filter(pk=lot.pk).update(awarded_quantity=award.quantity)
+        taken = award.quantity if lot.is_recurring else lot.quantity
+        WasteLot.objects.filter(pk=lot.pk).update(awarded_quantity=taken)
         periods = ContractPeriod.objects.bulk_create(
             ContractPeriod(award=award, number=n, starts_on=start, ends_on=end)
             for n, (start, end) in enumerate(schedule(lot, first_day), start=1)

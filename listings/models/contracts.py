@@ -32,12 +32,13 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def period_count(lot: WasteLot) -> int:
-    """How many periods a contract on this recurring lot has: over its term when it has one, else as many as
-    the lot's total quantity holds periods of its quantity per period."""
+def period_count(lot: WasteLot, first_day: date) -> int:
+    """How many periods a contract on this recurring lot has from `first_day`: the weeks, months or quarters
+    that begin within its term when it has one, else as many as the lot's total quantity holds periods of its
+    quantity per period."""
     if lot.contract_months:
         if lot.frequency == WasteLot.Frequency.WEEKLY:
-            return -(-(add_months(date(2001, 1, 1), lot.contract_months) - date(2001, 1, 1)).days // 7)
+            return -(-(add_months(first_day, lot.contract_months) - first_day).days // 7)
         if lot.frequency == WasteLot.Frequency.QUARTERLY:
             return -(-lot.contract_months // 3)
         return lot.contract_months
@@ -49,7 +50,7 @@ def schedule(lot: WasteLot, first_day: date) -> list[tuple[date, date | None]]:
     """The (first day, last day) of each period from `first_day`; one open-ended period for a one-off lot."""
     if not lot.is_recurring:
         return [(first_day, None)]
-    count = min(period_count(lot), MAX_PERIODS)
+    count = min(period_count(lot, first_day), MAX_PERIODS)
     if lot.frequency == WasteLot.Frequency.WEEKLY:
         starts = [first_day + timedelta(weeks=n) for n in range(count + 1)]
     else:

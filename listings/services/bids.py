@@ -54,6 +54,11 @@ def offer_errors(
     if "quantity" in checked:
         if quantity is None or quantity <= 0:
             errors["quantity"] = _("The quantity must be more than zero.")
+        elif lot.is_recurring and quantity > lot.offered_per_award:
+            errors["quantity"] = _("You cannot bid for more than the stream's %(q)s %(unit)s per period.") % {
+                "q": numbers.quantity(lot.offered_per_award),
+                "unit": lot.get_unit_display(),
+            }
         elif quantity > lot.quantity:
             errors["quantity"] = _("You cannot bid for more than the lot's %(q)s %(unit)s.") % {
                 "q": numbers.quantity(lot.quantity),
@@ -281,7 +286,8 @@ def lot_award(
             processor_banten=winner.is_banten,
             processor_japnas=winner.is_japnas_member,
         )
-        first_day = max(chosen.pickup_date, timezone.localdate())
+        # A stream's schedule starts with the first pickup the bid proposed; a one-off lot is due from the award.
+        first_day = max(chosen.pickup_date, timezone.localdate()) if locked.is_recurring else timezone.localdate()
         ContractPeriod.objects.bulk_create(
             ContractPeriod(award=award, number=number, starts_on=start, ends_on=end)
             for number, (start, end) in enumerate(schedule(locked, first_day), start=1)

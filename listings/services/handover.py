@@ -43,6 +43,8 @@ def pickup_record(
     period: ContractPeriod | None = None,
 ) -> Handover:
     """The pickup of a period (a one-off lot has one). The plant or the winner of that period's contract."""
+    if not (is_winner(acting_user, lot) or can_manage_lot(acting_user, lot)):
+        raise PermissionDenied(_("Only the plant or the winning processor records the pickup."))
     with transaction.atomic():
         locked = WasteLot.objects.select_for_update().select_related("category").get(pk=lot.pk)
         if locked.status not in (WasteLot.Status.AWARDED, WasteLot.Status.COLLECTED):

@@ -16,6 +16,7 @@ from core.views import run_service
 from members.selectors import organisation_of
 
 from .. import selectors, services
+from ..contracts import can_award_more_shares, share_left
 from ..exports import bids_csv_response
 from ..forms import AwardForm, BidForm, UnawardedForm
 from ..models import WasteLot
@@ -79,7 +80,7 @@ def lot_bids(request, reference):
     sealed = not selectors.bids_are_open_to_plant(lot)
     manages = selectors.can_manage_lot(request.user, lot)
     # A recurring stream stays open to further awards while a share of its quantity per period is left.
-    more_shares = manages and selectors.can_award_more_shares(lot)
+    more_shares = manages and can_award_more_shares(lot)
     can_decide = manages and (lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED) or more_shares)
     sort = "route" if request.GET.get("sort") == "route" else "price"
     status = 200
@@ -88,7 +89,7 @@ def lot_bids(request, reference):
         chosen_id = request.POST.get("bid") if request.method == "POST" else request.GET.get("award")
         confirm = _award_step(request, lot, chosen_id)
         if confirm is not None and confirm.get("done"):
-            if selectors.can_award_more_shares(lot):
+            if can_award_more_shares(lot):
                 return redirect("listings:lot_bids", reference=lot.reference)
             return redirect(lot)
     elif request.method == "POST":
@@ -152,7 +153,7 @@ def _award_step(request, lot, chosen_id) -> dict | None:
         best=is_best,
         lot=lot,
         bid=bid,
-        left=selectors.share_left(lot),
+        left=share_left(lot),
         initial={"bid": bid.pk},
     )
     if request.method == "POST" and form.is_valid():
@@ -188,12 +189,12 @@ def _shares(lot) -> dict:
     """What the awards of a recurring stream took of its quantity per period, and what is left."""
     if not lot.is_recurring:
         return {}
-    return {"shares_awarded": lot.awarded_quantity, "shares_left": selectors.share_left(lot)}
+    return {"shares_awarded": lot.awarded_quantity, "shares_left": share_left(lot)}
 
 
 def _share_message(lot, award) -> str:
     unit = lot.get_unit_display()
-    left = selectors.share_left(lot)
+    left = share_left(lot)
     message = _("%(processor)s is awarded a contract for %(share)s per period.") % {
         "processor": award.bid.bidder.name,
         "share": numbers.quantity(award.quantity, unit),

@@ -17,6 +17,7 @@ from core.files import private_file_response
 from core.forms import add_validation_error
 
 from .. import selectors, services
+from ..contracts import contract_for_viewer_or_404, contract_schedule, period_handover
 from ..forms import ContractEndForm, PickupForm, ProcessingForm
 from ..models import WasteLot
 
@@ -44,7 +45,7 @@ def _bound_for(form, period):
 
 
 def contract_detail(request, reference, pk):
-    lot, award = selectors.contract_for_viewer_or_404(request.user, reference, pk)
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
     return render_contract(request, lot, award)
 
 
@@ -52,7 +53,7 @@ def render_contract(request, lot, award, *, pickup_form=None, processing_form=No
     """The contract page, with the forms this person may use now (one bound when its POST came back invalid:
     `pickup_form` and `processing_form` carry the period's number as `period_number`)."""
     user = request.user
-    periods, progress = selectors.contract_schedule(award)
+    periods, progress = contract_schedule(award)
     today = timezone.localdate()
     is_plant = selectors.can_manage_lot(user, lot)
     is_processor = selectors.winner_award(user, lot) == award
@@ -110,7 +111,7 @@ def render_contract(request, lot, award, *, pickup_form=None, processing_form=No
 
 @require_POST
 def period_pickup(request, reference, pk, number):
-    lot, award = selectors.contract_for_viewer_or_404(request.user, reference, pk)
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
     period = _period_or_404(award, number)
     if not (selectors.can_manage_lot(request.user, lot) or selectors.winner_award(request.user, lot) == award):
         raise PermissionDenied(_("Only the plant or the winning processor records the pickup."))
@@ -129,7 +130,7 @@ def period_pickup(request, reference, pk, number):
 
 @require_POST
 def period_processing(request, reference, pk, number):
-    lot, award = selectors.contract_for_viewer_or_404(request.user, reference, pk)
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
     period = _period_or_404(award, number)
     if selectors.winner_award(request.user, lot) != award:
         raise PermissionDenied(_("Only the winning processor records the processing."))
@@ -157,7 +158,7 @@ def period_processing(request, reference, pk, number):
 
 @require_POST
 def contract_end(request, reference, pk):
-    lot, award = selectors.contract_for_viewer_or_404(request.user, reference, pk)
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
     if not (selectors.can_manage_lot(request.user, lot) or selectors.winner_award(request.user, lot) == award):
         raise PermissionDenied(_("Only the plant or the processor of this contract can end it."))
     form = ContractEndForm(request.POST)
@@ -174,9 +175,9 @@ def contract_end(request, reference, pk):
 
 def period_proof(request, reference, pk, number):
     """A period's proof of processing: for those who see the contract (else 404), like the rest of it."""
-    lot, award = selectors.contract_for_viewer_or_404(request.user, reference, pk)
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
     period = _period_or_404(award, number)
-    handover = selectors.period_handover(period)
+    handover = period_handover(period)
     if handover is None or not handover.proof:
         raise Http404
     return private_file_response(

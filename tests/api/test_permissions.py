@@ -321,6 +321,86 @@ OPERATIONS += [
 ]
 
 
+def deal_contract(w, tail="periods/"):
+    deal = w.lots["deal"]
+    return f"/api/v1/lots/{deal.reference}/contracts/{deal.awards.get().pk}/{tail}"
+
+
+CONTRACT_PARTIES_ONLY = (
+    "A contract's periods are only for the plant, the contract's processor, platform staff and officials."
+)
+ONLY_END = "Only the plant or the processor of this contract can end it."
+ONE_OFF_NO_END = "A one-off lot has no contract term to end."
+
+# Contracts (issue 14): the deal lot's only contract, its period (the stream shared between processors is
+# tests/api/test_contracts.py's).
+OPERATIONS += [
+    (
+        "a contract's periods",
+        "get",
+        deal_contract,
+        None,
+        row((403, CONTRACT_PARTIES_ONLY), visitor=401, plant_member=200, plant_admin=200, winner=200, official=200),
+    ),
+    (
+        "a period's pickup",
+        "post",
+        lambda w: deal_contract(w, "periods/1/pickup/"),
+        PICKUP,
+        row(
+            (403, ONLY_PICKUP),
+            visitor=401,
+            unverified=(403, NO_HANDOVER_SCOPE),
+            official=(403, NO_HANDOVER_SCOPE),
+            plant_member=(409, PICKUP_ONCE),
+            plant_admin=(409, PICKUP_ONCE),
+            winner=(409, PICKUP_ONCE),
+        ),
+    ),
+    (
+        "a period's processing",
+        "post",
+        lambda w: deal_contract(w, "periods/1/processing/"),
+        None,  # multipart without a proof: refused by role before the form
+        row(
+            (403, ONLY_PROCESSING),
+            visitor=401,
+            unverified=(403, NO_HANDOVER_SCOPE),
+            official=(403, NO_HANDOVER_SCOPE),
+            winner=400,
+        ),
+    ),
+    (
+        "end a one-off lot's contract",
+        "post",
+        lambda w: deal_contract(w, "end/"),
+        {"reason": "Tidak jadi."},
+        row(
+            (403, ONLY_END),
+            visitor=401,
+            unverified=(403, NO_HANDOVER_SCOPE),
+            official=(403, NO_HANDOVER_SCOPE),
+            plant_member=(409, ONE_OFF_NO_END),
+            plant_admin=(409, ONE_OFF_NO_END),
+            winner=(409, ONE_OFF_NO_END),
+        ),
+    ),
+    (
+        "stop awarding shares of a one-off lot",
+        "post",
+        lambda w: f"/api/v1/lots/{w.lots['deal'].reference}/awarding-finish/",
+        {},
+        row(
+            (403, NO_LOTS_SCOPE),
+            visitor=401,
+            plant_member=(409, "Only a recurring stream that has been awarded can stop awarding shares."),
+            plant_admin=(409, "Only a recurring stream that has been awarded can stop awarding shares."),
+            other_plant=(403, ONLY_PLANT),
+        ),
+    ),
+]
+
+
 def expected_for(expected, role):
     value = expected[role]
     return value if isinstance(value, tuple) else (value, None)

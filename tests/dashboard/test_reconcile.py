@@ -15,11 +15,11 @@ from dashboard import rollups
 from dashboard.filters import Selection
 from dashboard.models import Deal, DealMonth, ListedMonth
 from dashboard.selectors import Scope, by_category, by_route, dashboard_figures, monthly_trend, top_processors
-from listings.models import Award, Bid, LotTransition, WasteLot
+from listings.models import Award, Bid, Handover, LotTransition, WasteLot
 from listings.services.lots import lot_transition
 from tests.factories import LotFactory, OrganisationFactory, category
 
-from .conftest import at, make_deal
+from .conftest import at, make_contract, make_deal
 
 CODES = ["steel-slag", "ferrous-scrap", "used-lube-oil", "fly-ash-pltu", "plastic-film", "b3-packaging"]
 
@@ -60,6 +60,33 @@ def generated(db):
             received=str(sent - Decimal(rng.randint(0, 3000)) / 1000) if sent else None,
             route=rng.choice(["reuse", "recycling", "treatment", "energy-recovery"]),
             kecamatan=rng.choice(["ciwandan", "grogol"]),
+        )
+    for n in range(8):  # monthly streams shared between two processors, delivered month by month
+        awarded = at(2024 + n % 2, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23))
+        first, second = rng.sample(processors, 2)
+        per_period = Decimal(rng.randint(10_000, 90_000)) / 1000
+        share = (per_period * Decimal(rng.choice(["0.5", "0.3", "0.7"]))).quantize(Decimal("0.001"))
+        deliveries = []
+        for index in (0, 1):
+            for number in range(1, rng.randint(1, 6) + 1):
+                month_start = at(awarded.year + (awarded.month - 1 + number - 1) // 12,
+                                 (awarded.month - 1 + number - 1) % 12 + 1, min(awarded.day, 28))  # fmt: skip
+                processed = month_start + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23))
+                received = (share if index == 0 else per_period - share) - Decimal(rng.randint(0, 900)) / 1000
+                deliveries.append((index, number, processed, str(received)))
+        make_contract(
+            plant=rng.choice(plants),
+            shares=[
+                (first, str(share), rng.randint(1, 900_000)),
+                (second, str(per_period - share), -rng.randint(1, 900_000)),
+            ],
+            code=rng.choice(["steel-slag", "fly-ash-pltu"]),
+            per_period=str(per_period),
+            months=6,
+            awarded=awarded,
+            deliveries=deliveries,
+            kecamatan=rng.choice(["ciwandan", "grogol"]),
+            route=rng.choice(["reuse", "treatment"]),
         )
     for _ in range(15):  # listed, not awarded
         LotFactory(
@@ -117,19 +144,27 @@ def test_totals_equal_the_sums_behind_them(generated, index, scope_kind):
         for a in Award.objects.select_related("lot__category", "bid__bidder")
         if _in(selection, a.awarded_at) and _matches(selection, a.lot) and in_scope(a)
     ]
-    tonnes = sum((as_tonnes(a.bid.quantity, a.lot.unit) for a in awards if a.lot.unit in ("t", "kg")), Decimal(0))
+
+    def contracted(a):
+        """What an award contracts: a one-off lot's bid; a stream's share × its periods."""
+        return a.quantity * a.periods.count() if a.lot.is_recurring else a.bid.quantity
+
+    def value(a):
+        return Decimal(a.bid.price_per_unit) * contracted(a)
+
+    tonnes = sum((as_tonnes(contracted(a), a.lot.unit) for a in awards if a.lot.unit in ("t", "kg")), Decimal(0))
     banten = sum(
-        (as_tonnes(a.bid.quantity, a.lot.unit) for a in awards if a.lot.unit in ("t", "kg") and a.bid.bidder.is_banten),
+        (as_tonnes(contracted(a), a.lot.unit) for a in awards if a.lot.unit in ("t", "kg") and a.bid.bidder.is_banten),
         Decimal(0),
     )
     assert figures["awarded"]["deals"] == len(awards)
     assert figures["awarded"]["tonnes"] == tonnes.quantize(Decimal("0.001"))
     assert figures["awarded"]["leaving_tonnes"] == (tonnes - banten).quantize(Decimal("0.001"))
     assert figures["awarded"]["processors_paid"] == sum(
-        (a.bid.total for a in awards if a.bid.price_per_unit > 0), Decimal(0)
+        (value(a) for a in awards if a.bid.price_per_unit > 0), Decimal(0)
     ).quantize(Decimal(1))
     assert figures["awarded"]["plants_paid"] == sum(
-        (-a.bid.total for a in awards if a.bid.price_per_unit < 0), Decimal(0)
+        (-value(a) for a in awards if a.bid.price_per_unit < 0), Decimal(0)
     ).quantize(Decimal(1))
     # The breakdowns add up to the totals.
     assert sum(row["deals"] for row in by_route(selection, scope)) == len(awards)
@@ -137,15 +172,26 @@ def test_totals_equal_the_sums_behind_them(generated, index, scope_kind):
     if scope.is_city:
         assert sum(row["awarded_tonnes"] for row in top_processors(selection, scope)) == figures["awarded"]["tonnes"]
 
-    completions = [
-        t
-        for t in LotTransition.objects.filter(to_status="completed").select_related(
-            "lot__category", "lot__handover", "lot__award__bid__bidder"
+    # Delivered: a one-off lot when the plant confirmed it (its timeline), a stream's period when its processing
+    # was recorded — each in the month it was delivered, per contract share.
+    deliveries = [
+        (t.created_at, t.lot, Handover.objects.get(lot=t.lot), Award.objects.get(lot=t.lot))
+        for t in LotTransition.objects.filter(to_status="completed", lot__is_recurring=False).select_related(
+            "lot__category"
         )
-        if _in(selection, t.created_at) and _matches(selection, t.lot) and in_scope(t.lot.award)
+    ] + [
+        (h.processing_recorded_at, h.lot, h, h.period.award)
+        for h in Handover.objects.filter(lot__is_recurring=True, processing_recorded_at__isnull=False).select_related(
+            "lot__category", "period__award__bid", "period__award__lot"
+        )
+    ]
+    completions = [
+        (lot, handover)
+        for when, lot, handover, award in deliveries
+        if _in(selection, when) and _matches(selection, lot) and in_scope(award)
     ]
     completed = sum(
-        (as_tonnes(t.lot.handover.quantity_received, t.lot.unit) for t in completions if t.lot.unit in ("t", "kg")),
+        (as_tonnes(handover.quantity_received, lot.unit) for lot, handover in completions if lot.unit in ("t", "kg")),
         Decimal(0),
     )
     assert figures["completed"]["deals"] == len(completions)

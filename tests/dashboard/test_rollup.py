@@ -11,24 +11,25 @@ from dashboard.tasks import refresh_deals
 from listings.models import Award
 from tests.factories import login_with_second_factor
 
-from .conftest import at, make_deal
+from .conftest import at, make_contract, make_deal
 
 
 def _snapshot():
     return [
-        {k: v for k, v in model_to_dict(deal).items() if k != "refreshed_at"}
-        for deal in Deal.objects.order_by("lot_id")
+        {k: v for k, v in model_to_dict(deal).items() if k != "refreshed_at"} for deal in Deal.objects.order_by("key")
     ]
 
 
 def test_rows_follow_award_handover_and_completion(plant, banten_japnas):
     lot = make_deal(plant=plant, processor=banten_japnas, quantity="2500", unit="kg", price=-1234,
                     awarded=at(2025, 3, 11), completed=at(2025, 3, 20), sent="2500", received="2450.4")  # fmt: skip
-    deal = Deal.objects.get(lot=lot)
-    assert deal.kg_awarded == 2500 and deal.kg_completed == 2450  # whole kilograms
-    assert deal.value_millions * 10**9 + deal.value_rest_milli == -1234 * 2500 * 1000
-    assert deal.completed_at == at(2025, 3, 20) and deal.quantity_completed == Decimal("2450.400")
-    assert deal.processor_banten and deal.processor_japnas
+    award, delivery = Deal.objects.filter(lot=lot).order_by("key")  # "award-…" before "period-…"
+    assert award.kg_awarded == 2500 and award.completed_at is None and award.kg_completed is None
+    assert delivery.kg_completed == 2450 and delivery.awarded_at is None and delivery.kg_awarded is None  # whole kg
+    for deal in (award, delivery):
+        assert deal.value_millions * 10**9 + deal.value_rest_milli == -1234 * 2500 * 1000
+        assert deal.processor_banten and deal.processor_japnas
+    assert delivery.completed_at == at(2025, 3, 20) and delivery.quantity_completed == Decimal("2450.400")
 
 
 def test_an_award_not_yet_completed_has_no_completed_figures(plant, outside):
@@ -61,14 +62,39 @@ def test_the_beat_rebuild_agrees_with_the_signals(plant, banten_japnas, outside)
                   awarded=at(2025, month, 3), completed=at(2025, month, 20) if month < 5 else None)  # fmt: skip
     incremental = _snapshot()
     Deal.objects.all().delete()
-    assert refresh_deals() == 6  # the task runs the rebuild
+    assert refresh_deals() == 6 + 4  # the task runs the rebuild: six awards, four delivered
     assert _snapshot() == incremental
-    assert deals_refresh_all() == 6 and _snapshot() == incremental  # idempotent
+    assert deals_refresh_all() == 10 and _snapshot() == incremental  # idempotent
 
 
 def test_deals_made_through_the_services_are_in_the_rollup(db):
     call_command("load_demo")
-    assert Deal.objects.count() == Award.objects.count() > 36
+    assert Deal.objects.filter(awarded_at__isnull=False).count() == Award.objects.count() > 36
+    before = _snapshot()
+    deals_refresh_all()
+    assert _snapshot() == before
+
+
+def test_a_shared_stream_counts_each_share_and_each_delivery_in_its_month(plant, banten_japnas, outside):
+    lot = make_contract(
+        plant=plant,
+        shares=[(banten_japnas, "60", 1000), (outside, "40", -500)],
+        per_period="100",
+        months=6,
+        awarded=at(2025, 1, 10),
+        deliveries=[(0, 1, at(2025, 1, 20), "59.5"), (0, 2, at(2025, 2, 15), "60"), (1, 1, at(2025, 1, 25), "40")],
+    )
+    awards = {d.processor_id: d for d in Deal.objects.filter(lot=lot, awarded_at__isnull=False)}
+    assert awards[banten_japnas.pk].kg_awarded == 60 * 6 * 1000 and awards[outside.pk].kg_awarded == 40 * 6 * 1000
+    assert awards[banten_japnas.pk].value_millions * 10**9 + awards[banten_japnas.pk].value_rest_milli == (
+        1000 * 360 * 1000
+    )
+    deliveries = Deal.objects.filter(lot=lot, completed_at__isnull=False).order_by("completed_at")
+    assert [(d.processor_id, d.completed_at.month, d.kg_completed) for d in deliveries] == [
+        (banten_japnas.pk, 1, 59_500),
+        (outside.pk, 1, 40_000),
+        (banten_japnas.pk, 2, 60_000),
+    ]
     before = _snapshot()
     deals_refresh_all()
     assert _snapshot() == before

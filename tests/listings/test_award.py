@@ -114,13 +114,16 @@ def test_exactly_one_award(auction, plant_admin):
     assert Award.objects.count() == 1 and Bid.objects.filter(status="accepted").count() == 1
 
 
-def test_the_database_refuses_a_second_accepted_bid(auction):
+def test_the_database_refuses_a_second_award_of_a_one_off_lot(auction, plant_admin):
+    """An award takes the whole one-off lot: the database refuses anything more, whatever the code does."""
     from django.db import IntegrityError, transaction
+    from django.db.models import F
 
-    lot, (alfa, bravo, _charlie) = auction
-    Bid.objects.filter(pk=alfa.pk).update(status="accepted")
+    lot, (_alfa, bravo, _charlie) = auction
+    close(lot)
+    services.lot_award(lot=lot, bid=bravo, acting_user=plant_admin)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Bid.objects.filter(pk=bravo.pk).update(status="accepted")
+        WasteLot.objects.filter(pk=lot.pk).update(awarded_quantity=F("awarded_quantity") + Decimal("0.001"))
 
 
 def test_withdrawn_bid_cannot_be_awarded(auction, plant_admin, bidders):

@@ -196,3 +196,44 @@ def test_award_and_withdrawal_through_the_pages_one_wins_never_a_500(plant, plan
             assert award.status_code == 400 and BID_GONE in award.content.decode()
             assert bid.status == "withdrawn" and flashed(withdrawal) == ["Your bid is withdrawn."]
             assert not Award.objects.filter(lot=lot).exists()
+
+
+def test_share_awards_at_once_never_exceed_the_quantity_per_period(plant, plant_admin):
+    """Three people award 40 t per period each of a 100 t stream at the same instant: two shares fit, the third is
+    refused with what is left — never more than the stream, and the lot's total equals the shares'."""
+    colleagues = [plant_admin, member_of(plant, role="member"), member_of(plant, role="member")]
+    for round_number in range(6):
+        lot = LotFactory(
+            plant=plant, bidding_mode="open", title=f"Stream {round_number}", quantity=Decimal("600"),
+            is_recurring=True, frequency="monthly", quantity_per_period=Decimal("100"), contract_months=6,
+        )  # fmt: skip
+        bidders = [member_of(OrganisationFactory(processor=True)) for _ in range(3)]
+        bids = [
+            services.bid_place(
+                lot=lot,
+                acting_user=person,
+                offer=BidOffer(
+                    price_per_unit=1000 + n,
+                    quantity=Decimal("50"),
+                    pickup_date=timezone.localdate() + timedelta(days=1),
+                    route="reuse",
+                ),
+            )  # fmt: skip
+            for n, person in enumerate(bidders)
+        ]
+        services.lot_close_early(lot=lot, acting_user=plant_admin)
+        results = run_together(
+            *[
+                lambda bid=bid, person=person, lot=lot: services.lot_award(
+                    lot=lot, bid=bid, acting_user=person, quantity=Decimal("40"), reason="capacity"
+                )
+                for bid, person in zip(bids, colleagues, strict=True)
+            ]
+        )
+        awards = [r for r in results if isinstance(r, Award)]
+        refusals = [r for r in results if not isinstance(r, Award)]
+        assert len(awards) == 2 and len(refusals) == 1, results
+        assert isinstance(refusals[0], ValidationError) and "Only 20" in str(refusals[0])
+        lot.refresh_from_db()
+        shares = Award.objects.filter(lot=lot).values_list("quantity", flat=True)
+        assert lot.awarded_quantity == sum(shares) == Decimal("80")

@@ -141,8 +141,8 @@ def test_a_visitor_never_opens_a_draft_a_decided_lot_its_bids_or_its_documents(c
     bid = place_bid(awarded)
     Bid.objects.filter(pk=bid.pk).update(status=Bid.Status.ACCEPTED)
     Award.objects.create(
-        lot=awarded, bid=bid, reason="best-price", best_price=SECRET_PRICE, awarded_at=timezone.now(),
-        processor_banten=True, processor_japnas=False,
+        lot=awarded, bid=bid, quantity=bid.quantity, reason="best-price", best_price=SECRET_PRICE,
+        awarded_at=timezone.now(), processor_banten=True, processor_japnas=False,
     )  # fmt: skip
     WasteLot.objects.filter(pk=awarded.pk).update(status=WasteLot.Status.AWARDED)
     LotTransition.objects.create(lot=awarded, from_status="closed", to_status="awarded")

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from core.mail import emails_muted
 from demo.clarifications import load_demo_clarifications
+from demo.contracts import load_demo_contracts
 from demo.history import load_demo_history
 from demo.lots import load_demo_bids, load_demo_deals, load_demo_licences, load_demo_lots, load_demo_matching
 from demo.people import DEMO_PASSWORD, load_demo_members
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             load_demo_licences()
             bids = load_demo_bids()
             deals = load_demo_deals()
+            contracts = load_demo_contracts()
             matches = load_demo_matching()
             clarifications = load_demo_clarifications()
             visits = load_demo_visits()
@@ -35,7 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {organisations} new organisations, {people} people, {lots} new lots, "
-                f"{bids} new bids, {deals} new deals, {matches} matches, {clarifications} questions and addenda, "
+                f"{bids} new bids, {deals} new deals, {contracts} contracts sharing a monthly stream, "
+                f"{matches} matches, {clarifications} questions and addenda, "
                 f"{visits} site visit slots and bookings, "
                 f"{history} completed deals of the last 18 months. Password for every demo login: {DEMO_PASSWORD}"
             )
