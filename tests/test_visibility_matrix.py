@@ -144,13 +144,6 @@ DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner
 CONTRACT_PARTIES = row(404, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
 
 
-def contract(**extra) -> Target:
-    def kwargs(w):
-        return {"reference": w.lots["deal"].reference, "pk": w.lots["deal"].awards.get().pk, **extra}
-
-    return Target("the deal's contract" + (f" period {extra['number']}" if extra else ""), kwargs)
-
-
 TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
 WEBHOOK = Target(
     "a webhook of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["webhook"].pk}
@@ -316,12 +309,12 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     ],
     "listings:complete": [(lot("deal"), POST_ONLY)],
     "listings:lot_awarding_finish": [(lot("deal"), POST_ONLY)],
-    "listings:contract_detail": [(contract(), CONTRACT_PARTIES)],
-    "listings:contract_end": [(contract(), POST_ONLY)],
-    "listings:period_pickup": [(contract(number=1), POST_ONLY)],
-    "listings:period_processing": [(contract(number=1), POST_ONLY)],
+    "listings:contract_detail": [(DEAL_CONTRACT, CONTRACT_PARTIES)],
+    "listings:contract_end": [(DEAL_CONTRACT, POST_ONLY)],
+    "listings:period_pickup": [(DEAL_PERIOD, POST_ONLY)],
+    "listings:period_processing": [(DEAL_PERIOD, POST_ONLY)],
     # A period's proof of processing: those who see the contract.
-    "listings:period_proof": [(contract(number=1), CONTRACT_PARTIES)],
+    "listings:period_proof": [(DEAL_PERIOD, CONTRACT_PARTIES)],
     "listings:rate": [(lot("deal"), POST_ONLY)],
     "listings:my_lots": [(NONE, ANY_PLANT)],
     "listings:my_bids": [(NONE, row(403, visitor=LOGIN, unverified=200, processor=200, winner=200, loser=200))],
