@@ -38,6 +38,7 @@ urlpatterns = [
     path("lots/<str:reference>/rate/", handover.rate, name="rate"),
     path("lots/<str:reference>/contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
     path("lots/<str:reference>/contracts/<int:pk>/end/", contracts.contract_end, name="contract_end"),
+    path("lots/<str:reference>/contracts/<int:pk>/rate/", contracts.contract_rate, name="contract_rate"),
     path(
         "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/pickup/",
         contracts.period_pickup,

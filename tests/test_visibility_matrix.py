@@ -311,6 +311,7 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
     "listings:lot_awarding_finish": [(lot("deal"), POST_ONLY)],
     "listings:contract_detail": [(DEAL_CONTRACT, CONTRACT_PARTIES)],
     "listings:contract_end": [(DEAL_CONTRACT, POST_ONLY)],
+    "listings:contract_rate": [(DEAL_CONTRACT, POST_ONLY)],
     "listings:period_pickup": [(DEAL_PERIOD, POST_ONLY)],
     "listings:period_processing": [(DEAL_PERIOD, POST_ONLY)],
     # A period's proof of processing: those who see the contract.

@@ -18,8 +18,8 @@ from core.forms import add_validation_error
 
 from .. import selectors, services
 from ..contracts import contract_for_viewer_or_404, contract_schedule, period_handover
-from ..forms import ContractEndForm, PickupForm, ProcessingForm
-from ..models import WasteLot
+from ..forms import ContractEndForm, PickupForm, ProcessingForm, RatingForm
+from ..models import Rating, WasteLot
 
 OPEN_STATUSES = (WasteLot.Status.AWARDED, WasteLot.Status.COLLECTED)
 
@@ -49,7 +49,9 @@ def contract_detail(request, reference, pk):
     return render_contract(request, lot, award)
 
 
-def render_contract(request, lot, award, *, pickup_form=None, processing_form=None, end_form=None, status=200):
+def render_contract(
+    request, lot, award, *, pickup_form=None, processing_form=None, end_form=None, rating_form=None, status=200
+):
     """The contract page, with the forms this person may use now (one bound when its POST came back invalid:
     `pickup_form` and `processing_form` carry the period's number as `period_number`)."""
     user = request.user
@@ -92,9 +94,18 @@ def render_contract(request, lot, award, *, pickup_form=None, processing_form=No
     upcoming = [period for period in periods if not period.started and period.handover_record is None]
     later = upcoming[1:]
     folded = {period.number for period in later}
+    # Once the stream is completed the plant rates this contract's processor, and the processor the plant.
+    rates = lot.status == WasteLot.Status.COMPLETED and lot.is_recurring and (is_plant or is_processor)
+    my_rating = None
+    if rates:
+        rater, rated = (lot.plant_id, award.bid.bidder_id) if is_plant else (award.bid.bidder_id, lot.plant_id)
+        my_rating = Rating.objects.filter(lot=lot, rater_id=rater, rated_id=rated).first()
     context = {
         "lot": lot,
         "award": award,
+        "can_rate": rates,
+        "my_rating": my_rating,
+        "rating_form": rating_form or (RatingForm(auto_id="id_rating_%s") if rates and my_rating is None else None),
         "periods": [period for period in periods if period.number not in folded],
         "later_periods": later,
         "progress": progress,
@@ -171,6 +182,28 @@ def contract_end(request, reference, pk):
             messages.success(request, _("The contract is ended early; the other side is told."))
             return redirect("listings:contract_detail", reference=lot.reference, pk=award.pk)
     return render_contract(request, lot, award, end_form=form, status=400)
+
+
+@require_POST
+def contract_rate(request, reference, pk):
+    """The plant rates this contract's processor; the processor rates the plant (once each, once completed)."""
+    lot, award = contract_for_viewer_or_404(request.user, reference, pk)
+    form = RatingForm(request.POST, auto_id="id_rating_%s")
+    if form.is_valid():
+        try:
+            services.rating_give(
+                lot=lot,
+                acting_user=request.user,
+                stars=form.cleaned_data["stars"],
+                comment=form.cleaned_data["comment"],
+                award=award,
+            )
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("listings:contract_detail", reference=lot.reference, pk=award.pk)
+    return render_contract(request, lot, award, rating_form=form, status=400)
 
 
 def period_proof(request, reference, pk, number):

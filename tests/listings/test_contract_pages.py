@@ -441,3 +441,31 @@ def test_the_contract_page_reads_a_constant_number_of_queries(client, market, pl
     pickup(2)
     pickup(3)
     assert count() == small
+
+
+def test_each_side_rates_the_other_on_the_contract_page(client, market, plant_admin):
+    lot, people, alfa, bravo = shared(market, plant_admin)
+    for award in (alfa, bravo):
+        services.contract_end(award=award, acting_user=plant_admin, reason="Pabrik berhenti produksi")
+    lot.refresh_from_db()
+    assert lot.status == "completed"
+    log_in(client, plant_admin)
+    html = client.get(lot.get_absolute_url()).content.decode()
+    assert 'data-testid="rate-on-contract"' in html and 'data-testid="rating-form"' not in html
+    for award, stars in ((alfa, "4"), (bravo, "2")):
+        page = client.get(contract_url(award))
+        assert page.context["can_rate"] and 'data-testid="contract-rating-form"' in page.content.decode()
+        response = client.post(contract_url(award, "listings:contract_rate"), {"stars": stars, "comment": "Oke"})
+        assert response.status_code == 302
+    again = client.post(contract_url(alfa, "listings:contract_rate"), {"stars": "5"})
+    assert again.status_code == 400 and "Your organisation has rated this deal already." in again.content.decode()
+    assert 'data-testid="rated"' in client.get(contract_url(alfa)).content.decode()
+    log_in(client, people["bravo"])
+    assert client.post(contract_url(alfa, "listings:contract_rate"), {"stars": "1"}).status_code == 404
+    assert client.post(contract_url(bravo, "listings:contract_rate"), {"stars": "5"}).status_code == 302
+    ratings = {(r.rater.name, r.rated.name): r.stars for r in lot.ratings.select_related("rater", "rated")}
+    assert ratings == {
+        (lot.plant.name, "CV Alfa"): 4,
+        (lot.plant.name, "CV Bravo"): 2,
+        ("CV Bravo", lot.plant.name): 5,
+    }
