@@ -131,6 +131,10 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "award": award,
         "is_winner": winner,
         "contracts": contracts,
+        # A bidder not chosen on a shared stream learns the winning prices, never who offered them.
+        "winning_prices": sorted({a.bid.price_per_unit for a in selectors.lot_awards(lot)}, reverse=True)
+        if lot.is_recurring and mine is not None and mine.status == mine.Status.REJECTED
+        else None,
         "can_award_more": can_manage and can_award_more_shares(lot),
         "shares_left": share_left(lot) if lot.is_recurring else None,
         "handover": handover,

@@ -224,6 +224,9 @@ def test_the_lot_page_shows_each_party_its_contracts(client, market, plant_admin
     html = client.get(lot.get_absolute_url()).content.decode()
     assert "/contracts/" not in html and 'data-testid="contracts"' not in html
     assert 'data-testid="parties-hidden"' in html
+    # Charlie learns the winning prices, never who offered them.
+    assert 'data-testid="lost"' in html and "processor pays Rp\u00a0300,000\u00a0/\u00a0t" in html
+    assert "CV Alfa" not in html and "CV Bravo" not in html
 
 
 def test_who_may_not_see_a_contract(client, market, plant_admin, official):
