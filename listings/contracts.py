@@ -76,8 +76,8 @@ class ContractProgress:
 
 def contract_schedule(award: Award, today: date | None = None) -> tuple[list[ContractPeriod], ContractProgress]:
     """The contract's periods in order (one query, with their handovers), each with `.handover_record` (or None),
-    `.started`, `.due` (started and not after an early end) and `.not_due` (after an early end), and the
-    contract's progress to date."""
+    `.started`, `.due` (started and not after an early end), `.not_due` (after an early end) and `.overdue`
+    (over without a pickup), and the contract's progress to date."""
     today = today or timezone.localdate()
     ended_on = timezone.localdate(award.ended_at) if award.ended_at else None
     periods = list(award.periods.select_related("handover").order_by("number"))
@@ -88,6 +88,8 @@ def contract_schedule(award: Award, today: date | None = None) -> tuple[list[Con
         period.started = period.starts_on <= today
         period.not_due = ended_on is not None and period.starts_on > ended_on
         period.due = period.started and not period.not_due
+        # Over without a pickup (the missed flag follows with the hourly task, once).
+        period.overdue = period.due and handover is None and period.ends_on is not None and period.ends_on < today
         if period.due:
             due_count += 1
         if handover is not None:

@@ -269,6 +269,7 @@ def test_per_period_pickup_and_processing_through_the_pages(client, market, plan
     assert len(shown) + len(later) == 12 and [p.started for p in shown].count(False) == 1
     assert later and not any(p.started for p in later)
     assert 'data-testid="later-periods"' in page.content.decode()
+    assert shown[0].overdue and 'data-testid="period-overdue"' in page.content.decode()  # month 1 is over
 
     pickup = {
         "pickup_date": (first.starts_on + timedelta(days=2)).isoformat(),
