@@ -285,7 +285,7 @@ def timeline_for_viewer(
             TimelineStep(
                 created_at=step.created_at,
                 status=step.to_status,
-                status_label=_("Processing recorded")
+                status_label=step.get_step_display()
                 if step.from_status == step.to_status
                 else step.get_to_status_display(),
                 note=note,
