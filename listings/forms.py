@@ -306,19 +306,50 @@ class AwardForm(forms.Form):
         error_messages={"required": _("This is not the best price offered: say why you choose it.")},
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Asked only on a recurring stream: the share of the quantity per period this contract takes.
+    quantity = LocalizedDecimalField(
+        label=_("Share per period"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=MIN_QUANTITY,
+        max_value=MAX_QUANTITY,
+        error_messages=quantity_error_messages(),
+    )
 
-    def __init__(self, *args, best: bool = True, **kwargs):
+    def __init__(self, *args, best: bool = True, lot=None, bid=None, left=None, **kwargs):
         super().__init__(*args, **kwargs)
         if best:
             del self.fields["reason"]  # the best price needs no reason: the service records "best price"
         else:
             self.fields["reason"].required = True
+        if lot is None or not lot.is_recurring or bid is None:
+            del self.fields["quantity"]  # a one-off award takes the whole lot
+        else:
+            unit = lot.get_unit_display()
+            self.fields["quantity"].initial = min(bid.quantity, left)
+            self.fields["quantity"].help_text = _(
+                "Of the %(per_period)s each period: this bid offered %(offered)s, %(left)s is left to award."
+            ) % {
+                "per_period": format_quantity(lot.quantity_per_period, unit),
+                "offered": format_quantity(bid.quantity, unit),
+                "left": format_quantity(left, unit),
+            }
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reason") == Award.Reason.OTHER and not (cleaned.get("note") or "").strip():
             self.add_error("note", _("Explain the reason in the note."))
         return cleaned
+
+
+class ContractEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the contract end early?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Both sides and platform staff see it."),
+        error_messages={"required": _("Say why the contract ends early: both sides and staff see it.")},
+    )
 
 
 class UnawardedForm(forms.Form):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import OutboxEvent
@@ -113,6 +114,11 @@ def handover_recorded(lot: WasteLot, event: str, *, handover, winner_organisatio
     notifications.notify_later(event, key_for(event, handover.pk), people, params, lot.get_absolute_url())
 
 
+def contract_url(lot: WasteLot, award) -> str:
+    """Where a contract's notifications lead: its page (the parties and staff may open it)."""
+    return reverse("listings:contract_detail", kwargs={"reference": lot.reference, "pk": award.pk})
+
+
 def staff_ids():
     return User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
 
@@ -127,7 +133,7 @@ def contract_ended(lot: WasteLot, award, *, by_plant: bool, acting_user: User) -
         key_for(Event.CONTRACT_ENDED, award.pk),
         people - {acting_user.pk},
         params,
-        lot.get_absolute_url(),
+        contract_url(lot, award),
     )
 
 
@@ -143,7 +149,7 @@ def period_missed(period) -> None:
         "ends_on": period.ends_on.isoformat(),
     }
     notifications.notify_later(
-        Event.PERIOD_MISSED, key_for(Event.PERIOD_MISSED, period.pk), people, params, lot.get_absolute_url()
+        Event.PERIOD_MISSED, key_for(Event.PERIOD_MISSED, period.pk), people, params, contract_url(lot, award)
     )
 
 

@@ -285,7 +285,7 @@ def timeline_for_viewer(
             TimelineStep(
                 created_at=step.created_at,
                 status=step.to_status,
-                status_label=_("Processing recorded")
+                status_label=step.get_step_display()
                 if step.from_status == step.to_status
                 else step.get_to_status_display(),
                 note=note,
@@ -427,8 +427,11 @@ def own_bid(lot: WasteLot, organisation) -> Bid | None:
 def bids_of_organisation(organisation):
     """The organisation's bids; a bid not chosen carries the winning price (never the winner). A live bid on an
     open-mode lot carries `leading`: whether no other live bid offers more (computed in the same query). On a
-    sealed lot `leading` is None: nobody learns anything of the other bids."""
-    winning_price = Award.objects.filter(lot=OuterRef("lot")).values("bid__price_per_unit")[:1]
+    sealed lot `leading` is None: nobody learns anything of the other bids. On a stream shared among several
+    winners, the best winning price."""
+    winning_price = (
+        Award.objects.filter(lot=OuterRef("lot")).order_by("-bid__price_per_unit").values("bid__price_per_unit")[:1]
+    )
     higher = Bid.objects.filter(
         lot=OuterRef("lot"), status=Bid.Status.LIVE, price_per_unit__gt=OuterRef("price_per_unit")
     )
@@ -454,7 +457,9 @@ def bids_of_organisation(organisation):
 
 def flagged_handovers():
     return (
-        Handover.objects.filter(mismatch=True).select_related("lot", "lot__plant").order_by("-processing_recorded_at")
+        Handover.objects.filter(mismatch=True)
+        .select_related("lot", "lot__plant", "period")
+        .order_by("-processing_recorded_at")
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bids, browse, handover, lots, matching, questions, visits, watch
+from .views import bids, browse, contracts, handover, lots, matching, questions, visits, watch
 
 app_name = "listings"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("lots/<str:reference>/bid/", bids.bid_submit, name="bid_submit"),
     path("lots/<str:reference>/bid/withdraw/", bids.bid_withdraw, name="bid_withdraw"),
     path("lots/<str:reference>/bids/", bids.lot_bids, name="lot_bids"),
+    path("lots/<str:reference>/bids/finish/", bids.lot_awarding_finish, name="lot_awarding_finish"),
     path("lots/<str:reference>/watch/", watch.lot_watch, name="lot_watch"),
     path("lots/<str:reference>/questions/", questions.lot_questions, name="lot_questions"),
     path("lots/<str:reference>/questions/<int:pk>/answer/", questions.question_answer, name="question_answer"),
@@ -35,6 +36,24 @@ urlpatterns = [
     path("lots/<str:reference>/processing/proof/", handover.proof, name="proof"),
     path("lots/<str:reference>/complete/", handover.complete, name="complete"),
     path("lots/<str:reference>/rate/", handover.rate, name="rate"),
+    path("lots/<str:reference>/contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
+    path("lots/<str:reference>/contracts/<int:pk>/end/", contracts.contract_end, name="contract_end"),
+    path("lots/<str:reference>/contracts/<int:pk>/rate/", contracts.contract_rate, name="contract_rate"),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/pickup/",
+        contracts.period_pickup,
+        name="period_pickup",
+    ),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/processing/",
+        contracts.period_processing,
+        name="period_processing",
+    ),
+    path(
+        "lots/<str:reference>/contracts/<int:pk>/periods/<int:number>/proof/",
+        contracts.period_proof,
+        name="period_proof",
+    ),
     path("my/lots/", lots.my_lots, name="my_lots"),
     path("my/bids/", bids.my_bids, name="my_bids"),
     path("my/matches/", matching.my_matches, name="my_matches"),

@@ -159,6 +159,11 @@ def obj_of_lot(state: str, name: str) -> Target:
 
 # The deal's parties: the plant's people, the winner's, officials and staff.
 DEAL_PARTIES = row(403, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
+# A contract (an award) and its schedule: the plant's people, that contract's processor, officials and staff; to
+# everyone else it does not exist (tests/listings/test_contract_pages.py: the other processors sharing a stream).
+CONTRACT_PARTIES = row(404, visitor=LOGIN, plant_member=200, plant_admin=200, winner=200, official=200, staff=200)
+
+
 TOKEN = Target("a token of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["token"].pk})
 WEBHOOK = Target(
     "a webhook of the plant", lambda w: {"slug": w.organisations["plant"].slug, "pk": w.objects["webhook"].pk}
@@ -323,6 +328,14 @@ MATRIX: dict[str, list[tuple[Target, dict]]] = {
         (lot("open"), row(403, visitor=LOGIN, plant_member=404, plant_admin=404, official=404, staff=404)),
     ],
     "listings:complete": [(lot("deal"), POST_ONLY)],
+    "listings:lot_awarding_finish": [(lot("deal"), POST_ONLY)],
+    "listings:contract_detail": [(DEAL_CONTRACT, CONTRACT_PARTIES)],
+    "listings:contract_end": [(DEAL_CONTRACT, POST_ONLY)],
+    "listings:contract_rate": [(DEAL_CONTRACT, POST_ONLY)],
+    "listings:period_pickup": [(DEAL_PERIOD, POST_ONLY)],
+    "listings:period_processing": [(DEAL_PERIOD, POST_ONLY)],
+    # A period's proof of processing: those who see the contract.
+    "listings:period_proof": [(DEAL_PERIOD, CONTRACT_PARTIES)],
     "listings:rate": [(lot("deal"), POST_ONLY)],
     "listings:my_lots": [(NONE, ANY_PLANT)],
     "listings:my_bids": [(NONE, row(403, visitor=LOGIN, unverified=200, processor=200, winner=200, loser=200))],
@@ -678,6 +691,7 @@ REFUSED_POSTS = [
     ),
     ("listings:lot_bids", "deal", {"bid": "999999", "reason": "other", "note": "x"}, ("staff",), ONLY_PLANT),
     ("listings:lot_unawarded", "deal", {"reason": "x"}, ("winner", "loser", "official", "staff"), ONLY_PLANT),
+    ("listings:lot_awarding_finish", "deal", {}, ("winner", "loser", "official", "staff", "other_plant"), ONLY_PLANT),
     (
         "listings:lot_cancel",
         "open",

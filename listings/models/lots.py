@@ -330,7 +330,17 @@ LOT_TRANSITIONS = {
 
 
 class LotTransition(ChoiceLabels, models.Model):
-    """The lot's timeline: every status change, who made it, when, and why."""
+    """The lot's timeline: every status change, who made it, when, and why — and the steps that change no
+    status (`step`: the deadline moved by a late bid, a stream's further share, a period's pickup, processing)."""
+
+    class Step(models.TextChoices):
+        STATUS = "", _("Status changed")
+        DEADLINE_MOVED = "deadline-moved", _("Deadline moved")
+        SHARE_AWARDED = "share-awarded", _("Share awarded")
+        AWARDING_FINISHED = "awarding-finished", _("Awarding finished")
+        PICKUP = "pickup", _("Pickup recorded")
+        PROCESSING = "processing", _("Processing recorded")
+        CONTRACT_ENDED = "contract-ended", _("Contract ended early")
 
     lot = models.ForeignKey(WasteLot, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("lot"))
     from_status = models.CharField(_("from"), max_length=12, choices=WasteLot.Status.choices, blank=True)
@@ -344,6 +354,7 @@ class LotTransition(ChoiceLabels, models.Model):
         verbose_name=_("by"),
     )
     note = models.TextField(_("note"), blank=True)
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True, default="")
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:

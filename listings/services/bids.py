@@ -137,6 +137,7 @@ def _extend_if_late(lot: WasteLot) -> None:
             from_status=lot.status,
             to_status=lot.status,
             note=_("A bid in the last five minutes moved the deadline five minutes later."),
+            step=LotTransition.Step.DEADLINE_MOVED,
         )
 
 
@@ -302,7 +303,12 @@ def lot_award(
             lot_transition(lot=locked, to_status=WasteLot.Status.AWARDED, acting_user=acting_user, note=label)
         else:
             LotTransition.objects.create(
-                lot=locked, from_status=locked.status, to_status=locked.status, actor=acting_user, note=label
+                lot=locked,
+                from_status=locked.status,
+                to_status=locked.status,
+                actor=acting_user,
+                note=label,
+                step=LotTransition.Step.SHARE_AWARDED,
             )
         notify.award_made(locked, award)
         if not locked.is_recurring or _share_left(locked) == 0:
@@ -365,6 +371,7 @@ def lot_awarding_finish(*, lot: WasteLot, acting_user: User) -> WasteLot:
             to_status=locked.status,
             actor=acting_user,
             note=_("No further shares: the other bids were not chosen."),
+            step=LotTransition.Step.AWARDING_FINISHED,
         )
     lot.refresh_from_db()
     return lot

@@ -82,6 +82,7 @@ def contract_end(*, award: Award, acting_user: User, reason: str) -> Award:
             actor=acting_user,
             note=_("A contract was ended early by the %(side)s: %(reason)s")
             % {"side": _("plant") if plant_side else _("processor"), "reason": reason},
+            step=LotTransition.Step.CONTRACT_ENDED,
         )
         notify.contract_ended(lot, locked, by_plant=plant_side, acting_user=acting_user)
         complete_if_finished(lot, acting_user=acting_user)

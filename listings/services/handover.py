@@ -103,7 +103,12 @@ def pickup_record(
             lot_transition(lot=locked, to_status=WasteLot.Status.COLLECTED, acting_user=acting_user, note=note)
         else:
             LotTransition.objects.create(
-                lot=locked, from_status=locked.status, to_status=locked.status, actor=acting_user, note=note
+                lot=locked,
+                from_status=locked.status,
+                to_status=locked.status,
+                actor=acting_user,
+                note=note,
+                step=LotTransition.Step.PICKUP,
             )
         notify.handover_recorded(
             locked,
@@ -183,7 +188,12 @@ def processing_record(
         if locked.is_recurring:
             note = _period_label(period) + " " + note
         LotTransition.objects.create(
-            lot=locked, from_status=locked.status, to_status=locked.status, actor=acting_user, note=note
+            lot=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=acting_user,
+            note=note,
+            step=LotTransition.Step.PROCESSING,
         )
         notify.handover_recorded(
             locked,

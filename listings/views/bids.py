@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import numbers
 from core.forms import add_validation_error
 from core.pagination import offset_page
 from core.views import run_service
 from members.selectors import organisation_of
 
 from .. import selectors, services
+from ..contracts import can_award_more_shares, share_left
 from ..exports import bids_csv_response
 from ..forms import AwardForm, BidForm, UnawardedForm
 from ..models import WasteLot
@@ -76,10 +78,10 @@ def lot_bids(request, reference):
     if lot.is_past_deadline:
         lot = services.lot_close_if_overdue(lot)
     sealed = not selectors.bids_are_open_to_plant(lot)
-    can_decide = selectors.can_manage_lot(request.user, lot) and lot.status in (
-        WasteLot.Status.OPEN,
-        WasteLot.Status.CLOSED,
-    )
+    manages = selectors.can_manage_lot(request.user, lot)
+    # A recurring stream stays open to further awards while a share of its quantity per period is left.
+    more_shares = manages and can_award_more_shares(lot)
+    can_decide = manages and (lot.status in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED) or more_shares)
     sort = "route" if request.GET.get("sort") == "route" else "price"
     status = 200
     confirm = None
@@ -87,6 +89,8 @@ def lot_bids(request, reference):
         chosen_id = request.POST.get("bid") if request.method == "POST" else request.GET.get("award")
         confirm = _award_step(request, lot, chosen_id)
         if confirm is not None and confirm.get("done"):
+            if can_award_more_shares(lot):
+                return redirect("listings:lot_bids", reference=lot.reference)
             return redirect(lot)
     elif request.method == "POST":
         confirm = {
@@ -97,7 +101,9 @@ def lot_bids(request, reference):
     if request.method == "POST":
         status = 400  # a successful award has redirected
     if confirm is not None and confirm.get("bid") is not None:
-        return render(request, "listings/lot_award_confirm.html", {"lot": lot, **confirm}, status=status)
+        return render(
+            request, "listings/lot_award_confirm.html", {"lot": lot, **_shares(lot), **confirm}, status=status
+        )
     bids, best, page = [], None, {}
     if not sealed:
         ranked = selectors.bids_for_plant(lot, sort=sort)
@@ -117,6 +123,9 @@ def lot_bids(request, reference):
         "award_error": confirm.get("error") if confirm else None,
         "unawarded_form": UnawardedForm(),
         "can_decide": can_decide,
+        # A recurring stream awarded in shares: the plant may stop, the live bids are then not chosen.
+        "can_finish_awarding": more_shares,
+        **_shares(lot),
         "live_count": lot.bids.live().count() if sealed else None,
         # Said once, not once per row: a lot may have hundreds of bids.
         "unit": lot.get_unit_display(),
@@ -139,20 +148,31 @@ def _award_step(request, lot, chosen_id) -> dict | None:
         return {"error": _("This bid is no longer live: it was withdrawn or decided.")}
     best_price = selectors.best_live_price(lot)
     is_best = best_price is None or bid.price_per_unit >= best_price
-    form = AwardForm(request.POST if request.method == "POST" else None, best=is_best, initial={"bid": bid.pk})
+    form = AwardForm(
+        request.POST if request.method == "POST" else None,
+        best=is_best,
+        lot=lot,
+        bid=bid,
+        left=share_left(lot),
+        initial={"bid": bid.pk},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.lot_award(
+            award = services.lot_award(
                 lot=lot,
                 bid=bid,
                 acting_user=request.user,
                 reason=form.cleaned_data.get("reason") or "",
                 note=form.cleaned_data["note"],
+                quantity=form.cleaned_data.get("quantity"),
             )
         except ValidationError as exc:
             add_validation_error(form, exc)
         else:
-            messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
+            if lot.is_recurring:
+                messages.success(request, _share_message(lot, award))
+            else:
+                messages.success(request, _("Lot %(ref)s is awarded; every bidder is told.") % {"ref": lot.reference})
             return {"done": True}
     bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
     return {
@@ -165,11 +185,44 @@ def _award_step(request, lot, chosen_id) -> dict | None:
     }
 
 
+def _shares(lot) -> dict:
+    """What the awards of a recurring stream took of its quantity per period, and what is left."""
+    if not lot.is_recurring:
+        return {}
+    return {"shares_awarded": lot.awarded_quantity, "shares_left": share_left(lot)}
+
+
+def _share_message(lot, award) -> str:
+    unit = lot.get_unit_display()
+    left = share_left(lot)
+    message = _("%(processor)s is awarded a contract for %(share)s per period.") % {
+        "processor": award.bid.bidder.name,
+        "share": numbers.quantity(award.quantity, unit),
+    }
+    if left > 0 and lot.bids.live().exists():
+        message += " " + _("%(left)s per period is left: award a further bid, or award no more shares.") % {
+            "left": numbers.quantity(left, unit)
+        }
+    else:
+        message += " " + _("Every bidder is told.")
+    return message
+
+
 def _with_licence_check(bids) -> list:
     bids = list(bids)
     for bid in bids:
         bid.licence_ok = bool(bid.licence and bid.licence.is_valid_on(bid.pickup_date))
     return bids
+
+
+@require_POST
+def lot_awarding_finish(request, reference):
+    """A recurring stream's plant awards no more shares: the bids still live are not chosen (and told)."""
+    lot = selectors.lot_for_manager_or_403(request.user, reference)
+    if run_service(request, services.lot_awarding_finish, lot=lot, acting_user=request.user):
+        messages.success(request, _("No further shares are awarded; the other bidders are told."))
+        return redirect(lot)
+    return redirect("listings:lot_bids", reference=lot.reference)
 
 
 @require_POST

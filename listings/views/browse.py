@@ -10,6 +10,7 @@ from members.selectors import organisation_of, user_membership
 
 from .. import clarifications, selectors, services, visits
 from ..cards import with_cards
+from ..contracts import can_award_more_shares, contracts_for_viewer, share_left
 from ..filters import LotFilter
 from ..forms import BidForm, CancelForm, PickupForm, ProcessingForm, RatingForm
 from ..meta import lot_meta
@@ -75,6 +76,11 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
     mine = selectors.own_bid(lot, organisation) if organisation and not can_manage else None
     award = selectors.lot_award(lot)
     winner = bool(award and organisation and award.bid.bidder_id == organisation.pk)
+    # A recurring stream's contracts (one per award): the plant, staff and officials see them all, a processor
+    # its own; each links to its contract page (schedule, pickups, processing).
+    contracts = contracts_for_viewer(request.user, lot) if lot.is_recurring else []
+    if lot.is_recurring:
+        winner = selectors.is_winner(request.user, lot)
     # Who won and the handover: only for the plant, the winner, staff and officials (everyone else: the status).
     sees_parties = selectors.can_see_deal_parties(request.user, lot)
     handover = (
@@ -124,6 +130,13 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "bid_count": lot.bids.live().count() if can_manage and lot.status == WasteLot.Status.OPEN else None,
         "award": award,
         "is_winner": winner,
+        "contracts": contracts,
+        # A bidder not chosen on a shared stream learns the winning prices, never who offered them.
+        "winning_prices": sorted({a.bid.price_per_unit for a in selectors.lot_awards(lot)}, reverse=True)
+        if lot.is_recurring and mine is not None and mine.status == mine.Status.REJECTED
+        else None,
+        "can_award_more": can_manage and can_award_more_shares(lot),
+        "shares_left": share_left(lot) if lot.is_recurring else None,
         "handover": handover,
         "pickup_form": pickup_form or PickupForm(initial={"pickup_date": timezone.localdate()}),
         "processing_form": processing_form or ProcessingForm(initial={"processing_date": timezone.localdate()}),

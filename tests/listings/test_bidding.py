@@ -276,6 +276,7 @@ def test_open_mode_late_bid_extends_the_deadline(plant, processor_admin):
     lot.refresh_from_db()
     assert lot.closes_at == closes + timedelta(minutes=5)
     assert "five minutes" in lot.transitions.last().note
+    assert lot.transitions.last().get_step_display() == "Deadline moved"  # not "Processing recorded"
 
 
 def test_sealed_mode_and_early_bids_leave_the_deadline(plant, processor_admin):

@@ -315,6 +315,7 @@ def test_missed_periods_are_flagged_once_to_both_sides_and_staff(
     assert set(missed.filter(recipient=plant_admin).values_list("params__period", flat=True)) == {1, 2}
     assert missed.filter(recipient=alfa).count() == 1 and missed.filter(recipient=bravo).count() == 2
     assert missed.filter(recipient=staff).count() == 3
+    assert missed.filter(recipient=bravo).first().url == f"/lots/{lot.reference}/contracts/{second.pk}/"
     assert not missed.filter(recipient=charlie).exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert services.periods_flag_missed() == 0  # idempotent
@@ -339,7 +340,8 @@ def test_ending_early_needs_a_reason_and_tells_the_other_side(
     assert first.ended_by == alfa and first.end_reason == "Our kiln is down for a year."
     told = Notification.objects.filter(event=Event.CONTRACT_ENDED)
     assert set(told.values_list("recipient", flat=True)) == {plant_admin.pk, staff.pk}
-    assert lot.transitions.filter(note__contains="Our kiln is down").exists()
+    assert lot.transitions.filter(note__contains="Our kiln is down", step="contract-ended").exists()
+    assert told.first().url == f"/lots/{lot.reference}/contracts/{first.pk}/"
     with pytest.raises(ValidationError, match="ended already"):
         services.contract_end(award=first, acting_user=plant_admin, reason="again")
     # The periods after the end are not due: no pickup, and never flagged as missed.
@@ -387,3 +389,15 @@ def test_a_one_off_lot_stays_as_it_was(plant, plant_admin, processors):
     assert lot.status == WasteLot.Status.COMPLETED and lot.handover.quantity_received == Decimal("10")
     with pytest.raises(ValidationError):
         services.contract_end(award=award, acting_user=plant_admin, reason="no")
+
+
+def test_the_timeline_names_steps_that_change_no_status(shared, processors, plant_admin):
+    from listings.selectors import timeline_for_viewer
+
+    lot, first, _second = shared
+    pickup(lot, processors[0], first.periods.get(number=1))
+    pickup(lot, plant_admin, first.periods.get(number=2))
+    labels = [step.status_label for step in timeline_for_viewer(plant_admin, lot)]
+    assert "Share awarded" in labels  # the second share, on an awarded lot
+    assert labels[-2:] == ["Collected", "Pickup recorded"]  # the first pickup moves the status, the next does not
+    assert "Processing recorded" not in labels
