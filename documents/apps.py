@@ -7,11 +7,6 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
 
-    def import_models(self):
-        super().import_models()
-        # The yearly evidence pack's model lives in its own module (documents.evidence_models).
-        from . import evidence_models  # noqa: F401
-
     def ready(self):
         from . import services  # noqa: F401 - registers the outbox handler that generates documents
         from .signals import connect_signals

@@ -2,7 +2,7 @@
 organisation, calendar year and generation. Asking again while a build waits or runs reuses it (a partial
 unique constraint backs it); asking after a finished or failed one makes the next generation.
 
-Defined apart from documents/models.py and loaded with it (documents.apps.DocumentsConfig.import_models)."""
+Defined in its own module and imported by documents/models.py, so that Django loads it with the app."""
 
 import secrets
 from datetime import timedelta

@@ -138,3 +138,7 @@ class Document(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
+
+
+# The yearly evidence pack's model, in its own module (documents/evidence_models.py) beside the code that builds it.
+from .evidence_models import EvidencePack  # noqa: E402, F401
