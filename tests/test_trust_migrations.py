@@ -72,3 +72,9 @@ def test_awards_and_decisions_are_carried_over():
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+    # The contracts migrations (listings 0014-0016) made each award a contract of one period that takes its lot.
+    from listings.models import Award as LiveAward
+
+    for award in LiveAward.objects.select_related("lot", "bid"):
+        assert award.quantity == award.bid.quantity and award.lot.awarded_quantity == award.lot.quantity
+        assert [(p.number, p.ends_on) for p in award.periods.all()] == [(1, None)]

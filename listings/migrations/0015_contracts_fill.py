@@ -1,5 +1,6 @@
 """Every award made before contracts becomes one: its quantity, the lot's awarded quantity, its schedule of
-periods, and its handover (if any) as the first period's."""
+periods, and its handover (if any) as the first period's. (The columns become required in the next migration:
+on PostgreSQL a table cannot be altered in the transaction that wrote rows with deferred checks on it.)"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -51,24 +52,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(fill, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="award",
-            name="quantity",
-            field=models.DecimalField(
-                decimal_places=3,
-                max_digits=12,
-                validators=core.bounds.quantity_validators(),
-                verbose_name="quantity awarded (per period for a recurring stream)",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="handover",
-            name="period",
-            field=models.OneToOneField(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="handover",
-                to="listings.contractperiod",
-                verbose_name="period",
-            ),
-        ),
     ]

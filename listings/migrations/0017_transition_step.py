@@ -14,7 +14,7 @@ def name_the_steps(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0015_contracts_fill"),
+        ("listings", "0016_contracts_required"),
     ]
 
     operations = [
