@@ -26,12 +26,15 @@ def copy_value(value) -> str:
 
 
 def copy_rows(model, columns: list[str], rows) -> None:
-    """COPY rows (tuples in `columns` order) into the model's table."""
+    """COPY rows (tuples in `columns` order) into the model's table; fields added to the model later get their
+    defaults (as Copier does)."""
+    extra_columns, extra = fields_added_later(model, columns)
+    suffix = "".join("\t" + copy_value(value) for value in extra)
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(map(copy_value, row)))
-        buffer.write("\n")
-    copy_buffer(model, columns, buffer)
+        buffer.write(suffix + "\n")
+    copy_buffer(model, [*columns, *extra_columns], buffer)
 
 
 def copy_buffer(model, columns: list[str], buffer: io.StringIO) -> None:
