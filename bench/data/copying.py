@@ -57,8 +57,8 @@ def defaults_of_fields_added_later(fields, known) -> dict:
     for field in fields:
         if field.attname in known:
             continue
-        if field.has_default():
-            defaults[field.attname] = field.get_default()
+        if field.has_default() or (field.blank and field.empty_strings_allowed and not field.null):
+            defaults[field.attname] = field.get_default()  # a blank text field: ""
         elif field.null:
             defaults[field.attname] = None
         else:

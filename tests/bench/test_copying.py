@@ -21,3 +21,13 @@ def test_rows_copied_without_a_later_field_get_its_default():
     )
     copied = LotTransition.objects.get(pk=first)
     assert copied.step == "" and copied.to_status == "draft"
+
+
+def test_a_blank_text_field_added_later_is_empty_not_refused():
+    from bench.data.copying import fields_added_later
+    from listings.models import Award
+
+    columns, values = fields_added_later(Award, ["lot_id", "bid_id", "quantity", "reason", "note", "best_price",
+                                                 "awarded_by_id", "awarded_at", "notified_at", "processor_banten",
+                                                 "processor_japnas"])  # fmt: skip
+    assert dict(zip(columns, values, strict=True)) == {"ended_at": None, "ended_by_id": None, "end_reason": ""}
