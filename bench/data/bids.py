@@ -363,11 +363,11 @@ def _copy_first_revisions(first_bid_id: int) -> int:
 
 HANDOVERS_SQL = """
 INSERT INTO listings_handover (
-    lot_id, pickup_date, carrier, vehicle, manifest_number, quantity_sent, pickup_recorded_by_id, pickup_recorded_at,
-    quantity_received, route_used, proof, proof_content_type, processing_recorded_by_id, processing_recorded_at,
-    mismatch
+    lot_id, period_id, pickup_date, carrier, vehicle, manifest_number, quantity_sent, pickup_recorded_by_id,
+    pickup_recorded_at, quantity_received, route_used, proof, proof_content_type, processing_recorded_by_id,
+    processing_recorded_at, mismatch
 )
-SELECT l.id, (t.created_at AT TIME ZONE 'Asia/Jakarta')::date, 'PT Angkut Bench', 'A 1234 BX', '', b.quantity,
+SELECT l.id, p.id, (t.created_at AT TIME ZONE 'Asia/Jakarta')::date, 'PT Angkut Bench', 'A 1234 BX', '', b.quantity,
     b.placed_by_id, t.created_at,
     CASE WHEN l.status = 'completed' THEN
         ROUND(b.quantity * CASE WHEN l.id %% %(every)s = 0 THEN 0.95 ELSE 0.995 END, 3) END,
@@ -379,6 +379,7 @@ FROM listings_wastelot l
 JOIN members_organisation o ON o.id = l.plant_id
 JOIN listings_award a ON a.lot_id = l.id
 JOIN listings_bid b ON b.id = a.bid_id
+JOIN listings_contractperiod p ON p.award_id = a.id AND p.number = 1
 JOIN listings_lottransition t ON t.lot_id = l.id AND t.to_status = 'collected'
 WHERE o.slug LIKE %(pattern)s AND l.status IN ('collected', 'completed')
 """

@@ -82,8 +82,13 @@ def wipe_bids() -> bool:
         if not others:
             cursor.execute("TRUNCATE listings_bid, listings_rating CASCADE")  # with revisions and awards
         else:
+            awards = f"SELECT id FROM listings_award WHERE bid_id IN ({BENCH_BIDS_SQL})"  # noqa: S608
             for table, column, subquery, count in (
                 ("listings_bidrevision", "bid_id", BENCH_BIDS_SQL, 2),
+                # an award's contract periods and their handovers go first (their keys are not cascades in SQL)
+                ("dashboard_deal", "award_id", awards, 2),
+                ("listings_handover", "lot_id", BENCH_LOTS_SQL, 1),
+                ("listings_contractperiod", "award_id", awards, 2),
                 ("listings_award", "bid_id", BENCH_BIDS_SQL, 2),
                 ("listings_bid", "id", BENCH_BIDS_SQL, 2),
                 ("listings_rating", "lot_id", BENCH_LOTS_SQL, 1),
