@@ -29,7 +29,8 @@ def place_fields(lot: WasteLot) -> dict:
         "price_per_unit": max(lot.reserve_price or 0, 1_000),
         # As the bid form pre-fills it for the bench's people (Indonesian, the default language): "2,588" for
         # 2.588 t. A plain "2.588" reads as 2,588 t in Indonesian, over the lot's quantity (core.numbers.parse).
-        "quantity": numbers.input_value(lot.quantity, language=settings.LANGUAGE_CODE),
+        # A recurring stream's bid offers a quantity per period (at most the stream's).
+        "quantity": numbers.input_value(lot.offered_per_award, language=settings.LANGUAGE_CODE),
         "pickup_date": pickup.isoformat(),
         "route": Route.RECYCLING.value,
         "note": "Penawaran dari benchmark.",

@@ -22,3 +22,17 @@ def test_the_bench_bid_is_valid_for_the_whole_lot(quantity):
         form = BidForm(data=place_fields(lot), lot=lot, organisation=processor)
         assert form.is_valid(), form.errors
     assert form.cleaned_data["quantity"] == lot.quantity
+
+
+def test_the_bench_bid_on_a_stream_offers_the_quantity_per_period():
+    """A stream's bids are per period: the bench sent the stream's total over its term, refused with 400 (11
+    errors in a mixed run)."""
+    lot = LotFactory(
+        quantity=Decimal("375.888"), is_recurring=True, frequency="monthly", quantity_per_period=Decimal("31.324"),
+        contract_months=12, reserve_price=None,
+    )  # fmt: skip
+    processor = OrganisationFactory(processor=True)
+    with translation.override("id"):
+        form = BidForm(data=place_fields(lot), lot=lot, organisation=processor)
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["quantity"] == Decimal("31.324")
