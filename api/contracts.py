@@ -2,12 +2,12 @@
 plant, staff and officials; a processor's own contract in full and, on a stream it shares, the other contracts
 without who holds them (a processor never learns the other winners)."""
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from listings import selectors
+from listings.contracts import period_handover
 from listings.models import Award, ContractPeriod, WasteLot
 from members.selectors import organisation_of
 
@@ -68,13 +68,6 @@ def contract_rows(user, lot: WasteLot) -> list[dict]:
 
 def contract_with_progress(lot: WasteLot, pk) -> Award | None:
     return contracts_with_progress(lot).filter(pk=pk).first()
-
-
-def period_handover(period: ContractPeriod):
-    try:
-        return period.handover
-    except ObjectDoesNotExist:
-        return None
 
 
 def period_state(period: ContractPeriod, award: Award, today) -> str:

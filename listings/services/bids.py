@@ -17,6 +17,7 @@ from members.models import Licence, Organisation, User
 from members.selectors import organisation_of
 
 from .. import notify
+from ..contracts import share_left
 from ..models import Award, Bid, BidRevision, ContractPeriod, LotTransition, Route, WasteLot, schedule
 from ..scoring import monthly_tonnes
 from ..selectors import best_live_price, why_cannot_bid
@@ -248,7 +249,7 @@ def lot_award(
                 note=_("Closed early so that a bid could be awarded."),
             )
             locked.refresh_from_db()
-        sharing = locked.is_recurring and locked.status == WasteLot.Status.AWARDED and _share_left(locked) > 0
+        sharing = locked.is_recurring and locked.status == WasteLot.Status.AWARDED and share_left(locked) > 0
         if locked.status != WasteLot.Status.CLOSED and not sharing:
             raise ValidationError(_("This lot has been decided already."))
         chosen = Bid.objects.select_for_update().filter(pk=bid.pk, lot=locked).first()
@@ -311,7 +312,7 @@ def lot_award(
                 step=LotTransition.Step.SHARE_AWARDED,
             )
         notify.award_made(locked, award)
-        if not locked.is_recurring or _share_left(locked) == 0:
+        if not locked.is_recurring or share_left(locked) == 0:
             _reject_the_rest(locked)
         award.notified_at = timezone.now()
         award.save(update_fields=["notified_at"])
@@ -319,15 +320,11 @@ def lot_award(
     return award
 
 
-def _share_left(lot: WasteLot) -> Decimal:
-    return lot.offered_per_award - lot.awarded_quantity
-
-
 def _share(lot: WasteLot, bid: Bid, quantity: Decimal | None) -> Decimal:
     """The share of a recurring stream's quantity per period this award takes (one-off lots: the bid's)."""
     if not lot.is_recurring:
         return bid.quantity
-    left = _share_left(lot)
+    left = share_left(lot)
     share = min(bid.quantity, left) if quantity is None else quantity
     unit = lot.get_unit_display()
     if share <= 0:

@@ -20,16 +20,15 @@ MAX_REASON_CHARS = 2000
 
 def contract_finished(award: Award, today=None) -> bool:
     """Ended early; or every period is over and none waits for its processing; or every period is processed."""
+    if Handover.objects.filter(period__award=award, processing_recorded_at__isnull=True).exists():
+        return False  # a pickup waits for its processing
     if award.ended_at is not None:
-        return not Handover.objects.filter(period__award=award, processing_recorded_at__isnull=True).exists()
-    today = today or timezone.localdate()
+        return True
     periods = award.periods.all()
-    waiting = periods.filter(handover__isnull=False, handover__processing_recorded_at__isnull=True).exists()
-    if waiting:
-        return False
-    all_processed = not periods.exclude(handover__processing_recorded_at__isnull=False).exists()
+    if not periods.exclude(handover__processing_recorded_at__isnull=False).exists():
+        return True  # every period processed
     last = periods.order_by("-number").first()
-    return all_processed or (last is not None and last.ends_on is not None and last.ends_on < today)
+    return last is not None and last.ends_on is not None and last.ends_on < (today or timezone.localdate())
 
 
 def complete_if_finished(lot: WasteLot, *, acting_user: User | None) -> bool:
