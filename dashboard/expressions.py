@@ -11,7 +11,7 @@ nine million deals of the largest size. Python turns the integer sums back into 
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db.models import Aggregate, BigIntegerField, Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
 
 KG_PER_TONNE = Decimal(1000)
@@ -57,3 +57,12 @@ def rupiah(millions_sum, rest_milli_sum=0) -> Decimal:
 
 def is_mass(unit: str) -> Q:
     return Q(**{f"{unit}__in": MASS_UNITS})
+
+
+class Median(Aggregate):
+    """PostgreSQL's median: the middle value, or the mean of the middle two (an ordered-set aggregate, one pass
+    over the rows). SQLite has no such aggregate: dashboard.selectors.deals finds the middle rows there."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"

@@ -65,7 +65,22 @@ class Deal(models.Model):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         indexes = [
-            models.Index(fields=["awarded_at"], name="deal_awarded_idx"),
+            # The city's reads of a period's award rows (routes, top processors, the median wait) take what
+            # they sum from this index alone on PostgreSQL (an index-only scan: no visit to the table's pages).
+            models.Index(
+                fields=["awarded_at"],
+                include=[
+                    "published_at",
+                    "route",
+                    "processor",
+                    "processor_banten",
+                    "processor_japnas",
+                    "kg_awarded",
+                    "value_millions",
+                    "value_rest_milli",
+                ],
+                name="deal_awarded_cover_idx",
+            ),
             models.Index(fields=["completed_at"], name="deal_completed_idx"),
             models.Index(fields=["category", "awarded_at"], name="deal_category_awarded_idx"),
             models.Index(fields=["kecamatan", "awarded_at"], name="deal_kecamatan_awarded_idx"),
@@ -156,6 +171,29 @@ class DealMonth(models.Model):
             models.UniqueConstraint(
                 fields=["on", "month", "category", "kecamatan", "processor_banten", "processor_japnas"],
                 name="dealmonth_bucket_unique",
+            )
+        ]
+        # Every read sums a period's months of one kind ("on"): on PostgreSQL from this index alone, a third of
+        # the time of a scan of the table (both kinds, every month).
+        indexes = [
+            models.Index(
+                fields=["on", "month"],
+                include=[
+                    "category",
+                    "kecamatan",
+                    "processor_banten",
+                    "processor_japnas",
+                    "deal_count",
+                    "kg_total",
+                    "other_unit_count",
+                    "processors_paid_millions",
+                    "processors_paid_rest_milli",
+                    "plants_paid_millions",
+                    "plants_paid_rest_milli",
+                    "co2e_route_kg",
+                    "other_route_count",
+                ],
+                name="dealmonth_on_month_cover_idx",
             )
         ]
 

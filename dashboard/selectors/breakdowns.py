@@ -2,7 +2,8 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import Rank
 
 from dashboard import rollups
 from dashboard.expressions import rupiah, tonnes
@@ -10,6 +11,7 @@ from dashboard.filters import Selection
 from dashboard.selectors.deals import CO2E_KG, CO2E_KG_MONTHS, VALUE_SUMS, co2e_tonnes, deal_months, period_deals
 from dashboard.selectors.scope import Scope
 from listings.models import Route, WasteCategory
+from members.models import Organisation
 
 TOP = 10
 
@@ -18,7 +20,7 @@ def by_route(selection: Selection, scope: Scope) -> list[dict]:
     rows = (
         period_deals(selection, scope)
         .values("route")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
+        .annotate(deals=Count("*"), kg=Sum("kg_awarded"), **VALUE_SUMS)
         .order_by()
     )
     found = {row["route"]: row for row in rows}
@@ -93,20 +95,27 @@ def by_category(selection: Selection, scope: Scope, *, sums: dict | None = None)
 
 
 def top_processors(selection: Selection, scope: Scope) -> list[dict]:
-    rows = (
+    """The ten processors awarded the most tonnes, ties by name. The deal rows are summed per processor from the
+    covering index on the award date; only the sums ranked in the first ten (ties included) are then named: a
+    join to the organisations would name every deal row of the period before grouping them."""
+    ranked = list(
         period_deals(selection, scope)
-        .values("processor", "processor__name", "processor_banten", "processor_japnas")
-        .annotate(deals=Count("pk"), kg=Sum("kg_awarded"), **VALUE_SUMS)
-        .order_by(F("kg").desc(nulls_last=True), "processor__name")[:TOP]
+        .values("processor", "processor_banten", "processor_japnas")
+        .annotate(deals=Count("*"), kg=Sum("kg_awarded"), **VALUE_SUMS)
+        .annotate(rank=Window(Rank(), order_by=F("kg").desc(nulls_last=True)))
+        .filter(rank__lte=TOP)
+        .order_by()
     )
+    names = dict(Organisation.objects.filter(pk__in={row["processor"] for row in ranked}).values_list("pk", "name"))
+    ranked.sort(key=lambda row: (row["rank"], names[row["processor"]]))
     return [
         {
-            "name": row["processor__name"],
+            "name": names[row["processor"]],
             "banten": row["processor_banten"],
             "japnas": row["processor_japnas"],
             "deals": row["deals"],
             "awarded_tonnes": tonnes(row["kg"]),
             "value": rupiah(row["value"], row["value_rest"]),
         }
-        for row in rows
+        for row in ranked[:TOP]
     ]

@@ -4,12 +4,13 @@ months of the city, from the deals per month (dashboard.models.DealMonth)."""
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Window
+from django.db import connection
+from django.db.models import Count, DecimalField, DurationField, F, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from dashboard import rollups
-from dashboard.expressions import rupiah, tonnes
+from dashboard.expressions import Median, rupiah, tonnes
 from dashboard.filters import Selection
 from dashboard.models import Deal, DealMonth
 from dashboard.selectors.scope import Scope, share
@@ -98,19 +99,24 @@ def awarded_figures(selection: Selection, scope: Scope) -> dict:
 
 
 def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
-    """Median of (award − publication) in days: the middle one or two rows, found by a window in SQL."""
+    """Median of (award − publication) in days. PostgreSQL computes it (an ordered-set aggregate over the
+    covering index on the award date); SQLite has no median, so the middle one or two rows are found by a window
+    and averaged here."""
     waited = F("awarded_at") - F("published_at")
-    rows = list(
-        period_deals(selection, scope)
-        .filter(published_at__isnull=False)
-        .annotate(
-            waited=waited,
-            position=Window(RowNumber(), order_by=[waited.asc(), F("pk").asc()]),
-            rows=Window(Count("pk")),
+    deals = period_deals(selection, scope).filter(published_at__isnull=False)
+    if connection.vendor == "postgresql":
+        median = deals.aggregate(median=Median(waited, output_field=DurationField()))["median"]
+        rows = [] if median is None else [median]
+    else:
+        rows = list(
+            deals.annotate(
+                waited=waited,
+                position=Window(RowNumber(), order_by=[waited.asc(), F("pk").asc()]),
+                rows=Window(Count("pk")),
+            )
+            .filter(Q(position=(F("rows") + 1) / 2) | Q(position=(F("rows") + 2) / 2))
+            .values_list("waited", flat=True)
         )
-        .filter(Q(position=(F("rows") + 1) / 2) | Q(position=(F("rows") + 2) / 2))
-        .values_list("waited", flat=True)
-    )
     if not rows:
         return None
     seconds = sum(d.total_seconds() for d in rows) / len(rows)

@@ -218,3 +218,19 @@ def test_empty_period_has_no_shares_and_no_errors(db):
     assert figures["median_days_to_award"] is None
     assert figures["bids_per_lot"] is None
     assert figures["categories"] == [] and figures["gaps"] == [] and figures["no_bids"] == []
+
+
+@pytest.mark.django_db
+def test_top_processors_ten_ties_by_name_even_at_the_tenth(plant):
+    """Twelve processors: two awarded 50 t, then ten tied at 10 t. The table shows the two, then the first eight
+    of the ten by name: the tenth place is decided by name, not by whichever row the database ranks first."""
+    names = ["Zeta Olah", "Alfa Olah"] + [f"CV Sama {letter}" for letter in "JIHGFEDCBA"]
+    for number, name in enumerate(names):
+        processor = OrganisationFactory(name=name, slug=f"tie-{number}", kind="processor")
+        make_deal(
+            plant=plant, processor=processor, quantity="50" if number < 2 else "10", price=1_000,
+            published=at(2025, 4, 1), awarded=at(2025, 4, 2 + number),
+        )  # fmt: skip
+    top = top_processors(YEAR_2025, CITY)
+    assert [row["name"] for row in top] == ["Alfa Olah", "Zeta Olah"] + [f"CV Sama {letter}" for letter in "ABCDEFGH"]
+    assert [row["awarded_tonnes"] for row in top] == [Decimal("50.000")] * 2 + [Decimal("10.000")] * 8
