@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from listings.filters import category_choices
 from listings.models import WasteCategory, WasteLot
 from members.choices import Kecamatan
 
@@ -137,9 +138,11 @@ class DashboardFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         # An empty query means the defaults: this year, everything.
         super().__init__(data if data else {"period": Period.YEAR}, *args, **kwargs)
-        for name in ("group", "category", "kecamatan"):
+        for name in ("group", "kecamatan"):
             self.form.fields[name].empty_label = _("Any")
             self.form.fields[name].widget.choices = self.form.fields[name].choices
+        category = self.form.fields["category"]
+        category.widget.choices = category_choices(category.queryset)
         self.form.clean = self._clean_period
 
     def keep(self, queryset, name, value):

@@ -48,6 +48,13 @@ class Sort:
     ]
 
 
+def category_choices(queryset) -> list[tuple[str, str]]:
+    """A category select's options: "Any", then (code, name in the page's language) in the queryset's order, from
+    one narrow query. Django's ModelChoiceField builds a model instance and a wrapped value per category for the
+    same options (2 ms of each /lots/ page); the field still validates what is sent against its queryset."""
+    return [("", _("Any")), *queryset.values_list("code", WasteCategory.name_field())]
+
+
 def search_terms(value: str) -> list[str]:
     return SEARCH_TERMS.findall(value.lower())[:MAX_SEARCH_TERMS]
 
@@ -163,9 +170,11 @@ class LotFilter(django_filters.FilterSet):
         any_yes_no = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
         for name in ("hazardous", "recurring", "local_first"):
             self.form.fields[name].widget = forms.Select(choices=any_yes_no)
-        for name in ("group", "category", "kecamatan", "unit"):
+        for name in ("group", "kecamatan", "unit"):
             self.form.fields[name].empty_label = _("Any")
             self.form.fields[name].widget.choices = self.form.fields[name].choices
+        category = self.form.fields["category"]
+        category.widget.choices = category_choices(category.queryset)
 
     def light_fields(self) -> list[dict]:
         return light_fields(self.form)

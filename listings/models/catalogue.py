@@ -100,7 +100,12 @@ class WasteCategory(ChoiceLabels, models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_id if (get_language() or "id").startswith("id") else self.name_en
+        return getattr(self, self.name_field())
+
+    @staticmethod
+    def name_field() -> str:
+        """The name column in the language of the request: Indonesian unless English was chosen."""
+        return "name_id" if (get_language() or "id").startswith("id") else "name_en"
 
     @property
     def is_hazardous(self) -> bool:

@@ -107,3 +107,29 @@ def test_a_cards_link_is_the_lots_own_url(reference, plant):
     lot = LotFactory(plant=plant, reference=reference)
     (card_lot,) = with_cards([lot])
     assert card_lot.card["url"] == lot.get_absolute_url()
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("form", ["lots", "dashboard"])
+def test_category_select_lists_the_catalogue_in_the_pages_language(form, language):
+    """The category options come from one narrow query (listings.filters.category_choices), not from model
+    instances: every category, named in the page's language, in the filter's order, the chosen one selected."""
+    from dashboard.filters import DashboardFilter
+    from listings.models import WasteCategory
+
+    slag = category("steel-slag")
+    with translation.override(language):
+        if form == "lots":
+            filterset = LotFilter(QueryDict("category=steel-slag"), queryset=selectors.browsable_lots())
+            expected = WasteCategory.objects.order_by("group", "name_en")
+        else:
+            filterset = DashboardFilter(QueryDict("period=year&start=2025-01-01&category=steel-slag"))
+            expected = WasteCategory.objects.order_by("name_en")
+        select = next(field for field in light_fields(filterset.form) if field["name"] == "category")["options"]
+        names = [category.name for category in expected]
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    assert [label for _value, _selected, label in options[1:]] == names
+    assert options[0][0] == "" and len(options) == WasteCategory.objects.count() + 1
+    assert [value for value, selected, _label in options if selected] == ["steel-slag"]
+    assert slag.name_id != slag.name_en and (slag.name_id if language == "id" else slag.name_en) in names
+    assert filterset.is_valid() and filterset.form.cleaned_data["category"] == slag
