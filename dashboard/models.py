@@ -132,6 +132,20 @@ class ListedMonth(models.Model):
         return f"{self.month:%Y-%m} {self.category_id} {self.kecamatan}"
 
 
+# DealMonth's sums: what dashboard.rollups recounts per bucket and the covering index carries.
+DEAL_MONTH_SUMS = [
+    "deal_count",
+    "kg_total",
+    "other_unit_count",
+    "processors_paid_millions",
+    "processors_paid_rest_milli",
+    "plants_paid_millions",
+    "plants_paid_rest_milli",
+    "co2e_route_kg",
+    "other_route_count",
+]
+
+
 class DealMonth(models.Model):
     """The deals rollup summed per month (of the award, or of the completion) × category × kecamatan ×
     processor status (Banten? Japnas? as on the deal rows): what the city's awarded and completed figures,
@@ -178,21 +192,7 @@ class DealMonth(models.Model):
         indexes = [
             models.Index(
                 fields=["on", "month"],
-                include=[
-                    "category",
-                    "kecamatan",
-                    "processor_banten",
-                    "processor_japnas",
-                    "deal_count",
-                    "kg_total",
-                    "other_unit_count",
-                    "processors_paid_millions",
-                    "processors_paid_rest_milli",
-                    "plants_paid_millions",
-                    "plants_paid_rest_milli",
-                    "co2e_route_kg",
-                    "other_route_count",
-                ],
+                include=["category", "kecamatan", "processor_banten", "processor_japnas", *DEAL_MONTH_SUMS],
                 name="dealmonth_on_month_cover_idx",
             )
         ]

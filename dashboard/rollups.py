@@ -23,7 +23,7 @@ from django.utils import timezone
 from listings.models import Bid, WasteLot
 
 from .expressions import MASS_UNITS, kilograms
-from .models import DealMonth, ListedMonth
+from .models import DEAL_MONTH_SUMS, DealMonth, ListedMonth
 
 BIDDING_CLOSED = (
     WasteLot.Status.CLOSED,
@@ -315,17 +315,6 @@ def total(sums: dict[int, dict]) -> dict:
 
 CO2E_ROUTES = ("reuse", "recycling", "material-recovery")  # as dashboard.selectors.CO2E_ROUTES
 DEAL_ON = {"awarded": ("awarded_at", "kg_awarded"), "completed": ("completed_at", "kg_completed")}
-DEAL_FIELDS = [
-    "deal_count",
-    "kg_total",
-    "other_unit_count",
-    "processors_paid_millions",
-    "processors_paid_rest_milli",
-    "plants_paid_millions",
-    "plants_paid_rest_milli",
-    "co2e_route_kg",
-    "other_route_count",
-]
 
 
 def _deal_sums(kg: str) -> dict:
@@ -357,7 +346,8 @@ def _deal_rows(on: str, deals) -> list:
         .order_by()
     )
     return [
-        DealMonth(on=on, **{name: row[name] or 0 if name in DEAL_FIELDS else row[name] for name in row}) for row in rows
+        DealMonth(on=on, **{name: row[name] or 0 if name in DEAL_MONTH_SUMS else row[name] for name in row})
+        for row in rows
     ]
 
 

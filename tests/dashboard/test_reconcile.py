@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dashboard import rollups
 from dashboard.filters import Selection
-from dashboard.models import Deal, DealMonth, ListedMonth
+from dashboard.models import DEAL_MONTH_SUMS, Deal, DealMonth, ListedMonth
 from dashboard.selectors import Scope, by_category, by_route, dashboard_figures, monthly_trend, top_processors
 from listings.models import Award, Bid, Handover, LotTransition, WasteLot
 from listings.services.lots import lot_transition
@@ -348,7 +348,7 @@ def test_rebuild_mends_a_write_around_the_models(generated):
 
 
 def _deal_month_rows():
-    fields = ["on", "month", "category_id", "kecamatan", "processor_banten", "processor_japnas", *rollups.DEAL_FIELDS]
+    fields = ["on", "month", "category_id", "kecamatan", "processor_banten", "processor_japnas", *DEAL_MONTH_SUMS]
     return sorted(DealMonth.objects.values_list(*fields))
 
 
