@@ -106,20 +106,21 @@ def median_days_to_award(selection: Selection, scope: Scope) -> Decimal | None:
     deals = period_deals(selection, scope).filter(published_at__isnull=False)
     if connection.vendor == "postgresql":
         median = deals.aggregate(median=Median(waited, output_field=DurationField()))["median"]
-        rows = [] if median is None else [median]
+        seconds = None if median is None else median.total_seconds()
     else:
-        rows = list(
-            deals.annotate(
+        middle = [
+            interval.total_seconds()
+            for interval in deals.annotate(
                 waited=waited,
                 position=Window(RowNumber(), order_by=[waited.asc(), F("pk").asc()]),
                 rows=Window(Count("pk")),
             )
             .filter(Q(position=(F("rows") + 1) / 2) | Q(position=(F("rows") + 2) / 2))
             .values_list("waited", flat=True)
-        )
-    if not rows:
+        ]
+        seconds = sum(middle) / len(middle) if middle else None
+    if seconds is None:
         return None
-    seconds = sum(d.total_seconds() for d in rows) / len(rows)
     return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.1"))
 
 
