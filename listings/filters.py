@@ -10,7 +10,7 @@ from django import forms
 from django.db import connection
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Sqrt
+from django.db.models.functions import Cast, Sqrt
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,9 +87,10 @@ def _km_per_degree_longitude(latitude) -> float:
 
 
 def distance_km_expression(latitude, longitude, lat_field: str = "latitude", lon_field: str = "longitude"):
-    """Distance in km from a fixed point to the point in two fields of the row."""
-    dx = (F(lon_field) - Value(float(longitude))) * Value(_km_per_degree_longitude(latitude))
-    dy = (F(lat_field) - Value(float(latitude))) * Value(KM_PER_DEGREE_LATITUDE)
+    """Distance in km from a fixed point to the point in two fields of the row. In floating point, as in Python:
+    the decimal columns' own arithmetic took twice as long when every open lot is sorted by it."""
+    dx = (Cast(lon_field, FloatField()) - Value(float(longitude))) * Value(_km_per_degree_longitude(latitude))
+    dy = (Cast(lat_field, FloatField()) - Value(float(latitude))) * Value(KM_PER_DEGREE_LATITUDE)
     return Sqrt(dx * dx + dy * dy, output_field=FloatField())
 
 
@@ -199,6 +200,16 @@ class LotFilter(django_filters.FilterSet):
         self.qs  # noqa: B018 - validates the form
         cleaned = getattr(self.form, "cleaned_data", None) or {}
         return bool(self.is_bound and search_terms(cleaned.get("q") or ""))
+
+    @property
+    def pages_by_id(self) -> bool:
+        """Whether a page is chosen over the lot ids alone before its rows are loaded: a search (ranked on the
+        GIN-indexed vector) and the nearest lots (every open lot's distance, computed from the covering index on
+        the deadline) order all the matches before a page can be cut, so they order ids, not the wide rows."""
+        if self.searching:  # validates the form first
+            return True
+        cleaned = getattr(self.form, "cleaned_data", None) or {}
+        return cleaned.get("sort") == Sort.DISTANCE and self.origin is not None
 
     def order(self, queryset, sort: str):
         searching = self.searching

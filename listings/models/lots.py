@@ -201,11 +201,20 @@ class WasteLot(ChoiceLabels, models.Model):
         verbose_name_plural = _("waste lots")
         ordering = ["-published_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "closes_at"], name="lot_status_closes_idx"),
+            # Covering (PostgreSQL): the lists that pick a page of ids before loading its rows (the nearest
+            # lots, the open lots without bids) read the deadline, category, place and position from the index
+            # alone, not from the wide lot rows.
+            models.Index(
+                fields=["status", "closes_at"],
+                include=["id", "category", "site_kecamatan", "latitude", "longitude"],
+                name="lot_status_closes_cover_idx",
+            ),
             models.Index(fields=["status", "-published_at", "-id"], name="lot_status_published_idx"),
             models.Index(fields=["status", "category", "closes_at"], name="lot_status_category_idx"),
             models.Index(fields=["status", "quantity"], name="lot_status_quantity_idx"),
             models.Index(fields=["status", "reserve_price"], name="lot_status_price_idx"),
+            # "Highest price first" (reserve price descending, lots without one last): PostgreSQL only, in
+            # migration 0018 (SQLite cannot put NULLS LAST in an index).
             models.Index(fields=["status", "site_kecamatan"], name="lot_status_kecamatan_idx"),
             models.Index(fields=["plant", "status"], name="lot_plant_status_idx"),
         ]

@@ -28,9 +28,9 @@ def lot_list(request):
         (organisation.latitude, organisation.longitude) if organisation and organisation.latitude is not None else None
     )
     filterset = LotFilter(request.GET or None, queryset=selectors.browsable_lots(), origin=origin)
-    if filterset.searching:
-        # Ranked full-text search: the page is chosen over the ids alone (ranked on the GIN-indexed vector), and
-        # only its rows are loaded and joined, not every match's.
+    if filterset.pages_by_id:
+        # A search or the nearest lots: the page is chosen over the ids alone, and only its rows are loaded and
+        # joined, not every match's.
         page = offset_page(request, filterset.qs.prefetch_related(None).values_list("pk", flat=True))
         page["items"] = selectors.browsable_lots_in_order(page["items"], origin=origin)
     else:

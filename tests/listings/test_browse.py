@@ -161,6 +161,27 @@ def test_distance_is_shown_in_km(client, viewer, lots):
     assert "km away" in response.content.decode()
 
 
+def test_nearest_first_pages_continue_one_another(client, viewer):
+    """The nearest lots are chosen over their ids before their rows are loaded: page two starts where page one
+    ended, in the same order, with the lots without coordinates last."""
+    for number in range(30):
+        LotFactory(
+            title=f"Lot {number:02d}",
+            latitude=Decimal("-6.034") + Decimal(number) / 100,
+            longitude=Decimal("106.060"),
+            closes_at=timezone.now() + timedelta(days=1 + number % 5),
+        )
+    LotFactory(title="Nowhere", latitude=None, longitude=None)
+    client.force_login(viewer)
+    first = client.get(BROWSE, {"sort": "distance"})
+    second = client.get(BROWSE, {"sort": "distance", "page": 2})
+    shown = [lot.title for lot in first.context["lots"]] + [lot.title for lot in second.context["lots"]]
+    assert shown == [f"Lot {number:02d}" for number in range(30)] + ["Nowhere"]
+    assert first.context["has_next"] and not second.context["has_next"]
+    distances = [lot.distance_km for lot in first.context["lots"]]
+    assert distances == sorted(distances) and distances[1] == pytest.approx(1.1057, abs=0.001)
+
+
 def test_distance_sort_without_coordinates_explains(client, lots):
     client.force_login(member_of(OrganisationFactory(processor=True)))  # the factory has no coordinates
     response = client.get(BROWSE, {"sort": "distance"})
@@ -175,6 +196,26 @@ def test_search_ranks_better_matches_first(browse):
     result = browse(q="slag")
     assert result[0] == "Slag slag slag granulasi"
     assert set(result) == {"Slag slag slag granulasi", "Slag baja EAF"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index exists on PostgreSQL only")
+def test_highest_price_first_reads_its_index_in_order(viewer, lots):
+    """"Highest price first" (lots without a reserve last) is read in order from its own index: the (status,
+    price) index read backwards would put those lots first, so without it every open lot was sorted."""
+    from listings.filters import LotFilter
+    from listings.selectors import browsable_lots
+
+    queryset = LotFilter({"sort": "price"}, queryset=browsable_lots()).qs[:25]
+    forced = ("enable_seqscan", "enable_sort", "enable_bitmapscan")
+    with connection.cursor() as cursor:
+        for setting in forced:
+            cursor.execute(f"SET {setting} = off")
+        try:
+            plan = queryset.explain()
+        finally:
+            for setting in forced:
+                cursor.execute(f"SET {setting} = on")
+    assert "lot_status_price_desc_idx" in plan and "Sort" not in plan, plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
