@@ -27,15 +27,17 @@ def open_lots_without_bids(selection: Selection, scope: Scope, *, limit: int | N
     bids of every open lot (a third of a second on 100,000 lots), while the first rows come from the index on
     the deadline at once. The CSV export lists them all."""
     live = Bid.objects.filter(lot=OuterRef("pk")).exclude(status=Bid.Status.WITHDRAWN)
-    lots = (
-        WasteLot.objects.open()
-        .filter(selection.lot_q(), scope.lots())
-        .filter(~Exists(live))
-        .select_related("category")
+    lots = WasteLot.objects.open().filter(selection.lot_q(), scope.lots()).filter(~Exists(live))
+    if limit:
+        # The first ones are chosen over their ids, in a subquery that PostgreSQL answers from the covering index
+        # on the deadline (the category and kecamatan are in it) while it probes each lot's bids; only the rows
+        # chosen are then read. Reading the wide lot rows to filter them cost up to 60 ms on the bench data.
+        lots = WasteLot.objects.filter(pk__in=lots.order_by("closes_at", "pk").values("pk")[:limit])
+    return (
+        lots.select_related("category")
         .only("reference", "title", "quantity", "unit", "closes_at", "category__name_id", "category__name_en")
         .order_by("closes_at", "pk")
     )
-    return lots[:limit] if limit else lots
 
 
 def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None = LIST_ROWS):
