@@ -1,7 +1,8 @@
 """Indexes for the browse sorts and lists that read many open lots to show a few.
 
 - The deadline index covers (PostgreSQL) the columns the nearest lots and the dashboard's open lots without
-  bids filter and sort on, so that both choose a page of ids without reading the wide lot rows.
+  bids filter and sort on (with browse's quantity and price filters), so that both choose a page of ids without
+  reading the wide lot rows.
 - "Highest price first" orders by the reserve price descending with the lots without one last; the (status,
   reserve price) index read backwards puts them first, so PostgreSQL sorted every open lot for it. SQLite
   cannot put NULLS LAST in an index: there it keeps sorting (it is the embedded default, not the load target).
@@ -39,7 +40,7 @@ class Migration(migrations.Migration):
             model_name="wastelot",
             index=models.Index(
                 fields=["status", "closes_at"],
-                include=("id", "category", "site_kecamatan", "latitude", "longitude"),
+                include=("id", "category", "site_kecamatan", "latitude", "longitude", "quantity", "reserve_price"),
                 name="lot_status_closes_cover_idx",
             ),
         ),

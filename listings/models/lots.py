@@ -202,11 +202,11 @@ class WasteLot(ChoiceLabels, models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             # Covering (PostgreSQL): the lists that pick a page of ids before loading its rows (the nearest
-            # lots, the open lots without bids) read the deadline, category, place and position from the index
-            # alone, not from the wide lot rows.
+            # lots, the open lots without bids) read the deadline, category, place, position, quantity and price
+            # (browse's other filters) from the index alone, not from the wide lot rows.
             models.Index(
                 fields=["status", "closes_at"],
-                include=["id", "category", "site_kecamatan", "latitude", "longitude"],
+                include=["id", "category", "site_kecamatan", "latitude", "longitude", "quantity", "reserve_price"],
                 name="lot_status_closes_cover_idx",
             ),
             models.Index(fields=["status", "-published_at", "-id"], name="lot_status_published_idx"),
