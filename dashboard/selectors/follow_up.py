@@ -3,7 +3,7 @@ capacity (supply gaps)."""
 
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, Func, OuterRef, Subquery, Sum, Value
 
 from dashboard import rollups
 from dashboard.expressions import tonnes
@@ -50,7 +50,9 @@ def handover_mismatches(selection: Selection, scope: Scope, *, limit: int | None
         pickup_date__gte=selection.first,
         pickup_date__lte=selection.last,
     )
-    total = matching.order_by().values("mismatch").annotate(n=Count("pk")).values("n")[:1]
+    # COUNT(*) as a plain function, not an aggregate: no GROUP BY on `mismatch`, which made PostgreSQL walk the
+    # index on `mismatch` in order and filter every mismatch by date instead of counting the partial index.
+    total = matching.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n")
     handovers = (
         matching.annotate(total=Subquery(total))
         .select_related("lot__plant", "period__award__bid__bidder")

@@ -125,6 +125,18 @@ def test_officials_see_every_flagged_handover(client, flagged, official):
     assert mismatch_csv_references(client) == sorted(lot.reference for lot in flagged)
 
 
+def test_the_mismatch_count_is_the_periods_in_the_scope(client, flagged, official, plant, outside):
+    """The count above the latest mismatched pickups: every one of the period (counted over the partial index,
+    not only the rows shown), in the scope; one of the year before is not counted."""
+    make_deal(plant=plant, processor=outside, awarded=at(2024, 6, 1), completed=at(2024, 6, 9),
+              sent="100", received="80")  # fmt: skip
+    client.force_login(official)
+    assert "2 pickups in the period" in client.get("/dashboard/" + YEAR_2025).content.decode()
+    assert "1 pickup in the period" in client.get("/dashboard/?period=year&start=2024-01-01").content.decode()
+    client.force_login(member_of(plant, email="plant@count.test"))
+    assert "1 pickup in the period" in client.get("/dashboard/" + YEAR_2025).content.decode()
+
+
 @pytest.mark.parametrize("kind", ["plant", "processor", "authority"])
 def test_unverified_organisations_see_nothing(client, deals, kind):
     organisation = OrganisationFactory(
