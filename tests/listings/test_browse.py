@@ -198,23 +198,28 @@ def test_search_ranks_better_matches_first(browse):
     assert set(result) == {"Slag slag slag granulasi", "Slag baja EAF"}
 
 
+def plan_without(queryset, *settings) -> str:
+    """PostgreSQL's plan for the queryset with these planner methods turned off (a tiny table's plan is otherwise
+    whatever is cheapest on a few rows, not what the index is for)."""
+    with connection.cursor() as cursor:
+        for setting in settings:
+            cursor.execute(f"SET {setting} = off")
+        try:
+            return queryset.explain()
+        finally:
+            for setting in settings:
+                cursor.execute(f"SET {setting} = on")
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index exists on PostgreSQL only")
 def test_highest_price_first_reads_its_index_in_order(viewer, lots):
-    """"Highest price first" (lots without a reserve last) is read in order from its own index: the (status,
+    """The "highest price first" sort (lots without a reserve last) is read in order from its own index: the (status,
     price) index read backwards would put those lots first, so without it every open lot was sorted."""
     from listings.filters import LotFilter
     from listings.selectors import browsable_lots
 
     queryset = LotFilter({"sort": "price"}, queryset=browsable_lots()).qs[:25]
-    forced = ("enable_seqscan", "enable_sort", "enable_bitmapscan")
-    with connection.cursor() as cursor:
-        for setting in forced:
-            cursor.execute(f"SET {setting} = off")
-        try:
-            plan = queryset.explain()
-        finally:
-            for setting in forced:
-                cursor.execute(f"SET {setting} = on")
+    plan = plan_without(queryset, "enable_seqscan", "enable_sort", "enable_bitmapscan")
     assert "lot_status_price_desc_idx" in plan and "Sort" not in plan, plan
 
 
@@ -228,15 +233,7 @@ def test_search_uses_the_full_text_index(viewer):
     # Forced: no sequential scan, and no plain index scan either (on a tiny table the planner may walk another
     # btree index whole, filtering each row, which failed this test now and then): what is left is a bitmap
     # scan of an index whose condition is the search's, which only the GIN index has.
-    forced = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
-    with connection.cursor() as cursor:
-        for setting in forced:
-            cursor.execute(f"SET {setting} = off")
-        try:
-            plan = queryset.explain()
-        finally:
-            for setting in forced:
-                cursor.execute(f"SET {setting} = on")
+    plan = plan_without(queryset, "enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
     assert "listings_wastelot_search_vector_gin" in plan, plan
 
 
