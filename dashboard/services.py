@@ -3,14 +3,19 @@ handovers and timelines, and written with one upsert per batch. An award row per
 completed delivery (a one-off lot at the plant's confirmation, a recurring contract's period when its processing
 is recorded)."""
 
-from django.db import transaction
+import logging
+
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, DecimalField, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.utils import timezone
 
 from listings.models import Award, ContractPeriod, Handover, LotTransition, WasteLot
 
 from .expressions import deal_value, kilograms
 from .models import Deal
+
+logger = logging.getLogger(__name__)
 
 BATCH = 2000
 FIELDS = [
@@ -129,8 +134,9 @@ def _delivery_rows(periods):
     )
 
 
-def _write(rows) -> list[str]:
-    keys, batch = [], []
+def _write(rows) -> tuple[list[str], int]:
+    """Upsert the rows: (their keys, how many were written: new or changed)."""
+    keys, batch, written = [], [], 0
     for row in rows:
         row["lot_id"], row["quantity"] = row.pop("lot_id_"), row.pop("quantity_")
         if row["completed_at"] is None and row["awarded_at"] is None:
@@ -140,34 +146,75 @@ def _write(rows) -> list[str]:
         batch.append(Deal(**row))
         keys.append(row["key"])
         if len(batch) == BATCH:
-            _upsert(batch)
+            written += _upsert(batch)
             batch = []
     if batch:
-        _upsert(batch)
-    return keys
+        written += _upsert(batch)
+    return keys, written
 
 
-def _upsert(deals: list[Deal]) -> None:
-    Deal.objects.bulk_create(deals, update_conflicts=True, unique_fields=["key"], update_fields=FIELDS)
+def _upsert(deals: list[Deal]) -> int:
+    """Insert the new rows and update the changed ones: a row whose values are all the same is not written.
+    (An update writes a new row version even when nothing changes: the hourly rebuild rewrote every row, which
+    emptied PostgreSQL's visibility map, so the dashboard's covering indexes read the heap again until the next
+    vacuum.) Django's upsert cannot say "only if different", hence the SQL. Returns the rows written."""
+    # `refreshed_at`: when the row's values were last written.
+    fields = [Deal._meta.get_field(name) for name in ["key", *FIELDS, "refreshed_at"]]
+    now = timezone.now()
+    for deal in deals:
+        deal.refreshed_at = now
+    quote = connection.ops.quote_name
+    table, columns = quote(Deal._meta.db_table), [quote(field.column) for field in fields]
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"  # both: NULL-safe
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns[1:])
+    changed = " OR ".join(f"{table}.{column} {differs} EXCLUDED.{column}" for column in columns[1:-1])
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = connection.ops.bulk_batch_size(fields, deals)
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(deals), size):
+            chunk = deals[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates} WHERE {changed}",
+                [
+                    field.get_db_prep_save(getattr(deal, field.attname), connection)
+                    for deal in chunk
+                    for field in fields
+                ],
+            )
+            written += cursor.rowcount
+    return written
 
 
 def deal_refresh(*, lot_ids) -> int:
     """Write the rollup rows of these lots (their awards and completed deliveries); drop the ones that no
     longer hold."""
     lot_ids = list(lot_ids)
-    keys = _write(_award_rows(Award.objects.filter(lot_id__in=lot_ids)).iterator(BATCH))
-    keys += _write(_delivery_rows(ContractPeriod.objects.filter(award__lot_id__in=lot_ids)).iterator(BATCH))
+    keys, _written = _write(_award_rows(Award.objects.filter(lot_id__in=lot_ids)).iterator(BATCH))
+    delivered, _written = _write(
+        _delivery_rows(ContractPeriod.objects.filter(award__lot_id__in=lot_ids)).iterator(BATCH)
+    )
+    keys += delivered
     Deal.objects.filter(lot_id__in=lot_ids).exclude(key__in=keys).delete()
     return len(keys)
 
 
 def deals_refresh_all() -> int:
-    """Rebuild the whole rollup (the beat task): rows that no longer hold go."""
+    """Rebuild the whole rollup (the beat task): rows that changed are written, rows that no longer hold go,
+    the others are left as they are. Returns the rows of the rollup."""
     with transaction.atomic():
-        keys = _write(_award_rows(Award.objects.all()).iterator(BATCH))
-        keys += _write(_delivery_rows(ContractPeriod.objects.all()).iterator(BATCH))
+        keys, written = _write(_award_rows(Award.objects.all()).iterator(BATCH))
+        delivered, written_deliveries = _write(_delivery_rows(ContractPeriod.objects.all()).iterator(BATCH))
+        keys += delivered
         kept = set(keys)
         stale = [key for key in Deal.objects.values_list("key", flat=True).iterator(BATCH) if key not in kept]
         for start in range(0, len(stale), BATCH):
             Deal.objects.filter(key__in=stale[start : start + BATCH]).delete()
+        logger.info(
+            "Deals rollup: %d rows, %d written (new or changed), %d removed",
+            len(keys),
+            written + written_deliveries,
+            len(stale),
+        )
         return len(keys)

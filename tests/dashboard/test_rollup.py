@@ -1,11 +1,16 @@
 """The deals rollup follows the awards, handovers and completions, and the beat task's rebuild agrees."""
 
+import logging
+from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.forms.models import model_to_dict
 
-from dashboard.models import Deal
+from dashboard.models import Deal, DealMonth
+from dashboard.rollups import deal_months_rebuild
 from dashboard.services import deals_refresh_all
 from dashboard.tasks import refresh_deals
 from listings.models import Award
@@ -65,6 +70,76 @@ def test_the_beat_rebuild_agrees_with_the_signals(plant, banten_japnas, outside)
     assert refresh_deals() == 6 + 4  # the task runs the rebuild: six awards, four delivered
     assert _snapshot() == incremental
     assert deals_refresh_all() == 10 and _snapshot() == incremental  # idempotent
+
+
+def _months():
+    return {
+        row.pk: {k: v for k, v in model_to_dict(row).items() if k != "id"} for row in DealMonth.objects.order_by("pk")
+    }
+
+
+@pytest.fixture
+def three_deals(plant, banten_japnas, outside):
+    for month in (2, 3, 4):
+        make_deal(plant=plant, processor=banten_japnas if month % 2 else outside, quantity=f"{month}00",
+                  awarded=at(2025, month, 3), completed=at(2025, month, 20))  # fmt: skip
+
+
+def test_the_hourly_rebuild_writes_nothing_when_nothing_drifted(three_deals, caplog):
+    deals, months = _snapshot(), _months()
+    with caplog.at_level(logging.INFO, logger="dashboard.services"):
+        assert deals_refresh_all() == 6
+    assert "6 rows, 0 written (new or changed), 0 removed" in caplog.text
+    assert deal_months_rebuild() == len(months)
+    assert _snapshot() == deals and _months() == months  # the same rows, under the same ids: none rewritten
+
+
+def test_the_hourly_rebuild_mends_exactly_what_drifted(three_deals, plant, caplog):
+    deals, months = _snapshot(), _months()
+    # Drift the signals cannot see: writes around the models' save.
+    Deal.objects.filter(key=deals[0]["key"]).update(kg_awarded=1)
+    first, second, *untouched = months
+    DealMonth.objects.filter(pk=first).update(kg_total=999)
+    DealMonth.objects.filter(pk=second).delete()
+    bogus = DealMonth.objects.create(
+        on="awarded",
+        month=date(2024, 1, 1),
+        category_id=months[first]["category"],
+        kecamatan="",
+        processor_banten=False,
+        processor_japnas=False,
+        kg_total=5,
+    )
+    with caplog.at_level(logging.INFO, logger="dashboard.services"):
+        assert refresh_deals() == 6  # the beat task: the deal rows, then their months
+    assert "6 rows, 1 written (new or changed), 0 removed" in caplog.text
+    assert _snapshot() == deals
+    mended = _months()
+    assert mended[first] == months[first] and bogus.pk not in mended and second not in mended
+    assert sorted(mended.values(), key=str) == sorted(months.values(), key=str)  # the deleted bucket is back
+    assert all(mended[pk] == months[pk] for pk in untouched)  # kept under their ids
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions (xmin) are PostgreSQL's")
+def test_the_hourly_rebuild_leaves_unchanged_rows_untouched_on_postgresql(three_deals):
+    """An update writes a new row version even when no value changes; the rebuild writes only changed rows, so
+    the rows' versions stay and the visibility map the covering indexes rely on stays set."""
+
+    def versions():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key, xmin::text FROM dashboard_deal ORDER BY key")
+            return dict(cursor.fetchall())
+
+    before = versions()
+    changed = next(iter(before))
+    Deal.objects.filter(key=changed).update(kg_awarded=1)
+    drifted = versions()
+    deals_refresh_all()
+    after = versions()
+    assert after[changed] != drifted[changed]
+    assert {key: value for key, value in after.items() if key != changed} == {
+        key: value for key, value in before.items() if key != changed
+    }
 
 
 def test_deals_made_through_the_services_are_in_the_rollup(db):
