@@ -191,11 +191,8 @@ def deal_refresh(*, lot_ids) -> int:
     """Write the rollup rows of these lots (their awards and completed deliveries); drop the ones that no
     longer hold."""
     lot_ids = list(lot_ids)
-    keys, _written = _write(_award_rows(Award.objects.filter(lot_id__in=lot_ids)).iterator(BATCH))
-    delivered, _written = _write(
-        _delivery_rows(ContractPeriod.objects.filter(award__lot_id__in=lot_ids)).iterator(BATCH)
-    )
-    keys += delivered
+    keys = _write(_award_rows(Award.objects.filter(lot_id__in=lot_ids)).iterator(BATCH))[0]
+    keys += _write(_delivery_rows(ContractPeriod.objects.filter(award__lot_id__in=lot_ids)).iterator(BATCH))[0]
     Deal.objects.filter(lot_id__in=lot_ids).exclude(key__in=keys).delete()
     return len(keys)
 
