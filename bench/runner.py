@@ -47,7 +47,7 @@ class Benchmark:
 
     def run(self, options) -> None:
         wrk = shutil.which("wrk")
-        if not wrk:
+        if not wrk and not options["replay"]:
             raise CommandError("wrk is not installed: apt-get install wrk")
         endpoints = selected_endpoints(options["only"])
         url = database_url()
@@ -97,6 +97,11 @@ class Benchmark:
             started = time.monotonic()
             run_quietly(env, "collectstatic", "--noinput")
             self.log(f"collectstatic: {time.monotonic() - started:.1f}s")
+            if options["replay"]:
+                replay_args = ["--context", json.dumps(built), f"--replay={options['replay']}"]
+                for line in run_stage(env, "mixed-replay", *replay_args)["lines"]:
+                    self.write(json.dumps(line))
+                return
 
             prepare_args = ["--context", json.dumps(built), *[f"--only={e['name']}" for e in endpoints]]
             for flag in ("show_queries", "explain", "profile"):

@@ -24,12 +24,13 @@ from django.utils import timezone
 from bench.data import build, mixed, placing
 from bench.data.common import SEED
 from bench.endpoints import AUTH_PEOPLE, CSV_EXPORT, FLOOR, LANGUAGE, check_page, resolve, selected_endpoints
+from bench.replay import replay
 from bench.server import RESULT_PREFIX
 from bench.traffic import mixed_plan
 from listings.models import WasteCategory, WasteLot
 from members.choices import Kecamatan
 
-STAGES = ["build", "prepare", "place-check", "csv-memory", "mixed-prepare", "mixed-cleanup"]
+STAGES = ["build", "prepare", "place-check", "csv-memory", "mixed-prepare", "mixed-replay", "mixed-cleanup"]
 
 
 class Stages:
@@ -154,22 +155,19 @@ class Stages:
             self.log(f"profile of {endpoint['path']} ({elapsed * 1000:.0f} ms under the profiler):\n{out.getvalue()}")
         return count, response
 
-    def stage_mixed_prepare(self, options):
-        """The mixed run's people (each with a session of their own, made in the session store as a sign-in
-        would), its thousands of (page, person) lines, the lots bids are placed on and the placers' sessions."""
-        context = json.loads(options["context"])
-        rng = random.Random(SEED)  # noqa: S311 - a reproducible sample
-        store = import_module(settings.SESSION_ENGINE).SessionStore
-        backend = settings.AUTHENTICATION_BACKENDS[0]
+    def session_cookie(self, user, language: str = "id") -> str:
+        """A session of its own for this person, made in the session store as a sign-in would: the Cookie
+        header of their requests."""
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.LANGUAGE_COOKIE_NAME}={language}"
 
-        def cookie(user, language="id") -> str:
-            session = store()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = backend
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
-            return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.LANGUAGE_COOKIE_NAME}={language}"
-
+    def mixed_lines(self, context: dict, rng) -> tuple[dict, dict]:
+        """The mixed run's people, each signed in, and its thousands of (page, person) lines:
+        ({kind: count}, {page type: [(path, cookie)]})."""
         found = mixed.mixed_people()
         plant_ids = [user.membership.organisation_id for user in found["plant"]]
         plant_lots = collections.defaultdict(list)
@@ -185,7 +183,7 @@ class Stages:
             kind: [
                 {
                     # One person in five reads the site in English.
-                    "cookie": cookie(user, "en" if rng.random() < 0.2 else "id"),
+                    "cookie": self.session_cookie(user, "en" if rng.random() < 0.2 else "id"),
                     "plant_lots": plant_lots.get(user.membership.organisation_id, []) if kind == "plant" else [],
                 }
                 for user in users
@@ -202,17 +200,31 @@ class Stages:
             "kecamatan": list(Kecamatan.values),
             "last_year": context["last_year"],
         }
-        plan = mixed_plan(rng, people, data)
+        return {kind: len(entries) for kind, entries in people.items()}, mixed_plan(rng, people, data)
+
+    def stage_mixed_prepare(self, options):
+        """The mixed run's people and lines (mixed_lines), the lots bids are placed on and the placers'
+        sessions."""
+        context = json.loads(options["context"])
+        people, plan = self.mixed_lines(context, random.Random(SEED))  # noqa: S311 - a reproducible sample
         placers = get_user_model().objects.filter(email__in=context["placers"])
         self.result(
             {
                 "plan": plan,
-                "people": {kind: len(entries) for kind, entries in people.items()},
+                "people": people,
                 "bid_lots": mixed.mixed_bid_lots(context["placers"]),
-                "placer_cookies": [cookie(user) for user in placers],
+                "placer_cookies": [self.session_cookie(user) for user in placers],
                 "csrf_cookie": settings.CSRF_COOKIE_NAME,
             }
         )
+
+    def stage_mixed_replay(self, options):
+        """--replay N: N lines of the mixed plan, in the mixed run's order, replayed in-process (bench/replay.py)."""
+        context = json.loads(options["context"])
+        _people, plan = self.mixed_lines(context, random.Random(SEED))  # noqa: S311 - a reproducible sample
+        lines = [(page, path, cookie) for page, entries in plan.items() for path, cookie in entries]
+        random.Random(1).shuffle(lines)  # noqa: S311 - as bench.traffic shuffles the mixed run's lines
+        self.result({"lines": replay(lines[: options["replay"]])})
 
     def stage_mixed_cleanup(self, options):
 

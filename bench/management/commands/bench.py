@@ -2,7 +2,7 @@
 per endpoint.
 
     python manage.py bench [--lots N] [--bids N] [--seconds S] [--rounds N] [--rebuild] [--rebuild-bids]
-                           [--only NAME ...] [--show-queries] [--explain] [--profile]
+                           [--only NAME ...] [--show-queries] [--explain] [--profile] [--replay N]
 
 Settings are read from the environment at import, and this process may well be on SQLite: every step that
 touches the benchmark database (migrate, building the data, signing in, counting queries, checking the bids
@@ -17,7 +17,8 @@ abandons the requests in flight when its time is up; here every request sent is 
 be matched with a bid revision in the database afterwards.
 
 The command only reads its options: bench/runner.py runs the benchmark, bench/stages.py the steps, bench/traffic.py
-the mixed run, bench/load.py generates the load and bench/server.py starts gunicorn; bench/data/ builds the data.
+the mixed run, bench/replay.py its in-process replay (--replay), bench/load.py generates the load and
+bench/server.py starts gunicorn; bench/data/ builds the data.
 """
 
 import argparse
@@ -69,6 +70,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--profile", action="store_true", help="Print a cProfile of one request per endpoint (in-process)."
+        )
+        parser.add_argument(
+            "--replay",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Instead of measuring: replay N lines of the mixed run in-process (one Django handler, no server) "
+            "and print each page type's share of the time, Python CPU, SQL time and queries per request.",
         )
         # Internal: the steps that run inside the benchmark's environment.
         parser.add_argument(
