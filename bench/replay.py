@@ -20,12 +20,11 @@ def replay(lines: list[tuple[str, str, str]]) -> list[dict]:
     page that does not answer 200 stops the replay. Returns one dict per page type, most time first."""
     client = Client(HTTP_HOST="127.0.0.1")  # the bench server's ALLOWED_HOSTS
 
-    def get(path: str, cookie: str):
+    def get(path: str, cookie: str) -> None:
         client.cookies = SimpleCookie(cookie)
         response = client.get(path)
         if response.status_code != 200:
             raise CommandError(f"replay: {path} answered {response.status_code}")
-        return response
 
     for _page, path, cookie in lines[:WARM_UP]:
         get(path, cookie)

@@ -384,7 +384,8 @@ def deal_buckets_recount(buckets) -> None:
             DealMonth.objects.bulk_create(_deal_rows(on, deals))
 
 
-DEAL_MONTH_BUCKET = ("on", "month", "category_id", "kecamatan", "processor_banten", "processor_japnas")
+def _deal_month_bucket(row: DealMonth) -> tuple:
+    return (row.on, row.month, row.category_id, row.kecamatan, row.processor_banten, row.processor_japnas)
 
 
 def deal_months_rebuild() -> int:
@@ -398,12 +399,13 @@ def deal_months_rebuild() -> int:
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {DealMonth._meta.db_table} IN EXCLUSIVE MODE")
         expected = {
-            tuple(getattr(row, name) for name in DEAL_MONTH_BUCKET): row
+            _deal_month_bucket(row): row
             for row in _deal_rows("awarded", Deal.objects.all()) + _deal_rows("completed", Deal.objects.all())
         }
+        total = len(expected)
         changed, stale = [], []
         for row in DealMonth.objects.all().iterator(2000):
-            counted = expected.pop(tuple(getattr(row, name) for name in DEAL_MONTH_BUCKET), None)
+            counted = expected.pop(_deal_month_bucket(row), None)
             if counted is None:
                 stale.append(row.pk)
             elif any(getattr(row, name) != getattr(counted, name) for name in DEAL_MONTH_SUMS):
@@ -414,7 +416,7 @@ def deal_months_rebuild() -> int:
             DealMonth.objects.filter(pk__in=stale[start : start + 2000]).delete()
         DealMonth.objects.bulk_update(changed, DEAL_MONTH_SUMS, batch_size=500)
         DealMonth.objects.bulk_create(expected.values(), batch_size=2000)  # the buckets that were missing
-        return DealMonth.objects.count()
+        return total
 
 
 def _moves_a_deal(sender, instance, raw) -> bool:

@@ -209,11 +209,15 @@ class LotFilter(django_filters.FilterSet):
         if self.searching:  # validates the form first
             return True
         cleaned = getattr(self.form, "cleaned_data", None) or {}
-        return cleaned.get("sort") == Sort.DISTANCE and self.origin is not None
+        return self._nearest_first(cleaned.get("sort"))
+
+    def _nearest_first(self, sort) -> bool:
+        """The distance sort applies only when the viewer's organisation has a position."""
+        return sort == Sort.DISTANCE and self.origin is not None
 
     def order(self, queryset, sort: str):
         searching = self.searching
-        if sort == Sort.DISTANCE and self.origin:
+        if self._nearest_first(sort):
             return queryset.order_by(F("distance_km").asc(nulls_last=True), "-id")
         if sort == Sort.CLOSING:
             return queryset.order_by("closes_at", "id")
