@@ -145,6 +145,10 @@ def _award_step(request, lot, chosen_id) -> dict | None:
     if str(chosen_id).isdigit():
         bid = lot.bids.live().select_related("bidder", "licence").filter(pk=int(chosen_id)).first()
     if bid is None:
+        # Another award may have been committed since this request read the lot: then that is the reason to give.
+        lot.refresh_from_db(fields=["status", "awarded_quantity"])
+        if lot.status not in (WasteLot.Status.OPEN, WasteLot.Status.CLOSED) and not can_award_more_shares(lot):
+            return {"error": _("This lot has been decided already.")}
         return {"error": _("This bid is no longer live: it was withdrawn or decided.")}
     best_price = selectors.best_live_price(lot)
     is_best = best_price is None or bid.price_per_unit >= best_price

@@ -168,6 +168,26 @@ def test_two_awards_through_the_page_make_one_and_tell_the_other_why(plant, plan
         assert Award.objects.filter(lot=lot).count() == 1
 
 
+def test_an_award_committed_after_the_page_read_the_lot_is_the_reason_given(plant, plant_admin, rf):
+    """The narrow window of the race above, made certain: this request read the lot while it was still open,
+    then the other award was committed (so its own bid is no longer live) before it read the bid."""
+    from listings.views.bids import _award_step
+
+    lot, (first, second), _people = lot_with_two_bids(plant, "Stale lot")
+    stale = WasteLot.objects.get(pk=lot.pk)
+    services.lot_award(lot=lot, bid=first, acting_user=plant_admin)
+    request = rf.post("/", {"bid": second.pk, "reason": "", "note": ""})
+    request.user = member_of(plant, role="member")
+    with translation.override("en"):
+        assert _award_step(request, stale, str(second.pk)) == {"error": DECIDED}
+    # A bid withdrawn meanwhile on a lot still open is that reason.
+    lot, (bid, _other), (bidder, _someone) = lot_with_two_bids(plant, "Withdrawn meanwhile")
+    stale = WasteLot.objects.get(pk=lot.pk)
+    services.bid_withdraw(bid=bid, acting_user=bidder)
+    with translation.override("en"):
+        assert _award_step(request, stale, str(bid.pk)) == {"error": BID_GONE}
+
+
 def test_award_and_withdrawal_through_the_pages_one_wins_never_a_500(plant, plant_admin):
     plant_client = logged_in(plant_admin)
     outcomes = set()
