@@ -99,6 +99,8 @@ class Benchmark:
             self.log(f"collectstatic: {time.monotonic() - started:.1f}s")
             if options["replay"]:
                 replay_args = ["--context", json.dumps(built), f"--replay={options['replay']}"]
+                if options["profile"]:
+                    replay_args.append("--profile")
                 for line in run_stage(env, "mixed-replay", *replay_args)["lines"]:
                     self.write(json.dumps(line))
                 return

@@ -224,7 +224,7 @@ class Stages:
         _people, plan = self.mixed_lines(context, random.Random(SEED))  # noqa: S311 - a reproducible sample
         lines = [(page, path, cookie) for page, entries in plan.items() for path, cookie in entries]
         random.Random(1).shuffle(lines)  # noqa: S311 - as bench.traffic shuffles the mixed run's lines
-        self.result({"lines": replay(lines[: options["replay"]])})
+        self.result({"lines": replay(lines[: options["replay"]], log=self.log if options["profile"] else None)})
 
     def stage_mixed_cleanup(self, options):
 

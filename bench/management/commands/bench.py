@@ -69,7 +69,10 @@ class Command(BaseCommand):
             "--explain", action="store_true", help="Print EXPLAIN ANALYZE of each query of each counted request."
         )
         parser.add_argument(
-            "--profile", action="store_true", help="Print a cProfile of one request per endpoint (in-process)."
+            "--profile",
+            action="store_true",
+            help="Print a cProfile of one request per endpoint (in-process); with --replay, of each page type's "
+            "replayed requests.",
         )
         parser.add_argument(
             "--replay",
