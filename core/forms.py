@@ -1,3 +1,5 @@
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
@@ -22,24 +24,26 @@ def add_validation_error(form, exc: ValidationError) -> None:
 
 
 def light_fields(form) -> list[dict]:
-    """A form of inputs and selects (the browse and dashboard filters) as plain values for one template loop
-    (templates/forms/light_fields.html), with the markup of forms/field.html and Django's widgets: those render
-    each field, and each of its options, through a template of their own, which took /lots/ 40 % of its time.
-    Checkboxes and radio lists are not handled: such a form renders the usual way."""
+    """A form of inputs, selects and text areas (the browse and dashboard filters, the bid form) as plain values
+    for one template loop (templates/forms/light_fields.html), with the markup of forms/field.html and Django's
+    widgets: those render each field, and each of its options, through a template of their own, which took
+    /lots/ 40 % of its time and an open lot's page a third of its template's. Checkboxes and radio lists are
+    not handled: such a form renders the usual way."""
     fields = []
     for bound in form:
         widget = bound.field.widget
         value = bound.value()
+        select = isinstance(widget, forms.Select)
         entry = {
             "name": bound.html_name,
             "id": bound.auto_id,
             "label": bound.label,
             "errors": bound.errors,
             "required": bound.field.required,
-            "required_attribute": bool(bound.build_widget_attrs({}, widget).get("required")),
             "help_text": bound.help_text,
+            "attributes": _widget_attributes(bound, widget, "form-select" if select else "form-control"),
         }
-        if isinstance(widget, forms.Select):
+        if select:
             chosen = set(widget.format_value(value))
             entry["options"] = format_html_join(
                 "",
@@ -47,9 +51,34 @@ def light_fields(form) -> list[dict]:
                 ((choice, mark_safe(" selected") if str(choice) in chosen else "", label)  # noqa: S308
                  for choice, label in widget.choices),
             )  # fmt: skip
+        elif isinstance(widget, forms.Textarea):
+            entry["textarea"] = True
+            entry["value"] = widget.format_value(value)
         else:
             entry["type"] = widget.input_type
             entry["value"] = widget.format_value(value)
-            entry["attrs"] = list(widget.attrs.items())
         fields.append(entry)
     return fields
+
+
+def _widget_attributes(bound, widget, css: str) -> str:
+    """The attributes Django's widget prints after the name, in its order (core.templatetags.wastex's
+    bootstrap_widget): the widget's own, the Bootstrap class, the errors' and help text's ARIA, required, id."""
+    help_id = f"{bound.auto_id}_helptext" if bound.help_text else None
+    attrs = [*widget.attrs.items(), ("class", f"{css} is-invalid" if bound.errors else css)]
+    if bound.errors:
+        described_by = " ".join(filter(None, [f"{bound.auto_id}_errors", help_id]))
+        attrs += [("aria-invalid", "true"), ("aria-describedby", described_by)]
+    if bound.build_widget_attrs({}, widget).get("required"):
+        attrs.append(("required", True))
+    if help_id and not bound.errors:  # Django's own, after required
+        attrs.append(("aria-describedby", help_id))
+    attrs.append(("id", bound.auto_id))
+    # Escaped as Django's widgets escape (django.utils.html.escape is html.escape), without a lazy wrapper per value.
+    return mark_safe(  # noqa: S308 - every value is escaped here
+        "".join(
+            f" {key}" if value is True else f' {key}="{html.escape(str(value))}"'
+            for key, value in attrs
+            if value is not False
+        )
+    )

@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.forms import light_fields
 from core.pagination import offset_page
 from members.selectors import organisation_of, user_membership
 
@@ -94,6 +95,8 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
     timeline = selectors.timeline_for_viewer(request.user, lot, sees_parties=sees_parties, addenda=addenda)
     reads_questions = clarifications.can_read_questions(request.user, lot)
     ended_at, closed_early = _bidding_ended(lot, timeline)
+    if bid_form is None and not why_not:
+        bid_form = BidForm(lot=lot, organisation=organisation, initial=_bid_initial(mine))
     context = {
         "lot": lot,
         "photos": photos,
@@ -122,11 +125,11 @@ def render_lot(request, lot, *, bid_form=None, pickup_form=None, processing_form
         "is_processor": bool(organisation and organisation.kind == organisation.Kind.PROCESSOR),
         "why_cannot_bid": why_not,
         "my_bid": mine,
-        "bid_form": bid_form
-        or (BidForm(lot=lot, organisation=organisation, initial=_bid_initial(mine)) if not why_not else None),
         "best_price": selectors.best_live_price(lot)
         if lot.bidding_mode == WasteLot.BiddingMode.OPEN and not visitor
         else None,
+        "bid_form": bid_form,
+        "bid_fields": light_fields(bid_form) if bid_form is not None else None,
         "bid_count": lot.bids.live().count() if can_manage and lot.status == WasteLot.Status.OPEN else None,
         "award": award,
         "is_winner": winner,

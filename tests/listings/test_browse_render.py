@@ -133,3 +133,37 @@ def test_category_select_lists_the_catalogue_in_the_pages_language(form, languag
     assert [value for value, selected, _label in options if selected] == ["steel-slag"]
     assert slag.name_id != slag.name_en and (slag.name_id if language == "id" else slag.name_en) in names
     assert filterset.is_valid() and filterset.form.cleaned_data["category"] == slag
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"price_per_unit": "1.250.000", "quantity": "12,5", "pickup_date": "2026-13-40", "route": "x", "note": "a<b"},
+        {"price_per_unit": "abc", "quantity": "", "pickup_date": "", "route": "", "licence": "999", "note": ""},
+    ],
+)
+@pytest.mark.parametrize("hazardous", [False, True], ids=["slag", "used-oil"])
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_bid_form_prints_what_djangos_widgets_print(data, hazardous, language):
+    """The lot page prints the bid form with light_fields: text inputs with the numeric keyboard's attributes, a
+    date, the route and licence selects, the note's text area; with and without errors."""
+    from listings.forms import BidForm
+    from tests.factories import LicenceFactory, OrganisationFactory
+
+    processor = OrganisationFactory(processor=True)
+    if hazardous:
+        lot = LotFactory(category=category("used-lube-oil"), unit="L")
+        LicenceFactory(organisation=processor, covers=[lot.category])
+    else:
+        lot = LotFactory()
+    with translation.override(language):
+        form = BidForm(data, lot=lot, organisation=processor, initial={"route": "reuse"} if data is None else None)
+        django = "".join(field.as_field_group() for field in form)
+        light = render_to_string("forms/light_fields.html", {"fields": light_fields(form)})
+    assert normal(light) == normal(django)
+    assert ('name="licence"' in light) == hazardous and "<textarea" in light
+    if data is not None:
+        assert 'aria-invalid="true"' in light
+    if data and data["note"]:
+        assert "a&lt;b</textarea>" in light
