@@ -167,3 +167,20 @@ def test_the_bid_form_prints_what_djangos_widgets_print(data, hazardous, languag
         assert 'aria-invalid="true"' in light
     if data and data["note"]:
         assert "a&lt;b</textarea>" in light
+
+
+def test_light_fields_escape_as_djangos_widgets_do():
+    """Values, labels and attributes that need escaping, and a label already marked safe (not escaped twice)."""
+    from django import forms
+    from django.utils.safestring import mark_safe
+
+    class Tricky(forms.Form):
+        kind = forms.ChoiceField(choices=[('"a"', "A & <B>"), ("b", mark_safe("<b>B</b>"))], help_text="x < y")
+        words = forms.CharField(widget=forms.TextInput(attrs={"placeholder": 'Say "hi" & <go>', "data-flag": True}))
+        note = forms.CharField(widget=forms.Textarea(attrs={"hidden": False}), required=False)
+
+    for form in (Tricky(), Tricky({"kind": '"a"', "words": "</textarea><script>", "note": "<i>&amp;"})):
+        django = "".join(field.as_field_group() for field in form)
+        light = render_to_string("forms/light_fields.html", {"fields": light_fields(form)})
+        assert normal(light) == normal(django)
+    assert "&lt;/textarea&gt;&lt;script&gt;" in light and "&lt;i&gt;&amp;amp;" in light and "<b>B</b>" in light
