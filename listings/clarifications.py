@@ -2,8 +2,8 @@
 who asks. No read here returns who asked a question: the asker's organisation is used only to mark a
 person's own questions and to count their unanswered ones."""
 
-from django.db.models import BooleanField, Case, Count, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, Count, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -114,9 +114,11 @@ def organisation_question_counts(lot: WasteLot, organisation) -> tuple[int, int]
 
 def with_question_count(lots):
     """Lots with `question_count` read in the lot's own query (a subquery on the question index): the lot page
-    shows "Questions & answers (N)" without a query of its own."""
-    counted = LotQuestion.objects.filter(lot=OuterRef("pk")).values("lot").annotate(n=Count("id")).values("n")
-    return lots.annotate(question_count=Coalesce(Subquery(counted), 0))
+    shows "Questions & answers (N)" without a query of its own. `lots`: a queryset of WasteLot, whose table is the
+    query's base. SQL, as listings.visits.with_visit_summary is and for the same reason: a Django `Subquery` costs
+    about a millisecond of Python per lot page to resolve, the same SQL as `RawSQL` a tenth of that."""
+    counted = 'SELECT COUNT(*) FROM "listings_lotquestion" q WHERE q."lot_id" = "listings_wastelot"."id"'
+    return lots.annotate(question_count=RawSQL(counted, (), IntegerField()))  # noqa: S611 - constant SQL
 
 
 def addenda_of(lot: WasteLot) -> list[LotAddendum]:

@@ -4,7 +4,9 @@ people and platform staff read every booking (the gate list)."""
 
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import IntegerField, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -118,27 +120,27 @@ def booking_of_organisation_or_404(user: User, lot: WasteLot, pk: int) -> VisitB
 
 
 def with_visit_summary(lots):
-    """Lots with `visit_slot_count` (upcoming slots) and `visit_places_left` read in the lot's own query: the lot
-    page shows "Site visits" without a query of its own."""
-    now = timezone.now()
-    upcoming = VisitSlot.objects.filter(lot=OuterRef("pk"), cancelled_at__isnull=True, starts_at__gt=now)
-    counted = upcoming.values("lot").annotate(n=Count("id")).values("n")
-    capacity = upcoming.values("lot").annotate(n=Sum("capacity")).values("n")
+    """Lots with `visit_slot_count` (upcoming slots), `visit_capacity` (their places) and `visit_booked` (people on
+    their live bookings) read in the lot's own query: the lot page shows "Site visits" without a query of its own.
+    `lots`: a queryset of WasteLot, whose table is the query's base. The three correlated subqueries are written in
+    SQL: as Django `Subquery` expressions they took 3 ms of Python on every lot page to resolve and relabel, ten
+    times what the same SQL costs as `RawSQL` (measured on the bench data)."""
+    # The moment as the database stores it (SQLite keeps UTC text without an offset).
+    now = VisitSlot._meta.get_field("starts_at").get_db_prep_value(timezone.now(), connection)
+    upcoming = (
+        'FROM "listings_visitslot" s WHERE s."lot_id" = "listings_wastelot"."id" AND s."cancelled_at" IS NULL '
+        'AND s."starts_at" > %s'
+    )
     booked = (
-        VisitBooking.objects.filter(
-            lot=OuterRef("pk"),
-            cancelled_at__isnull=True,
-            slot__cancelled_at__isnull=True,
-            slot__starts_at__gt=now,
-        )
-        .values("lot")
-        .annotate(n=Sum("people"))
-        .values("n")
+        'SELECT COALESCE(SUM(b."people"), 0) FROM "listings_visitbooking" b '
+        'JOIN "listings_visitslot" s ON s."id" = b."slot_id" '
+        'WHERE b."lot_id" = "listings_wastelot"."id" AND b."cancelled_at" IS NULL AND s."cancelled_at" IS NULL '
+        'AND s."starts_at" > %s'
     )
     return lots.annotate(
-        visit_slot_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
-        visit_capacity=Coalesce(Subquery(capacity, output_field=IntegerField()), 0),
-        visit_booked=Coalesce(Subquery(booked, output_field=IntegerField()), 0),
+        visit_slot_count=RawSQL(f"SELECT COUNT(*) {upcoming}", (now,), IntegerField()),  # noqa: S611 - constant SQL
+        visit_capacity=RawSQL(f'SELECT COALESCE(SUM(s."capacity"), 0) {upcoming}', (now,), IntegerField()),  # noqa: S611
+        visit_booked=RawSQL(booked, (now,), IntegerField()),  # noqa: S611
     )
 
 

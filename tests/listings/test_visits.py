@@ -289,6 +289,26 @@ def test_a_processor_reads_places_left_and_its_own_booking_only(plant, plant_adm
     assert visits.visit_summary(WasteLot.objects.get(pk=lot.pk)) == (1, 3)
 
 
+def test_the_lot_pages_visit_summary_counts_only_upcoming_slots_and_live_bookings(plant, plant_admin):
+    """The lot page's "N slots, M places left", read in the lot's own query: cancelled and past slots, and
+    cancelled bookings, count for nothing."""
+    lot = LotFactory(plant=plant)
+    assert visits.visit_summary(WasteLot.objects.get(pk=lot.pk)) == (0, 0)
+    first, second = slot_on(lot, plant_admin, capacity=5), slot_on(lot, plant_admin, days=3, capacity=4)
+    book(first, a_processor("CV Satu"), names=["Ani", "Budi"])
+    services.visit_cancel(booking=book(second, visitor := a_processor("CV Dua"), names=["Citra"]), acting_user=visitor)
+    book(second, a_processor("CV Tiga"), names=["Dewi"])
+    cancelled = slot_on(lot, plant_admin, days=4, capacity=7)
+    book(cancelled, a_processor("CV Empat"), names=["Eka"])
+    services.slot_cancel(slot=cancelled, acting_user=plant_admin)
+    past = slot_on(lot, plant_admin, days=5, capacity=6)
+    book(past, a_processor("CV Lima"), names=["Fajar"])
+    VisitSlot.objects.filter(pk=past.pk).update(starts_at=timezone.now() - timedelta(hours=2))
+    # Another lot's slots are not this lot's.
+    slot_on(LotFactory(plant=plant), plant_admin, capacity=50)
+    assert visits.visit_summary(WasteLot.objects.get(pk=lot.pk)) == (2, 9 - 3)
+
+
 # --- Races -------------------------------------------------------------------------------------------------
 
 
