@@ -5,21 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField as BooleanOutput
 from django.db.models import (
-    Avg,
     Case,
     Count,
-    Exists,
     FloatField,
     IntegerField,
     Max,
-    OuterRef,
     Prefetch,
-    Subquery,
     Value,
     When,
 )
-from django.db.models import BooleanField as BooleanOutput
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +33,6 @@ from .models import (
     Handover,
     LotAddendum,
     LotAttachment,
-    Rating,
     WantedNotice,
     WasteLot,
     Watch,
@@ -379,14 +375,9 @@ def distance_to_viewer(user, lot: WasteLot) -> float | None:
     return distance_km(organisation.latitude, organisation.longitude, lot.latitude, lot.longitude)
 
 
-def rating_average(organisation_field: str):
-    return Subquery(
-        Rating.objects.filter(rated=OuterRef(organisation_field))
-        .values("rated")
-        .annotate(average=Avg("stars"))
-        .values("average")[:1],
-        output_field=FloatField(),
-    )
+# The bidder's average rating on the plant's bids page, as SQL on the bid's own row: as a Django `Subquery` it
+# took 1.5 ms of Python per page to resolve, the same SQL as RawSQL a tenth of that (listings.visits explains).
+BIDDER_RATING = 'SELECT AVG(r."stars") FROM "listings_rating" r WHERE r."rated_id" = "listings_bid"."bidder_id"'
 
 
 ROUTE_RANK_EXPRESSION = Case(
@@ -399,7 +390,7 @@ def bids_for_plant(lot: WasteLot, *, sort: str = "price"):
     bids = (
         lot.bids.exclude(status=Bid.Status.WITHDRAWN)
         .select_related("bidder", "licence")
-        .annotate(route_rank=ROUTE_RANK_EXPRESSION, bidder_rating=rating_average("bidder"))
+        .annotate(route_rank=ROUTE_RANK_EXPRESSION, bidder_rating=RawSQL(BIDDER_RATING, (), FloatField()))  # noqa: S611
     )
     if lot.latitude is not None:
         bids = bids.annotate(
@@ -429,23 +420,31 @@ def bids_of_organisation(organisation):
     open-mode lot carries `leading`: whether no other live bid offers more (computed in the same query). On a
     sealed lot `leading` is None: nobody learns anything of the other bids. On a stream shared among several
     winners, the best winning price."""
-    winning_price = (
-        Award.objects.filter(lot=OuterRef("lot")).order_by("-bid__price_per_unit").values("bid__price_per_unit")[:1]
+    # SQL on the bid's own row (listings.visits explains why): the best winning price of its lot, and whether a
+    # live bid on its lot offers more. As Django subqueries they took 1.4 ms of Python per page to resolve.
+    winning_price = RawSQL(  # noqa: S611 - constant SQL
+        'SELECT MAX(w."price_per_unit") FROM "listings_award" a JOIN "listings_bid" w ON w."id" = a."bid_id" '
+        'WHERE a."lot_id" = "listings_bid"."lot_id"',
+        (),
+        IntegerField(),
     )
-    higher = Bid.objects.filter(
-        lot=OuterRef("lot"), status=Bid.Status.LIVE, price_per_unit__gt=OuterRef("price_per_unit")
+    nobody_offers_more = RawSQL(  # noqa: S611 - constant SQL
+        'NOT EXISTS (SELECT 1 FROM "listings_bid" h WHERE h."lot_id" = "listings_bid"."lot_id" AND h."status" = %s '
+        'AND h."price_per_unit" > "listings_bid"."price_per_unit")',
+        (Bid.Status.LIVE,),
+        BooleanOutput(),
     )
     return (
         Bid.objects.filter(bidder=organisation)
         .select_related("lot", "lot__category", "lot__plant")
         .annotate(
-            winning_price=Subquery(winning_price),
+            winning_price=winning_price,
             leading=Case(
                 When(
                     status=Bid.Status.LIVE,
                     lot__status=WasteLot.Status.OPEN,
                     lot__bidding_mode=WasteLot.BiddingMode.OPEN,
-                    then=~Exists(higher),
+                    then=nobody_offers_more,
                 ),
                 default=None,
                 output_field=BooleanOutput(),

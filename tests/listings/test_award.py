@@ -184,6 +184,24 @@ def test_bids_ranked_by_route(client, plant, plant_admin, bidders):
     assert [b.route for b in page.context["bids"]] == ["reuse", "disposal"]
 
 
+def test_the_bids_page_shows_each_bidders_average_rating(client, plant, plant_admin, bidders):
+    """Each bid carries its bidder's average rating (over every rating it received), or none."""
+    from listings.models import Rating
+
+    lot = LotFactory(plant=plant, bidding_mode="open")
+    place(lot, bidders[0], 500)
+    place(lot, bidders[1], 400)
+    alfa, bravo, charlie = (person.membership.organisation for person in bidders)
+    for stars, rater in ((4, plant), (5, OrganisationFactory())):
+        Rating.objects.create(lot=LotFactory(plant=rater), rater=rater, rated=alfa, stars=stars)
+    Rating.objects.create(lot=LotFactory(plant=plant), rater=plant, rated=charlie, stars=1)  # not a bidder here
+    Rating.objects.create(lot=LotFactory(plant=plant), rater=alfa, rated=plant, stars=2)  # given, not received
+    client.force_login(plant_admin)
+    page = client.get(reverse("listings:lot_bids", kwargs={"reference": lot.reference}))
+    assert {bid.bidder.name: bid.bidder_rating for bid in page.context["bids"]} == {alfa.name: 4.5, bravo.name: None}
+    assert '<span class="fig">4.5 / 5</span>' in page.content.decode()
+
+
 @pytest.mark.parametrize("who", ["processor_admin", "official", "other_plant"])
 def test_who_may_not_see_the_bids_page(client, request, auction, who):
     lot, _bids = auction
