@@ -50,7 +50,8 @@ def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False, l
         .visible_to(user)
         .select_related("category", "category__indonesian_code_source", "category__co2e_source", "plant")
     )
-    lot = lots.filter(reference=reference).first()
+    # The reference is unique: no ORDER BY to compile (the model's ordering, which first() would keep).
+    lot = next(iter(lots.filter(reference=reference).order_by()[:1]), None)
     if lot is None:
         raise Http404
     if with_outcome:
