@@ -28,7 +28,8 @@ This module is the bottom layer: it imports nothing from the apps.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext, localcontext
+from functools import cache
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +42,12 @@ SEPARATORS = {"id": (",", "."), "en": (".", ",")}
 
 
 def separators(language: str | None = None) -> tuple[str, str]:
-    code = (language or translation.get_language() or "id").split("-")[0].lower()
-    return SEPARATORS.get(code, SEPARATORS["en"])
+    return _separators_of(language or translation.get_language() or "id")
+
+
+@cache
+def _separators_of(language: str) -> tuple[str, str]:
+    return SEPARATORS.get(language.split("-")[0].lower(), SEPARATORS["en"])
 
 
 def to_decimal(value) -> Decimal | None:
@@ -57,9 +62,17 @@ def to_decimal(value) -> Decimal | None:
 
 
 def _round(number: Decimal, places: int) -> Decimal:
+    digits = number.adjusted() + places + 2
+    if digits <= getcontext().prec:  # the usual case: no context to set up (a dashboard rounds hundreds)
+        return number.quantize(_unit(places), rounding=ROUND_HALF_UP)
     with localcontext() as context:
-        context.prec = max(context.prec, number.adjusted() + places + 2)  # a 30-digit slip is rounded too
-        return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        context.prec = digits  # a 30-digit slip is rounded too
+        return number.quantize(_unit(places), rounding=ROUND_HALF_UP)
+
+
+@cache
+def _unit(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
 
 
 def plain(value, places: int | None = QUANTITY_PLACES) -> str:

@@ -43,3 +43,18 @@ def test_each_page_type_gets_its_share_time_and_queries(cookie):
 def test_a_page_that_does_not_answer_200_stops_the_replay(cookie):
     with pytest.raises(CommandError, match="/lots/WX-0000-00000/ answered 404"):
         replay([("lot", "/lots/WX-0000-00000/", cookie)])
+
+
+def test_with_a_log_each_page_types_profile_is_printed(cookie):
+    """--replay N --profile: each page type's requests run under cProfile, its busiest functions go to the log."""
+    logged = []
+    lines = [("catalogue", "/catalogue/", cookie)] * 3 + [("inbox", "/notifications/", cookie)] * (WARM_UP + 2)
+    rows = replay(lines, log=logged.append)
+    assert {row["name"] for row in rows} == {"replay:catalogue", "replay:inbox"}
+    assert [text.splitlines()[0] for text in logged] == [
+        "profile of 3 requests of catalogue:",
+        f"profile of {WARM_UP + 2} requests of inbox:",
+    ]
+    catalogue = next(text for text in logged if "of catalogue" in text)
+    assert "Ordered by: internal time" in catalogue and "Ordered by: cumulative time" in catalogue
+    assert "catalogue" in catalogue.split("Ordered by: cumulative time")[1]  # the view itself is listed
