@@ -26,7 +26,7 @@ from bench.data.common import SEED
 from bench.endpoints import AUTH_PEOPLE, CSV_EXPORT, FLOOR, LANGUAGE, check_page, resolve, selected_endpoints
 from bench.replay import replay
 from bench.server import RESULT_PREFIX
-from bench.traffic import mixed_plan
+from bench.traffic import mixed_order, mixed_plan
 from listings.models import WasteCategory, WasteLot
 from members.choices import Kecamatan
 
@@ -222,9 +222,8 @@ class Stages:
         """--replay N: N lines of the mixed plan, in the mixed run's order, replayed in-process (bench/replay.py)."""
         context = json.loads(options["context"])
         _people, plan = self.mixed_lines(context, random.Random(SEED))  # noqa: S311 - a reproducible sample
-        lines = [(page, path, cookie) for page, entries in plan.items() for path, cookie in entries]
-        random.Random(1).shuffle(lines)  # noqa: S311 - as bench.traffic shuffles the mixed run's lines
-        self.result({"lines": replay(lines[: options["replay"]], log=self.log if options["profile"] else None)})
+        lines = mixed_order(plan)[: options["replay"]]
+        self.result({"lines": replay(lines, log=self.log if options["profile"] else None)})
 
     def stage_mixed_cleanup(self, options):
 

@@ -144,6 +144,14 @@ def mixed_path(rng, page: str, person: dict, data: dict) -> str:
     raise ValueError(page)
 
 
+def mixed_order(plan: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, str]]:
+    """The mixed run's lines in the order it sends them: (page type, path, Cookie header), every page type's
+    lines together, shuffled the same way each time (the wrk run and the in-process replay share it)."""
+    lines = [(page, path, cookie) for page, entries in plan.items() for path, cookie in entries]
+    random.Random(1).shuffle(lines)  # noqa: S311 - a reproducible sample
+    return lines
+
+
 def measure_mixed(benchmark, wrk, env, port, server, built, options, workdir: Path, failures: list[str]) -> list[dict]:
     """Real traffic: MIXED_URLS random (page, person) lines for a few hundred signed-in people, sent at random
     by wrk for --mixed-seconds while bids are placed on random open lots MIXED_BIDS_PER_SECOND times a second;
@@ -153,8 +161,7 @@ def measure_mixed(benchmark, wrk, env, port, server, built, options, workdir: Pa
     plan = {name: [tuple(line) for line in lines] for name, lines in prepared["plan"].items()}
     script = workdir / "mixed.lua"
     script.write_text(WRK_MIXED_LUA)
-    every = [line for lines in plan.values() for line in lines]
-    random.Random(1).shuffle(every)  # noqa: S311 - a reproducible sample
+    every = [(path, cookie) for _page, path, cookie in mixed_order(plan)]
     files = {}
     for name, lines in [(MIXED, every), *sorted(plan.items())]:
         files[name] = workdir / f"{name}.tsv"
