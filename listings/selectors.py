@@ -402,6 +402,14 @@ def bids_for_plant(lot: WasteLot, *, sort: str = "price"):
     return bids.order_by("-price_per_unit", "route_rank", "created_at")
 
 
+def live_bid_of(lot: WasteLot, organisation) -> Bid | None:
+    """The organisation's live bid on the lot, if any (at most one: a constraint). A slice rather than first(),
+    whose ORDER BY would cost every bid placed its compilation."""
+    if organisation is None:
+        return None
+    return next(iter(lot.bids.live().filter(bidder=organisation).order_by()[:1]), None)
+
+
 def own_bid(lot: WasteLot, organisation) -> Bid | None:
     """The organisation's live or decided bid on the lot (its latest), with its history."""
     if organisation is None:

@@ -43,7 +43,7 @@ class MyBidView(ApiView):
 
     def _live_bid(self, request, lot):
         organisation = organisation_of(request.user)
-        mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
+        mine = selectors.live_bid_of(lot, organisation)
         if mine is None:
             raise ValidationError(_("Your organisation has no live bid on this lot."))
         return mine

@@ -195,6 +195,8 @@ def _lock_own_live_bid(bid: Bid, user: User) -> tuple[WasteLot, Bid]:
     locked_bid = Bid.objects.select_for_update().get(pk=bid.pk)
     if locked_bid.status != Bid.Status.LIVE:
         raise ValidationError(_("This bid is no longer live."))
+    # Both are at hand: no query for either while the lot is locked (the checks, the rollup's signal).
+    locked_bid.lot, locked_bid.bidder = locked_lot, organisation
     return locked_lot, locked_bid
 
 

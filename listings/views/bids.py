@@ -37,7 +37,7 @@ def bid_submit(request, reference):
         return redirect(lot)
     form = BidForm(request.POST, lot=lot, organisation=organisation)
     if form.is_valid():
-        mine = lot.bids.live().filter(bidder=organisation).first()
+        mine = selectors.live_bid_of(lot, organisation)
         try:
             if mine:
                 services.bid_revise(bid=mine, acting_user=request.user, offer=form.offer())
@@ -55,7 +55,7 @@ def bid_submit(request, reference):
 def bid_withdraw(request, reference):
     lot = selectors.lot_for_viewer_or_404(request.user, reference)
     organisation = organisation_of(request.user)
-    mine = lot.bids.live().filter(bidder=organisation).first() if organisation else None
+    mine = selectors.live_bid_of(lot, organisation)
     if mine is None:
         messages.error(request, _("Your organisation has no live bid on this lot."))
         return redirect(lot)
