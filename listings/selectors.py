@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.queries import the_row
 from members.models import Organisation, User
 from members.selectors import is_official_or_staff, organisation_of, user_membership
 
@@ -50,8 +51,7 @@ def lot_for_viewer_or_404(user, reference: str, *, with_outcome: bool = False, l
         .visible_to(user)
         .select_related("category", "category__indonesian_code_source", "category__co2e_source", "plant")
     )
-    # The reference is unique: no ORDER BY to compile (the model's ordering, which first() would keep).
-    lot = next(iter(lots.filter(reference=reference).order_by()[:1]), None)
+    lot = the_row(lots.filter(reference=reference))
     if lot is None:
         raise Http404
     if with_outcome:
@@ -403,11 +403,10 @@ def bids_for_plant(lot: WasteLot, *, sort: str = "price"):
 
 
 def live_bid_of(lot: WasteLot, organisation) -> Bid | None:
-    """The organisation's live bid on the lot, if any (at most one: a constraint). A slice rather than first(),
-    whose ORDER BY would cost every bid placed its compilation."""
+    """The organisation's live bid on the lot, if any (at most one: a constraint)."""
     if organisation is None:
         return None
-    return next(iter(lot.bids.live().filter(bidder=organisation).order_by()[:1]), None)
+    return the_row(lot.bids.live().filter(bidder=organisation))
 
 
 def own_bid(lot: WasteLot, organisation) -> Bid | None:

@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from core.queries import the_row
+
 from .models import Membership
 
 
@@ -10,8 +12,7 @@ class MembershipBackend(ModelBackend):
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager.select_related("membership__organisation")
-        # A slice, not first(): the key is unique, and first()'s ORDER BY costs every request its compilation.
-        user = next(iter(users.filter(pk=user_id)[:1]), None)
+        user = the_row(users.filter(pk=user_id))
         if user is None or not self.user_can_authenticate(user):
             return None
         try:
